@@ -1,0 +1,120 @@
+// The inference thread's loop: sleep until a job is queued, cut a batch (waiting for the one
+// window when it is not full), compute it without holding the lock, hand out the outputs.
+
+extension Scheduler {
+    enum InferenceStep {
+        case compute([Job<Input, Output>])
+        case exit
+    }
+
+    /// The body of the inference thread; returns once shutdown has begun and the queue is empty.
+    func runInferenceLoop() {
+        while case .compute(let batch) = nextStep() {
+            compute(batch)
+        }
+        let waiters = state.withLock { state in
+            state.threadExited = true
+            defer { state.exitWaiters = [] }
+            return state.exitWaiters
+        }
+        for waiter in waiters {
+            waiter.resume()
+        }
+    }
+
+    /// Sleeps until there is a batch to compute, or nothing left to do after a shutdown request.
+    private func nextStep() -> InferenceStep {
+        state.wait { state in
+            let now = clock.now
+            expireJobs(&state, now: now)
+            guard
+                let plan = state.queue.plan(
+                    maxBatchSize: configuration.maxBatchSize, maxBatchTokens: configuration.maxBatchTokens)
+            else {
+                closeWindow(&state)
+                return state.draining ? .exit : nil
+            }
+            if mustWaitForMoreJobs(plan, now: now, &state) {
+                return nil
+            }
+            closeWindow(&state)
+            let batch = state.queue.removeFirst(plan.count)
+            for job in batch {
+                job.phase = .running
+                metrics.queueWait.recordNanoseconds((now - job.arrival).nanoseconds)
+            }
+            armDeadlineTimer(&state)
+            metrics.queueDepth.record(state.queue.count)
+            metrics.batchSize.record(plan.count)
+            metrics.batchTokens.record(plan.tokens)
+            return .compute(batch)
+        }
+    }
+
+    /// Whether a batch that is not full should wait for more jobs: only within the one window
+    /// that opened at the oldest job's arrival, and never while draining.
+    private func mustWaitForMoreJobs(
+        _ plan: JobQueue<Input, Output>.BatchPlan, now: Duration, _ state: inout SchedulerState<Input, Output>
+    ) -> Bool {
+        guard !plan.isFull, !state.draining, configuration.maxBatchWait > .zero,
+            let oldest = state.queue.first
+        else { return false }
+        let end = oldest.arrival + configuration.maxBatchWait
+        guard now < end else { return false }
+        if state.window?.end != end {
+            openWindow(until: end, &state)
+        }
+        return state.window?.elapsed != true
+    }
+
+    private func openWindow(until end: Duration, _ state: inout SchedulerState<Input, Output>) {
+        state.window?.timer.cancel()
+        let timer = clock.schedule(at: end) { [weak self] in
+            self?.windowElapsed(end)
+        }
+        state.window = SchedulerState.BatchWindow(end: end, timer: timer)
+    }
+
+    private func closeWindow(_ state: inout SchedulerState<Input, Output>) {
+        state.window?.timer.cancel()
+        state.window = nil
+    }
+
+    private func windowElapsed(_ end: Duration) {
+        state.withLock { state in
+            if state.window?.end == end {
+                state.window?.elapsed = true
+            }
+        }
+        state.signal()
+    }
+
+    /// Runs `forward` on the batch, outside the lock, and answers every job still waiting for it.
+    private func compute(_ batch: [Job<Input, Output>]) {
+        let inputs = batch.map(\.input)
+        let start = clock.now
+        let outcome = Result { try forward(inputs) }
+        let duration = clock.now - start
+        metrics.compute.recordNanoseconds(duration.nanoseconds)
+        state.withLock { state in
+            state.drainRate.record(jobs: batch.count, duration: duration)
+            switch outcome {
+            case .success(let outputs) where outputs.count == batch.count:
+                for (job, output) in zip(batch, outputs) {
+                    job.finish(.success(output))
+                }
+            case .success(let outputs):
+                metrics.forwardErrors.increment()
+                let error = ForwardOutputCountMismatch(inputs: batch.count, outputs: outputs.count)
+                for job in batch {
+                    job.finish(.failure(.forwardFailed(error)))
+                }
+            case .failure(let error):
+                metrics.forwardErrors.increment()
+                for job in batch {
+                    job.finish(.failure(.forwardFailed(error)))
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,206 @@
+import Metrics
+
+/// Runs a batch-forward function on one dedicated inference thread, with dynamic batches cut
+/// from a bounded FIFO of submitted jobs (DESIGN.md, "The batching algorithm").
+///
+/// Request tasks `submit` an input and await its output; they never touch the queue and never
+/// run `forward`. The inference thread sleeps while the queue is empty. A queued job is answered
+/// with `SchedulerError.timedOut` at its deadline, even while a long batch computes, and a job
+/// whose submitting task is cancelled leaves the queue at once; neither is ever computed.
+///
+/// Lifecycle: `start()`, then `shutdown()` (or `run()` for a service that lives as long as its
+/// task, ended by `beginShutdown()` or cancellation). Shutting down refuses new jobs, finishes
+/// every job already accepted, and joins the thread.
+public final class Scheduler<Input: Sendable, Output: Sendable>: Sendable {
+    /// The limits this scheduler enforces.
+    public let configuration: SchedulerConfiguration
+    let clock: any SchedulerClock
+    let forward: @Sendable ([Input]) throws -> [Output]
+    let metrics: SchedulerMetrics
+    let state: Monitor<SchedulerState<Input, Output>>
+
+    /// Creates a scheduler; the inference thread starts with `start()` or `run()`.
+    ///
+    /// - Parameters:
+    ///   - configuration: the limits; they must pass `SchedulerConfiguration.validate()`.
+    ///   - clock: the time source for arrivals, deadlines and wait windows.
+    ///   - metricsFactory: where metrics go; `MetricsSystem.factory` when nil.
+    ///   - forward: computes one output per input, in order, for a whole batch. Only the
+    ///     inference thread calls it, one batch at a time; an error it throws answers every job
+    ///     of the batch with `SchedulerError.forwardFailed`.
+    public init(
+        configuration: SchedulerConfiguration = SchedulerConfiguration(),
+        clock: any SchedulerClock = SystemClock(),
+        metricsFactory: (any MetricsFactory)? = nil,
+        forward: @escaping @Sendable ([Input]) throws -> [Output]
+    ) {
+        do {
+            try configuration.validate()
+        } catch {
+            preconditionFailure("invalid scheduler configuration: \(error)")
+        }
+        self.configuration = configuration
+        self.clock = clock
+        self.forward = forward
+        self.metrics = SchedulerMetrics(factory: metricsFactory ?? MetricsSystem.factory)
+        self.state = Monitor(SchedulerState())
+    }
+
+    /// The number of jobs waiting in the queue (not counting the batch being computed).
+    public var queueDepth: Int {
+        state.withLock { $0.queue.count }
+    }
+
+    /// True while the inference thread runs and new jobs are admitted: false before `start()`,
+    /// once shutdown has begun, and after.
+    public var isAlive: Bool {
+        state.withLock { $0.started && !$0.draining && !$0.threadExited }
+    }
+
+    /// Computes `input` in some batch and returns its output.
+    ///
+    /// Admission is decided at once, before the first suspension: `overloaded` when
+    /// `maxQueue` jobs are already waiting, `shuttingDown` once shutdown has begun. Jobs submitted
+    /// before `start()` wait in the queue (their deadlines run).
+    ///
+    /// - Parameters:
+    ///   - input: what `forward` receives for this job.
+    ///   - tokens: the job's real token count, counted against `maxBatchTokens`.
+    /// - Throws: `SchedulerError`: `timedOut` at the deadline (`requestTimeout` after this call)
+    ///   if the job is still queued then; `cancelled` as soon as the calling task is cancelled;
+    ///   `forwardFailed` if its batch failed.
+    public func submit(_ input: Input, tokens: Int) async throws(SchedulerError) -> Output {
+        precondition(tokens >= 0, "a job cannot have a negative token count (\(tokens))")
+        let job = Job<Input, Output>(input: input, tokens: tokens)
+        let result = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                admit(job, continuation: continuation)
+            }
+        } onCancel: {
+            cancel(job)
+        }
+        return try result.get()
+    }
+
+    /// Starts the inference thread; does nothing if it was started already.
+    public func start() {
+        state.withLock { state in
+            guard !state.started else { return }
+            state.started = true
+            // The thread's first act takes this lock, so it cannot exit before `thread` is set.
+            state.thread = InferenceThread(name: "sluice-infer") { self.runInferenceLoop() }
+        }
+    }
+
+    /// Begins a graceful shutdown without waiting for it: new jobs are refused with
+    /// `shuttingDown`, accepted ones are still computed. `shutdown()` or `run()` waits for the end.
+    public func beginShutdown() {
+        state.withLock { $0.draining = true }
+        state.signal()
+    }
+
+    /// Shuts down gracefully: refuses new jobs, finishes every accepted job, then joins the
+    /// inference thread (starting it first if it never was, so that accepted jobs are answered).
+    public func shutdown() async {
+        start()
+        beginShutdown()
+        await waitForInferenceThread()
+    }
+
+    /// Starts the inference thread if needed and returns once the scheduler has shut down and
+    /// drained: after `beginShutdown()`, `shutdown()`, or the cancellation of the calling task
+    /// (which begins the shutdown). This is the shape of a swift-service-lifecycle `Service`.
+    public func run() async {
+        start()
+        await withTaskCancellationHandler {
+            await waitForInferenceThread()
+        } onCancel: {
+            beginShutdown()
+        }
+    }
+
+    private func waitForInferenceThread() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let exited = state.withLock { state in
+                if !state.threadExited {
+                    state.exitWaiters.append(continuation)
+                }
+                return state.threadExited
+            }
+            if exited {
+                continuation.resume()
+            }
+        }
+        // The thread has returned from its loop; joining it only waits for its last instructions.
+        let thread = state.withLock { state in
+            defer { state.thread = nil }
+            return state.thread
+        }
+        thread?.join()
+    }
+
+    private func admit(
+        _ job: Job<Input, Output>,
+        continuation: CheckedContinuation<Result<Output, SchedulerError>, Never>
+    ) {
+        let refusal: SchedulerError? = state.withLock { state in
+            if job.cancelledBeforeAdmission {
+                metrics.cancelled.increment()
+                job.phase = .finished
+                return .cancelled
+            }
+            if state.draining {
+                metrics.rejectedShuttingDown.increment()
+                job.phase = .finished
+                return .shuttingDown
+            }
+            if state.queue.count >= configuration.maxQueue {
+                metrics.rejectedOverloaded.increment()
+                job.phase = .finished
+                let seconds = state.drainRate.retryAfterSeconds(queuedJobs: state.queue.count)
+                return .overloaded(retryAfterSeconds: seconds)
+            }
+            // Read under the lock, so that queue order is arrival order and deadline order.
+            let now = clock.now
+            job.admit(arrival: now, deadline: now + configuration.requestTimeout, continuation: continuation)
+            state.queue.append(job)
+            armDeadlineTimer(&state)
+            metrics.queueDepth.record(state.queue.count)
+            return nil
+        }
+        if let refusal {
+            continuation.resume(returning: .failure(refusal))
+        } else {
+            state.signal()
+        }
+    }
+
+    private func cancel(_ job: Job<Input, Output>) {
+        let leftQueue = state.withLock { state in
+            switch job.phase {
+            case .created:
+                // `submit` was cancelled before admission; admission answers it.
+                job.cancelledBeforeAdmission = true
+                return false
+            case .queued:
+                _ = state.queue.remove(job)
+                job.finish(.failure(.cancelled))
+                metrics.cancelled.increment()
+                metrics.queueDepth.record(state.queue.count)
+                armDeadlineTimer(&state)
+                return true
+            case .running:
+                // Its batch is computing; answer now and let the batch drop the output.
+                job.finish(.failure(.cancelled))
+                metrics.cancelled.increment()
+                return false
+            case .finished:
+                return false
+            }
+        }
+        if leftQueue {
+            // The oldest job may have gone, and with it the current wait window.
+            state.signal()
+        }
+    }
+}

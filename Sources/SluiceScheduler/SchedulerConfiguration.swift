@@ -1,0 +1,65 @@
+/// The limits that shape batches, the queue and deadlines (see "The batching algorithm" in DESIGN.md).
+public struct SchedulerConfiguration: Sendable, Equatable {
+    /// The most jobs one batch may hold.
+    public var maxBatchSize: Int
+    /// The most real tokens (no padding) one batch may hold; a single job over it runs alone.
+    public var maxBatchTokens: Int
+    /// How long a batch that is not full may wait for more jobs, counted once from its oldest
+    /// job's arrival. Zero (the default) never waits: an idle server answers at once.
+    public var maxBatchWait: Duration
+    /// How many jobs may wait in the queue; `submit` refuses the next one as overloaded.
+    public var maxQueue: Int
+    /// How long after submission a job may wait before it is answered with a timeout.
+    public var requestTimeout: Duration
+
+    /// Creates a configuration; the defaults match the command line's.
+    public init(
+        maxBatchSize: Int = 32,
+        maxBatchTokens: Int = 16384,
+        maxBatchWait: Duration = .zero,
+        maxQueue: Int = 1024,
+        requestTimeout: Duration = .seconds(30)
+    ) {
+        self.maxBatchSize = maxBatchSize
+        self.maxBatchTokens = maxBatchTokens
+        self.maxBatchWait = maxBatchWait
+        self.maxQueue = maxQueue
+        self.requestTimeout = requestTimeout
+    }
+
+    /// Checks every limit, and names the first one that cannot work.
+    public func validate() throws(InvalidSchedulerConfiguration) {
+        if maxBatchSize < 1 {
+            throw InvalidSchedulerConfiguration(parameter: "maxBatchSize", reason: "must be at least 1")
+        }
+        if maxBatchTokens < 1 {
+            throw InvalidSchedulerConfiguration(parameter: "maxBatchTokens", reason: "must be at least 1")
+        }
+        if maxBatchWait < .zero {
+            throw InvalidSchedulerConfiguration(parameter: "maxBatchWait", reason: "must not be negative")
+        }
+        if maxQueue < 1 {
+            throw InvalidSchedulerConfiguration(parameter: "maxQueue", reason: "must be at least 1")
+        }
+        if requestTimeout <= .zero {
+            throw InvalidSchedulerConfiguration(parameter: "requestTimeout", reason: "must be positive")
+        }
+    }
+}
+
+/// A scheduler limit that cannot work, named so the operator can fix the matching flag.
+public struct InvalidSchedulerConfiguration: Error, Equatable, CustomStringConvertible {
+    /// The name of the offending `SchedulerConfiguration` property.
+    public var parameter: String
+    /// What the value must be instead.
+    public var reason: String
+
+    /// Creates the error for one parameter.
+    public init(parameter: String, reason: String) {
+        self.parameter = parameter
+        self.reason = reason
+    }
+
+    /// A sentence for a human, e.g. "maxQueue must be at least 1".
+    public var description: String { "\(parameter) \(reason)" }
+}

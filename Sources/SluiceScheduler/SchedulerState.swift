@@ -1,0 +1,33 @@
+/// Everything the scheduler's lock guards: the queue, the lifecycle, and the armed timers.
+struct SchedulerState<Input: Sendable, Output: Sendable> {
+    /// The one wait window of the batch being formed: it ends at the oldest job's arrival plus
+    /// `maxBatchWait`, and a new arrival never moves it.
+    struct BatchWindow {
+        var end: Duration
+        var timer: any SchedulerTimer
+        /// Set by the window's timer; the window is over even if the clock reads a hair early.
+        var elapsed = false
+    }
+
+    /// The timer for the front job's deadline (the earliest of all, see `JobQueue`).
+    struct DeadlineTimer {
+        var deadline: Duration
+        var timer: any SchedulerTimer
+    }
+
+    var queue = JobQueue<Input, Output>()
+    var window: BatchWindow?
+    var deadlineTimer: DeadlineTimer?
+    var drainRate = DrainRateEstimator()
+
+    /// Whether `start()` (or `shutdown()`) has created the inference thread.
+    var started = false
+    /// The inference thread until it is joined.
+    var thread: InferenceThread?
+    /// Set by the first shutdown request: admission refuses, the queue drains, the thread exits.
+    var draining = false
+    /// Set by the inference thread as its last act.
+    var threadExited = false
+    /// Tasks waiting in `shutdown()` or `run()` for the thread to exit.
+    var exitWaiters: [CheckedContinuation<Void, Never>] = []
+}
