@@ -1,0 +1,55 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Kernels are compiled for AVX2 + FMA only when SLUICE_NATIVE=1 is set at build time;
+// the default build is portable x86-64 (or whatever the host toolchain targets).
+let package = Package(
+    name: "Sluice",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "sluice", targets: ["sluice"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CBLAS",
+            path: "Sources/CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(name: "SluiceTensors", dependencies: ["CBLAS"]),
+        .target(name: "SluiceSafeTensors"),
+        .target(name: "SluiceTokenizers"),
+        .target(name: "SluiceModels", dependencies: ["SluiceTensors", "SluiceSafeTensors"]),
+        .target(name: "SluicePipelines", dependencies: ["SluiceTokenizers", "SluiceModels"]),
+        .target(
+            name: "SluiceScheduler",
+            dependencies: [
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        .executableTarget(
+            name: "sluice",
+            dependencies: [
+                "SluicePipelines",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "SluiceSafeTensorsTests", dependencies: ["SluiceSafeTensors"]),
+        .testTarget(
+            name: "SluiceTokenizersTests",
+            dependencies: ["SluiceTokenizers"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "SluiceTensorsTests", dependencies: ["SluiceTensors"]),
+        // Model fixtures live in Tests/Fixtures/models and are read by path (#filePath).
+        .testTarget(name: "SluiceModelsTests", dependencies: ["SluiceModels"]),
+        .testTarget(name: "SluicePipelinesTests", dependencies: ["SluicePipelines"]),
+        .testTarget(name: "SluiceSchedulerTests", dependencies: ["SluiceScheduler"]),
+    ]
+)

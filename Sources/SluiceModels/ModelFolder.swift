@@ -1,0 +1,70 @@
+import Foundation
+
+/// A model folder on disk: `config.json`, weights, tokenizer files, and for
+/// sentence-transformers folders `modules.json` and its module folders.
+public struct ModelFolder: Sendable {
+    /// The folder.
+    public let url: URL
+
+    /// Opens a folder path, or resolves a hub id (`org/name`) in the Hugging Face cache layout
+    /// (`$HF_HOME/hub/models--org--name/snapshots/<rev>/`). Nothing is downloaded.
+    public init(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        let fm = FileManager.default
+        var isDirectory: ObjCBool = false
+        if fm.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw ModelError("\(path) is a file, not a model folder") }
+            url = URL(fileURLWithPath: path).standardizedFileURL
+        } else if let cached = Self.resolveHubId(path, environment: environment) {
+            url = cached
+        } else {
+            throw ModelError(
+                "model folder \(path) does not exist (nor as a hub id in the Hugging Face cache; downloading is not supported)"
+            )
+        }
+        guard fm.fileExists(atPath: url.appendingPathComponent("config.json").path) else {
+            throw ModelError("\(url.path) has no config.json")
+        }
+    }
+
+    static func resolveHubId(_ id: String, environment: [String: String]) -> URL? {
+        let parts = id.split(separator: "/")
+        guard parts.count == 2, !id.hasPrefix("."), !id.hasPrefix("/") else { return nil }
+        let home =
+            environment["HF_HOME"]
+            ?? ((environment["XDG_CACHE_HOME"] ?? (NSHomeDirectory() + "/.cache")) + "/huggingface")
+        let repo = URL(fileURLWithPath: home).appendingPathComponent("hub/models--\(parts[0])--\(parts[1])")
+        let snapshots = repo.appendingPathComponent("snapshots")
+        let fm = FileManager.default
+        if let ref = try? String(contentsOf: repo.appendingPathComponent("refs/main"), encoding: .utf8) {
+            let snapshot = snapshots.appendingPathComponent(
+                ref.trimmingCharacters(in: .whitespacesAndNewlines))
+            if fm.fileExists(atPath: snapshot.path) { return snapshot }
+        }
+        let revisions = (try? fm.contentsOfDirectory(atPath: snapshots.path))?.sorted() ?? []
+        return revisions.first.map { snapshots.appendingPathComponent($0) }
+    }
+
+    /// A file in the folder.
+    public func file(_ name: String) -> URL { url.appendingPathComponent(name) }
+
+    /// Whether the folder has that file.
+    public func has(_ name: String) -> Bool { FileManager.default.fileExists(atPath: file(name).path) }
+
+    /// The safetensors weight files: `model.safetensors`, or the shards an index names.
+    public func weightFiles() throws -> [URL] {
+        if has("model.safetensors") { return [file("model.safetensors")] }
+        if has("model.safetensors.index.json") {
+            let data = try Data(contentsOf: file("model.safetensors.index.json"))
+            guard let json = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+                let map = json["weight_map"] as? [String: String]
+            else { throw ModelError("\(file("model.safetensors.index.json").path) has no weight_map") }
+            return Set(map.values).sorted().map { file($0) }
+        }
+        if has("pytorch_model.bin") {
+            throw ModelError(
+                "\(url.path) has only pytorch_model.bin; Sluice reads safetensors (convert with transformers' save_pretrained(safe_serialization=True))"
+            )
+        }
+        throw ModelError("\(url.path) has no model.safetensors")
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import SluiceSafeTensors
+import SluiceTensors
+
+/// Looks weights up by their Hugging Face names in one or more safetensors files, scoped by
+/// prefix as the model's structs nest (`weights.scoped("encoder.layer.0")`).
+///
+/// A missing tensor or a wrong shape is an error that names the full tensor name, the shape
+/// the code expected and the file.
+public struct WeightStore: Sendable {
+    private let files: [SafeTensorsFile]
+    private let prefix: String
+
+    /// Opens the safetensors files (memory-mapped; f32 tensors are not copied).
+    public init(files urls: [URL]) throws {
+        self.files = try urls.map { url in
+            do { return try SafeTensorsFile(url: url) } catch { throw ModelError("\(error)") }
+        }
+        self.prefix = ""
+    }
+
+    private init(files: [SafeTensorsFile], prefix: String) {
+        self.files = files
+        self.prefix = prefix
+    }
+
+    /// The same store with `component` appended to the prefix.
+    public func scoped(_ component: String) -> WeightStore {
+        WeightStore(files: files, prefix: prefix.isEmpty ? component : "\(prefix).\(component)")
+    }
+
+    /// The full name a lookup of `name` asks for.
+    public func fullName(_ name: String) -> String { prefix.isEmpty ? name : "\(prefix).\(name)" }
+
+    /// Whether a tensor of that (scoped) name exists.
+    public func contains(_ name: String) -> Bool {
+        let full = fullName(name)
+        return files.contains { $0.info(full) != nil }
+    }
+
+    /// All tensor names across the files.
+    public var allNames: [String] { files.flatMap(\.names) }
+
+    /// The f32 values of `name`, which must have exactly `shape`.
+    public func tensor(_ name: String, shape: [Int]) throws -> WeightBuffer {
+        let full = fullName(name)
+        guard let file = files.first(where: { $0.info(full) != nil }), let info = file.info(full) else {
+            let where_ = files.map(\.url.path).joined(separator: ", ")
+            throw ModelError("missing tensor \(full) (expected shape \(shape)) in \(where_)")
+        }
+        guard info.shape == shape else {
+            throw ModelError(
+                "tensor \(full) in \(file.url.path) has shape \(info.shape), expected \(shape)")
+        }
+        let data: FloatTensorData
+        do { data = try file.floats(full) } catch { throw ModelError("\(error)") }
+        return WeightBuffer(baseAddress: data.baseAddress, count: data.count, shape: shape, owner: data)
+    }
+
+    /// Where the checkpoint keeps the model's base weights: checkpoints saved from a head model
+    /// prefix them with `base` (`bert.`), bare encoders do not.
+    public func baseScope(_ base: String, probe: String) -> WeightStore {
+        contains("\(base).\(probe)") ? scoped(base) : self
+    }
+}

@@ -1,0 +1,34 @@
+// Multi-head self-attention over ragged batches: the dense projections see every token of
+// the batch as one matrix; scores are computed per sequence, so no padding exists anywhere.
+// Shapes: q, k, v and out are `[tokens, hidden]` with `hidden = heads · headDim`.
+
+/// For each sequence (a run of `length` rows starting at `offset`) and each head:
+/// `out_h = softmax(q_h · k_hᵀ / √headDim) · v_h`. `scratch` holds at least
+/// `maxLength²` floats. 4·T²·hidden FLOP per sequence of T tokens.
+public func attentionForward(
+    out: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
+    v: UnsafePointer<Float>, ldQKV: Int, sequences: [Range<Int>], heads: Int, headDim: Int,
+    scratch: UnsafeMutablePointer<Float>
+) {
+    let hidden = heads * headDim
+    let scale = 1 / Float(headDim).squareRoot()
+    for sequence in sequences {
+        let t = sequence.count
+        guard t > 0 else { continue }
+        let start = sequence.lowerBound
+        for h in 0..<heads {
+            let qh = q + start * ldQKV + h * headDim
+            let kh = k + start * ldQKV + h * headDim
+            let vh = v + start * ldQKV + h * headDim
+            // scores[t, t] = scale · q_h · k_hᵀ
+            matmul(
+                scratch, ldc: t, qh, lda: ldQKV, kh, ldb: ldQKV, m: t, n: t, k: headDim, transposeB: true,
+                alpha: scale)
+            softmaxRowsInPlace(scratch, rows: t, cols: t)
+            // out_h[t, headDim] = scores · v_h
+            matmul(
+                out + start * hidden + h * headDim, ldc: hidden, scratch, lda: t, vh, ldb: ldQKV,
+                m: t, n: headDim, k: t, transposeB: false)
+        }
+    }
+}

@@ -1,0 +1,112 @@
+import CBLAS
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// Shape convention for every kernel in this file: matrices are row-major; activations are
+// `[tokens, hidden]`, one row per token of the (ragged) batch. Sizes are passed explicitly.
+
+/// `out[m, n] = sum_k x[m, k] * w[n, k] + bias[n]`: a linear layer with a weight in the
+/// Hugging Face `[out, in]` layout. 2·M·N·K FLOP; reads N·K weights once.
+public func linearForward(
+    out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+    bias: UnsafePointer<Float>?, rows m: Int, inFeatures k: Int, outFeatures n: Int
+) {
+    guard m > 0, n > 0 else { return }
+    if let bias {
+        for row in 0..<m { (out + row * n).update(from: bias, count: n) }
+    }
+    cblas_sgemm(
+        CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k),
+        1.0, input, Int32(k), weight, Int32(k), bias == nil ? 0.0 : 1.0, out, Int32(n))
+}
+
+/// `C[m, n] = alpha · A[m, k] · op(B) + beta · C`, row-major, with leading dimensions;
+/// `transposeB` selects `B` stored as `[n, k]` (true) or `[k, n]` (false).
+public func matmul(
+    _ c: UnsafeMutablePointer<Float>, ldc: Int, _ a: UnsafePointer<Float>, lda: Int,
+    _ b: UnsafePointer<Float>, ldb: Int, m: Int, n: Int, k: Int, transposeB: Bool,
+    alpha: Float = 1, beta: Float = 0
+) {
+    guard m > 0, n > 0 else { return }
+    cblas_sgemm(
+        CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), Int32(k),
+        alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+}
+
+/// In place over `rows` rows of `cols`: `x = (x - mean) / sqrt(var + eps) * gamma + beta`,
+/// with the biased variance, as `torch.nn.LayerNorm`. Mean and variance are accumulated in
+/// f64 so that long rows lose nothing to rounding.
+public func layerNormInPlace(
+    _ x: UnsafeMutablePointer<Float>, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
+    eps: Float, rows: Int, cols: Int
+) {
+    for r in 0..<rows {
+        let row = x + r * cols
+        var sum = 0.0
+        for c in 0..<cols { sum += Double(row[c]) }
+        let mean = sum / Double(cols)
+        var squares = 0.0
+        for c in 0..<cols {
+            let d = Double(row[c]) - mean
+            squares += d * d
+        }
+        let rstd = 1.0 / (squares / Double(cols) + Double(eps)).squareRoot()
+        let meanF = Float(mean)
+        let rstdF = Float(rstd)
+        for c in 0..<cols { row[c] = (row[c] - meanF) * rstdF * gamma[c] + beta[c] }
+    }
+}
+
+/// `x += y` over `count` values (a residual connection).
+public func addInPlace(_ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, count: Int) {
+    for i in 0..<count { x[i] += y[i] }
+}
+
+/// The activation functions a `config.json` names in `hidden_act`.
+public enum Activation: String, Sendable, CaseIterable {
+    /// `0.5·x·(1 + erf(x/√2))`, PyTorch's exact GELU.
+    case gelu
+    /// The tanh approximation: `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))`.
+    case geluNew = "gelu_new"
+    /// Same formula as `gelu_new`, under PyTorch's name for it.
+    case geluPytorchTanh = "gelu_pytorch_tanh"
+    /// `max(0, x)`.
+    case relu
+
+    /// Applies the function in place to `count` values.
+    public func apply(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        switch self {
+        case .gelu:
+            let invSqrt2: Float = 0.707_106_781_186_547_524_4
+            for i in 0..<count { x[i] = 0.5 * x[i] * (1 + erff(x[i] * invSqrt2)) }
+        case .geluNew, .geluPytorchTanh:
+            let c: Float = 0.797_884_560_802_865_355_9
+            for i in 0..<count {
+                let v = x[i]
+                x[i] = 0.5 * v * (1 + tanhf(c * (v + 0.044715 * v * v * v)))
+            }
+        case .relu:
+            for i in 0..<count where x[i] < 0 { x[i] = 0 }
+        }
+    }
+}
+
+/// Softmax in place over each of `rows` rows of `cols`, as `torch.softmax(dim=-1)` in f32:
+/// subtract the row maximum, exponentiate, divide by the sum.
+public func softmaxRowsInPlace(_ x: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
+    for r in 0..<rows {
+        let row = x + r * cols
+        var maxValue = -Float.infinity
+        for c in 0..<cols where row[c] > maxValue { maxValue = row[c] }
+        var sum: Float = 0
+        for c in 0..<cols {
+            let e = expf(row[c] - maxValue)
+            row[c] = e
+            sum += e
+        }
+        let inv = 1 / sum
+        for c in 0..<cols { row[c] *= inv }
+    }
+}
