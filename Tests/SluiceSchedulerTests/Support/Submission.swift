@@ -1,0 +1,60 @@
+import SluiceScheduler
+import Synchronization
+
+/// How a submission ended, in a form tests can compare.
+enum Outcome: Equatable, Sendable {
+    case output(Int)
+    case overloaded(retryAfterSeconds: Int)
+    case timedOut
+    case shuttingDown
+    case cancelled
+    case forwardFailed(String)
+
+    init(_ error: SchedulerError) {
+        switch error {
+        case .overloaded(let seconds): self = .overloaded(retryAfterSeconds: seconds)
+        case .timedOut: self = .timedOut
+        case .shuttingDown: self = .shuttingDown
+        case .cancelled: self = .cancelled
+        case .forwardFailed(let error): self = .forwardFailed(String(describing: error))
+        }
+    }
+}
+
+/// One `submit` running in its own task, so a test can watch it finish, await it, or cancel it.
+struct Submission: Sendable {
+    private final class Box: Sendable {
+        let outcome = Mutex<Outcome?>(nil)
+    }
+
+    private let task: Task<Outcome, Never>
+    private let box: Box
+
+    init(_ scheduler: Scheduler<Int, Int>, _ input: Int, tokens: Int = 1) {
+        let box = Box()
+        self.box = box
+        task = Task {
+            let outcome: Outcome
+            do throws(SchedulerError) {
+                outcome = .output(try await scheduler.submit(input, tokens: tokens))
+            } catch {
+                outcome = Outcome(error)
+            }
+            box.outcome.withLock { $0 = outcome }
+            return outcome
+        }
+    }
+
+    /// Whether the submission has been answered (without waiting for it).
+    var isFinished: Bool { box.outcome.withLock { $0 != nil } }
+
+    /// The answer, once it comes.
+    var outcome: Outcome {
+        get async { await task.value }
+    }
+
+    /// Cancels the submitting task, as when a client goes away.
+    func cancel() {
+        task.cancel()
+    }
+}
