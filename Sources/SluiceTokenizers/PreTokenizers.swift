@@ -1,0 +1,87 @@
+/// A pre-tokenizer cuts the normalized input into words before the model sees them.
+protocol PreTokenizer: Sendable {
+    func preTokenize(_ string: inout PreTokenizedString)
+}
+
+/// Builds the pre-tokenizer that a `tokenizer.json` `pre_tokenizer` section describes.
+func makePreTokenizer(_ value: JSONValue, path: String) throws -> any PreTokenizer {
+    let json = try JSONObject(value, path: path)
+    let type = try json.type()
+    switch type {
+    case "BertPreTokenizer":
+        return BertPreTokenizer()
+    case "Whitespace":
+        return WhitespacePreTokenizer()
+    case "WhitespaceSplit":
+        return WhitespaceSplitPreTokenizer()
+    case "Sequence":
+        let items = try json.array("pretokenizers")
+        return SequencePreTokenizer(
+            preTokenizers: try items.enumerated().map { index, item in
+                try makePreTokenizer(item, path: "\(path).pretokenizers[\(index)]")
+            })
+    default:
+        throw TokenizerError("\(path): unsupported pre_tokenizer type \"\(type)\"")
+    }
+}
+
+/// BERT's pre-tokenizer: splits on whitespace (removed), then isolates every punctuation
+/// character. Mirrors `tokenizers::pre_tokenizers::bert::BertPreTokenizer`.
+struct BertPreTokenizer: PreTokenizer {
+    func preTokenize(_ string: inout PreTokenizedString) {
+        string.splitPieces { $0.split(where: isUnicodeWhitespace, behavior: .removed) }
+        string.splitPieces { $0.split(where: isBertPunctuation, behavior: .isolated) }
+    }
+}
+
+/// Splits on whitespace, removing it.
+struct WhitespaceSplitPreTokenizer: PreTokenizer {
+    func preTokenize(_ string: inout PreTokenizedString) {
+        string.splitPieces { $0.split(where: isUnicodeWhitespace, behavior: .removed) }
+    }
+}
+
+/// Keeps runs of word characters and runs of other non-space characters (regex
+/// `\w+|[^\w\s]+`), dropping whitespace.
+struct WhitespacePreTokenizer: PreTokenizer {
+    func preTokenize(_ string: inout PreTokenizedString) {
+        string.splitPieces { normalized in
+            // Classes: 0 whitespace, 1 word, 2 other.
+            let scalars = normalized.normalized
+            var matches = [(Range<Int>, Bool)]()
+            var index = 0
+            var lastEnd = 0
+            while index < scalars.count {
+                let kind = characterKind(scalars[index])
+                if kind == 0 {
+                    index += 1
+                    continue
+                }
+                var end = index + 1
+                while end < scalars.count && characterKind(scalars[end]) == kind { end += 1 }
+                if lastEnd < index { matches.append((lastEnd..<index, true)) }
+                matches.append((index..<end, false))
+                lastEnd = end
+                index = end
+            }
+            if lastEnd < scalars.count { matches.append((lastEnd..<scalars.count, true)) }
+            return normalized.split(matches: matches, behavior: .removed)
+        }
+    }
+
+    private func characterKind(_ scalar: Unicode.Scalar) -> Int {
+        if isRegexWordCharacter(scalar) { return 1 }
+        return isUnicodeWhitespace(scalar) ? 0 : 2
+    }
+}
+
+/// Applies pre-tokenizers one after the other.
+struct SequencePreTokenizer: PreTokenizer {
+    var preTokenizers: [any PreTokenizer]
+
+    func preTokenize(_ string: inout PreTokenizedString) {
+        for preTokenizer in preTokenizers {
+            preTokenizer.preTokenize(&string)
+        }
+    }
+}

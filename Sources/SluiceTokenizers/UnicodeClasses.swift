@@ -1,0 +1,182 @@
+import Foundation
+
+// Character classes exactly as the reference `tokenizers` (Rust) applies them.
+//
+// The reference takes general categories from the `unicode_categories` crate, whose tables are
+// older than Swift's: "other" (Cc/Cf/Co/Cs) and punctuation follow Unicode 8.0, and its
+// BertNormalizer strips Mn marks (same crate, Unicode 8.0). The StripAccents normalizer and NFD
+// come from the crate `unicode-normalization-alignments`, on Unicode 9.0: it strips every mark
+// (Mn, Mc and Me) and decomposes with Unicode 9.0 mappings and combining classes.
+// Lowercasing and White_Space come from Rust's standard library, which agrees with Swift's.
+// A scalar assigned after those versions is therefore "unassigned" for those classes, which
+// `Unicode.Scalar.Properties.age` lets us reproduce. `unicode_classes.json` in the tests checks
+// every code point against the reference.
+
+/// Whether the scalar was assigned in Unicode `major.minor` or earlier.
+@inline(__always)
+private func assigned(_ scalar: Unicode.Scalar, byMajor major: Int, minor: Int) -> Bool {
+    guard let age = scalar.properties.age else { return false }
+    return age.major < major || (age.major == major && age.minor <= minor)
+}
+
+/// Rust's `char::is_whitespace`: the White_Space property.
+@inline(__always)
+func isUnicodeWhitespace(_ scalar: Unicode.Scalar) -> Bool {
+    let value = scalar.value
+    if value < 0x80 {
+        return value == 0x20 || (value >= 0x09 && value <= 0x0D)
+    }
+    return scalar.properties.isWhitespace
+}
+
+/// BertNormalizer's whitespace: White_Space plus tab, newline and carriage return.
+@inline(__always)
+func isBertWhitespace(_ scalar: Unicode.Scalar) -> Bool {
+    isUnicodeWhitespace(scalar)
+}
+
+/// BertNormalizer's control characters: categories Cc, Cf, Co, Cs (Unicode 8.0) except tab,
+/// newline and carriage return.
+@inline(__always)
+func isBertControl(_ scalar: Unicode.Scalar) -> Bool {
+    let value = scalar.value
+    if value < 0x80 {
+        return (value < 0x20 && value != 0x09 && value != 0x0A && value != 0x0D) || value == 0x7F
+    }
+    switch scalar.properties.generalCategory {
+    case .control, .format, .privateUse, .surrogate:
+        return assigned(scalar, byMajor: 8, minor: 0)
+    default:
+        return false
+    }
+}
+
+/// BertPreTokenizer's punctuation: ASCII punctuation (which includes symbols such as `$` and
+/// `+`) or a Unicode 8.0 punctuation category.
+@inline(__always)
+func isBertPunctuation(_ scalar: Unicode.Scalar) -> Bool {
+    let value = scalar.value
+    if value < 0x80 {
+        return (value >= 0x21 && value <= 0x2F) || (value >= 0x3A && value <= 0x40)
+            || (value >= 0x5B && value <= 0x60) || (value >= 0x7B && value <= 0x7E)
+    }
+    // Both were punctuation (Po) in Unicode 8.0 and have changed category since.
+    if value == 0x166D || value == 0x111C9 { return true }
+    switch scalar.properties.generalCategory {
+    case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
+        .initialPunctuation, .finalPunctuation, .otherPunctuation:
+        return assigned(scalar, byMajor: 8, minor: 0)
+    default:
+        return false
+    }
+}
+
+/// BertNormalizer's accent test (`unicode_categories`' `is_mark_nonspacing`): category Mn of
+/// Unicode 8.0.
+@inline(__always)
+func isNonspacingMark(_ scalar: Unicode.Scalar) -> Bool {
+    let value = scalar.value
+    if value < 0x300 { return false }
+    switch value {
+    case 0x1734, 0x1171E:
+        return true  // Mn in Unicode 8.0, Mc since.
+    case 0x1885, 0x1886, 0xA9BD, 0x111C9:
+        return false  // Not Mn in Unicode 8.0, Mn since.
+    default:
+        return scalar.properties.generalCategory == .nonspacingMark && assigned(scalar, byMajor: 8, minor: 0)
+    }
+}
+
+/// The StripAccents normalizer's test (`unicode-normalization`'s `is_combining_mark`): any mark
+/// of Unicode 9.0.
+@inline(__always)
+func isCombiningMark(_ scalar: Unicode.Scalar) -> Bool {
+    let value = scalar.value
+    if value < 0x300 { return false }
+    // Marks (Mc) in Unicode 9.0, letters since; and a Unicode 9.0 punctuation, a mark since.
+    if value == 0x1CF2 || value == 0x1CF3 { return true }
+    if value == 0x111C9 { return false }
+    switch scalar.properties.generalCategory {
+    case .nonspacingMark, .spacingMark, .enclosingMark:
+        return assigned(scalar, byMajor: 9, minor: 0)
+    default:
+        return false
+    }
+}
+
+/// BertNormalizer's "Chinese character": the CJK Unified Ideographs blocks and their extensions.
+@inline(__always)
+func isChineseCharacter(_ scalar: Unicode.Scalar) -> Bool {
+    switch scalar.value {
+    case 0x4E00...0x9FFF, 0x3400...0x4DBF, 0x20000...0x2A6DF, 0x2A700...0x2B73F,
+        0x2B740...0x2B81F, 0x2B920...0x2CEAF, 0xF900...0xFAFF, 0x2F800...0x2FA1F:
+        return true
+    default:
+        return false
+    }
+}
+
+/// Rust regex `\w` (Unicode): alphabetic, marks, decimal digits, connector punctuation, joiners.
+func isRegexWordCharacter(_ scalar: Unicode.Scalar) -> Bool {
+    let value = scalar.value
+    if value < 0x80 {
+        return (value >= 0x30 && value <= 0x39) || (value >= 0x41 && value <= 0x5A)
+            || (value >= 0x61 && value <= 0x7A) || value == 0x5F
+    }
+    let properties = scalar.properties
+    if properties.isAlphabetic || properties.isJoinControl { return true }
+    switch properties.generalCategory {
+    case .nonspacingMark, .spacingMark, .enclosingMark, .decimalNumber, .connectorPunctuation:
+        return true
+    default:
+        return false
+    }
+}
+
+/// Appends Rust's `char::to_lowercase` of the scalar (one or more scalars).
+@inline(__always)
+func appendLowercase(of scalar: Unicode.Scalar, to output: inout [Unicode.Scalar]) {
+    let value = scalar.value
+    if value < 0x80 {
+        if value >= 0x41 && value <= 0x5A {
+            output.append(Unicode.Scalar(value + 0x20)!)
+        } else {
+            output.append(scalar)
+        }
+        return
+    }
+    if !scalar.properties.changesWhenLowercased {
+        output.append(scalar)
+        return
+    }
+    output.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars)
+}
+
+/// The reference's canonical combining class (Unicode 9.0; 0 for later scalars).
+@inline(__always)
+func referenceCombiningClass(_ scalar: Unicode.Scalar) -> UInt8 {
+    if scalar.value < 0x300 { return 0 }
+    let ccc = scalar.properties.canonicalCombiningClass.rawValue
+    if ccc == 0 || !assigned(scalar, byMajor: 9, minor: 0) { return 0 }
+    return ccc
+}
+
+/// Appends the reference's full decomposition of one scalar (canonical, or compatibility when
+/// `compatibility` is set), without reordering. Scalars newer than Unicode 9.0 are kept as is.
+func appendDecomposition(
+    of scalar: Unicode.Scalar, compatibility: Bool, to output: inout [Unicode.Scalar]
+) {
+    if scalar.value < 0xA0 || !assigned(scalar, byMajor: 9, minor: 0) {
+        output.append(scalar)
+        return
+    }
+    if !compatibility && scalar.value < 0xC0 {
+        output.append(scalar)
+        return
+    }
+    let single = String(Character(scalar))
+    let decomposed =
+        compatibility
+        ? single.decomposedStringWithCompatibilityMapping : single.decomposedStringWithCanonicalMapping
+    output.append(contentsOf: decomposed.unicodeScalars)
+}
