@@ -1,0 +1,89 @@
+import Foundation
+import SluiceModels
+import SluiceTokenizers
+
+/// The tokenizer of a model folder as `transformers.AutoTokenizer` sets it up: `tokenizer.json`
+/// plus `tokenizer_config.json` / `special_tokens_map.json` for the special tokens, the length
+/// limit and the decode clean-up.
+public struct PipelineTokenizer: Sendable {
+    /// The `tokenizer.json` tokenizer, with truncation and padding cleared as transformers
+    /// clears them on a call that asks for neither.
+    public internal(set) var tokenizer: Tokenizer
+    /// `mask_token`'s id, if the tokenizer has one.
+    public let maskTokenId: Int?
+    /// `mask_token` as text.
+    public let maskToken: String?
+    /// `pad_token`'s id, if any.
+    public let padTokenId: Int?
+    /// `model_max_length`.
+    public let modelMaxLength: Int?
+    /// `clean_up_tokenization_spaces` (default false, as in transformers 5).
+    public let cleanUpTokenizationSpaces: Bool
+
+    /// Loads the tokenizer files of `folder`.
+    public init(folder: ModelFolder) throws {
+        guard folder.has("tokenizer.json") else {
+            throw PipelineError.load("\(folder.url.path) has no tokenizer.json")
+        }
+        var tokenizer: Tokenizer
+        do { tokenizer = try Tokenizer(contentsOf: folder.file("tokenizer.json")) } catch {
+            throw PipelineError.load("\(folder.file("tokenizer.json").path): \(error)")
+        }
+        tokenizer.truncation = nil
+        tokenizer.padding = nil
+        self.tokenizer = tokenizer
+        let config = Self.readObject(folder, "tokenizer_config.json")
+        let specialMap = Self.readObject(folder, "special_tokens_map.json")
+        func special(_ key: String) -> String? {
+            Self.tokenText(config[key]) ?? Self.tokenText(specialMap[key])
+        }
+        maskToken = special("mask_token")
+        maskTokenId = maskToken.flatMap { tokenizer.tokenToId($0) }
+        padTokenId = special("pad_token").flatMap { tokenizer.tokenToId($0) }
+        if let length = config["model_max_length"] as? NSNumber, length.doubleValue < 1e12 {
+            modelMaxLength = length.intValue
+        } else {
+            modelMaxLength = nil
+        }
+        cleanUpTokenizationSpaces = (config["clean_up_tokenization_spaces"] as? Bool) ?? false
+    }
+
+    private static func readObject(_ folder: ModelFolder, _ name: String) -> [String: Any] {
+        guard let data = try? Data(contentsOf: folder.file(name)),
+            let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+        else { return [:] }
+        return object
+    }
+
+    /// A special token is written either as a string or as an `AddedToken` object.
+    private static func tokenText(_ value: Any?) -> String? {
+        if let s = value as? String { return s }
+        if let d = value as? [String: Any] { return d["content"] as? String }
+        return nil
+    }
+
+    /// Truncates encodings to `maxLength` tokens, longest sequence first, from the right.
+    mutating func setTruncation(maxLength: Int) {
+        tokenizer.truncation = TruncationParameters(
+            maxLength: maxLength, stride: 0, strategy: .longestFirst, direction: .right)
+    }
+
+    /// `tokenizer.decode(ids, skip_special_tokens:)` as transformers does it.
+    public func decode(_ ids: [Int], skipSpecialTokens: Bool) -> String {
+        let text = tokenizer.decode(ids, skipSpecialTokens: skipSpecialTokens)
+        return cleanUpTokenizationSpaces ? Self.cleanUpTokenization(text) : text
+    }
+
+    /// transformers' `clean_up_tokenization`: removes the space before punctuation and
+    /// English contractions.
+    static func cleanUpTokenization(_ text: String) -> String {
+        var t = text
+        for (from, to) in [
+            (" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"),
+            (" 'm", "'m"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re"),
+        ] {
+            t = t.replacingOccurrences(of: from, with: to)
+        }
+        return t
+    }
+}

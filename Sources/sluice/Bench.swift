@@ -1,0 +1,125 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import SluiceModels
+import SluiceTensors
+
+/// `sluice bench`: encoder throughput on ragged batches, stated against this machine's two
+/// floors measured in the same run (memory bandwidth for small batches, GEMM FLOP/s for
+/// large ones).
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure the encoder's speed against the memory and compute floors of this machine.")
+
+    @Option(name: .long, help: ArgumentHelp("Model folder (a BERT checkpoint).", valueName: "folder"))
+    var model: String
+
+    @Option(name: .long, help: "Comma-separated batch sizes (sequences per forward pass).")
+    var batchSizes: String = "1,8,32"
+
+    @Option(name: .long, help: "Tokens per sequence, special tokens included.")
+    var tokens: Int = 8
+
+    @Option(name: .long, help: "Timed forward passes per batch size (the median is reported).")
+    var iterations: Int = 20
+
+    @Option(name: .long, help: "BLAS threads (default: all cores).")
+    var threads: Int?
+
+    func run() throws {
+        if let threads { BLASThreads.set(threads) }
+        let folder = try ModelFolder(path: model)
+        let config = try BertConfig(contentsOf: folder.file("config.json"))
+        let weights = try WeightStore(files: folder.weightFiles())
+        let encoder = try BertModel(weights: weights, config: config)
+        let h = Double(config.hiddenSize)
+        let inter = Double(config.intermediateSize)
+        let layers = Double(config.numHiddenLayers)
+        // Multiply-adds per token per layer: Q, K, V, O (4·H²) + feed-forward (2·H·I).
+        let denseFlopPerToken = 2 * layers * (4 * h * h + 2 * h * inter)
+        let encoderBytes = 4 * layers * (4 * h * h + 2 * h * inter)
+
+        let bandwidth = measureReadBandwidth()
+        let gemm = measureGEMMRate()
+        print(
+            "machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, BLAS threads \(BLASThreads.current)"
+        )
+        print(
+            String(
+                format: "floor inputs (this run): memory read %.1f GB/s, sgemm %.1f GFLOP/s", bandwidth / 1e9,
+                gemm / 1e9))
+        print(
+            String(
+                format: "model: %@, %d layers, hidden %d; encoder weights %.0f MB; %.1f MFLOP/token (dense)",
+                folder.url.lastPathComponent, config.numHiddenLayers, config.hiddenSize, encoderBytes / 1e6,
+                denseFlopPerToken / 1e6))
+        print("batch  tokens  median ms  tokens/s   GFLOP/s  floor ms  fraction of floor")
+        for size in batchSizes.split(separator: ",").compactMap({ Int($0) }) where size > 0 {
+            var batch = RaggedBatch()
+            for s in 0..<size {
+                let ids = [101] + (0..<max(tokens - 2, 0)).map { 1000 + (s * 7 + $0 * 13) % 20000 } + [102]
+                batch.append(ids: ids, typeIds: Array(repeating: 0, count: ids.count))
+            }
+            _ = try encoder.forward(batch)  // warm-up
+            var times: [Double] = []
+            for _ in 0..<max(iterations, 1) {
+                let start = DispatchTime.now().uptimeNanoseconds
+                _ = try encoder.forward(batch)
+                times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            }
+            times.sort()
+            let median = times[times.count / 2]
+            let flop = denseFlopPerToken * Double(batch.tokenCount)
+            // The floor is whichever bound is higher: reading every weight once, or the FLOPs.
+            let floor = max(encoderBytes / bandwidth, flop / gemm)
+            print(
+                String(
+                    format: "%5d  %6d  %9.2f  %8.0f  %8.1f  %8.2f  %5.0f%% (%@-bound)", size,
+                    batch.tokenCount,
+                    median * 1e3, Double(batch.tokenCount) / median, flop / median / 1e9, floor * 1e3,
+                    100 * floor / median, encoderBytes / bandwidth > flop / gemm ? "memory" : "compute"))
+        }
+    }
+
+    /// Bytes per second that all cores together read from a buffer much larger than the caches.
+    private func measureReadBandwidth() -> Double {
+        let count = 128 << 20  // 512 MB of floats
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        defer { buffer.deallocate() }
+        buffer.initialize(repeating: 1, count: count)
+        let workers = ProcessInfo.processInfo.activeProcessorCount
+        var best = 0.0
+        let address = UInt(bitPattern: buffer)  // a plain integer crosses into the workers
+        for _ in 0..<5 {
+            let start = DispatchTime.now().uptimeNanoseconds
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                let chunk = count / workers / 8 * 8
+                let base = UnsafeRawPointer(bitPattern: address)! + w * chunk * 4
+                var acc = SIMD8<Float>()
+                for i in stride(from: 0, to: chunk, by: 8) {
+                    acc += base.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                }
+                if acc.sum() == -1 { print("") }  // keep the loop from being optimised away
+            }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            best = max(best, Double(count * 4) / seconds)
+        }
+        return best
+    }
+
+    /// FLOP/s of a large sgemm shaped like a feed-forward layer (M = 512, K = 768, N = 3072).
+    private func measureGEMMRate() -> Double {
+        let (m, k, n) = (512, 768, 3072)
+        let a = [Float](repeating: 0.01, count: m * k)
+        let b = [Float](repeating: 0.02, count: n * k)
+        var c = [Float](repeating: 0, count: m * n)
+        var best = 0.0
+        for _ in 0..<5 {
+            let start = DispatchTime.now().uptimeNanoseconds
+            linearForward(out: &c, input: a, weight: b, bias: nil, rows: m, inFeatures: k, outFeatures: n)
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            best = max(best, 2 * Double(m * n * k) / seconds)
+        }
+        return best
+    }
+}

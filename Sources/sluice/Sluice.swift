@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import SluiceModels
+import SluicePipelines
+
+@main
+struct Sluice: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sluice",
+        abstract: "Serve Hugging Face encoder pipelines, written in Swift.",
+        subcommands: [Predict.self, Bench.self]
+    )
+}
+
+/// Options shared by the commands that load a model.
+struct ModelOptions: ParsableArguments {
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Model folder (config.json, model.safetensors, tokenizer.json), or a hub id found in the Hugging Face cache.",
+            valueName: "folder"))
+    var model: String = ProcessInfo.processInfo.environment["SLUICE_MODEL"] ?? ""
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Task: fill-mask, feature-extraction or sentence-embeddings (default: what the folder implies).",
+            valueName: "task"))
+    var task: String? = ProcessInfo.processInfo.environment["SLUICE_TASK"]
+
+    func loadPipeline() throws -> Pipeline {
+        guard !model.isEmpty else { throw ValidationError("--model is required (or SLUICE_MODEL)") }
+        var parsedTask: PipelineTask?
+        if let task {
+            guard let value = PipelineTask(rawValue: task) else {
+                let names = PipelineTask.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ValidationError("unknown task \"\(task)\" (supported: \(names))")
+            }
+            parsedTask = value
+        }
+        let folder = try ModelFolder(path: model)
+        return try Pipeline(folder: folder, task: parsedTask)
+    }
+}
+
+/// Prints an error as one line on standard error and exits with status 1.
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("sluice: \(message)\n".utf8))
+    exit(1)
+}
+
+struct Predict: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the pipeline on each text and print one line of JSON per text.",
+        discussion: """
+            Each line is the pipeline's output for that one input, exactly as the transformers \
+            pipeline behind a starlette server returns it (compact JSON, UTF-8). All texts are \
+            computed together as one ragged batch.
+            """)
+
+    @OptionGroup var modelOptions: ModelOptions
+
+    @Option(name: .long, help: "fill-mask: predictions per mask (default 5).")
+    var topK: Int?
+
+    @Option(
+        name: .long, parsing: .singleValue,
+        help: "fill-mask: restrict predictions to this token (repeatable).")
+    var target: [String] = []
+
+    @Argument(help: "The input texts.")
+    var texts: [String]
+
+    func run() throws {
+        guard !texts.isEmpty else { fail("give at least one text") }
+        var parameters: [(String, JSONValue)] = []
+        if let topK { parameters.append(("top_k", .int(topK))) }
+        if !target.isEmpty { parameters.append(("targets", .array(target.map { .string($0) }))) }
+        do {
+            let pipeline = try modelOptions.loadPipeline()
+            let outputs = try pipeline.run(texts, parameters: parameters.isEmpty ? nil : .object(parameters))
+            for output in outputs { print(output.pythonJSON) }
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            fail("\(error)")
+        }
+    }
+}

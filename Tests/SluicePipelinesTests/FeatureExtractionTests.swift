@@ -1,0 +1,67 @@
+import Foundation
+import SluiceModels
+import XCTest
+
+@testable import SluicePipelines
+
+final class FeatureExtractionTests: XCTestCase {
+    func testTokenVectorsMatchTheTransformersPipeline() throws {
+        for model in ["bert-tiny-uncased", "bert-tiny-cased"] {
+            let pipeline = try Pipeline(folder: Fixtures.folder(model), task: .featureExtraction)
+            let rows = try Fixtures.jsonLines("\(model)/expected/feature_extraction.jsonl")
+            XCTAssertFalse(rows.isEmpty)
+            let inputs = rows.compactMap { row -> String? in
+                if case .string(let s) = row["input"] { return s }
+                return nil
+            }
+            // All inputs as one ragged batch.
+            let outputs = try pipeline.run(inputs)
+            for (row, ours) in zip(rows, outputs) {
+                assertSameJSON(ours, row["output"]!, "\(model) \(row["input"]!.pythonJSON)")
+            }
+        }
+    }
+
+    func testSentenceEmbeddingsOfTheRealMiniLMMatchSentenceTransformers() throws {
+        let folder = try Fixtures.miniLM()
+        let pipeline = try Pipeline(folder: folder)
+        XCTAssertEqual(pipeline.task, .sentenceEmbeddings)
+        XCTAssertEqual(pipeline.maxInputTokens, 256)
+        let rows = try Fixtures.jsonLines("minilm/expected/sentence_embeddings.jsonl")
+        let inputs = rows.compactMap { row -> String? in
+            if case .string(let s) = row["input"] { return s }
+            return nil
+        }
+        let outputs = try pipeline.run(inputs)
+        for (row, ours) in zip(rows, outputs) {
+            let x = numbers(ours)
+            let y = numbers(row["embedding"]!)
+            XCTAssertEqual(x.count, 384)
+            let dot = zip(x, y).map { $0 * $1 }.reduce(0, +)
+            let normX = x.map { $0 * $0 }.reduce(0, +).squareRoot()
+            let normY = y.map { $0 * $0 }.reduce(0, +).squareRoot()
+            let cosine = dot / (normX * normY)
+            XCTAssertGreaterThanOrEqual(cosine, 0.9999, "\(row["input"]!.pythonJSON)")
+        }
+    }
+
+    func testTaskIsInferredFromTheFolder() throws {
+        XCTAssertEqual(try Pipeline(folder: Fixtures.folder("bert-tiny-cased")).task, .fillMask)
+        let config = try BertConfig(json: ["architectures": ["BertModel"]], path: "config.json")
+        XCTAssertEqual(
+            try PipelineTask.infer(folder: Fixtures.folder("bert-tiny-cased"), config: config),
+            .featureExtraction)
+        let classifier = try BertConfig(
+            json: ["architectures": ["BertForTokenClassification"]], path: "config.json")
+        XCTAssertThrowsError(
+            try PipelineTask.infer(folder: Fixtures.folder("bert-tiny-cased"), config: classifier))
+    }
+
+    private func numbers(_ value: JSONValue) -> [Double] {
+        guard case .array(let items) = value else { return [] }
+        return items.map { item -> Double in
+            if case .number(let v) = item { return v }
+            return .nan
+        }
+    }
+}

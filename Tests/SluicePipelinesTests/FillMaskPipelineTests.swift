@@ -1,0 +1,91 @@
+import Foundation
+import SluiceModels
+import XCTest
+
+@testable import SluicePipelines
+
+final class FillMaskPipelineTests: XCTestCase {
+    private func checkFixtures(_ model: String) throws {
+        let pipeline = try Pipeline(folder: Fixtures.folder(model))
+        XCTAssertEqual(pipeline.task, .fillMask)
+        let rows = try Fixtures.jsonLines("\(model)/expected/fill_mask.jsonl")
+        XCTAssertGreaterThan(rows.count, 10)
+        for row in rows {
+            guard case .string(let input) = row["input"], case .string(let json) = row["json"] else {
+                return XCTFail("bad fixture row")
+            }
+            let parameters = row["parameters"].flatMap { $0 == .object([]) ? nil : $0 }
+            let ours = try pipeline.run([input], parameters: parameters)[0]
+            let reference = try JSONValue.parse(Data(json.utf8))
+            assertSameJSON(ours, reference, "\(model) \(input) \(parameters?.pythonJSON ?? "")")
+        }
+    }
+
+    func testOutputsMatchTheTransformersPipelineOnTheUncasedVocabulary() throws {
+        try checkFixtures("bert-tiny-uncased")
+    }
+
+    func testOutputsMatchTheTransformersPipelineWithAnUntiedCasedModel() throws {
+        try checkFixtures("bert-tiny-cased")
+    }
+
+    func testABatchOfMixedInputsAndParametersGivesEachInputsOwnAnswer() throws {
+        let pipeline = try Pipeline(folder: Fixtures.folder("bert-tiny-uncased"))
+        let rows = try Fixtures.jsonLines("bert-tiny-uncased/expected/fill_mask.jsonl")
+        var prepared: [PreparedInput] = []
+        var references: [JSONValue] = []
+        for row in rows {
+            guard case .string(let input) = row["input"], case .string(let json) = row["json"] else {
+                continue
+            }
+            let parameters = row["parameters"].flatMap { $0 == .object([]) ? nil : $0 }
+            prepared.append(try pipeline.prepare(input, parameters: parameters))
+            references.append(try JSONValue.parse(Data(json.utf8)))
+        }
+        let outputs = try pipeline.forward(prepared)
+        for (i, (input, output)) in zip(prepared, outputs).enumerated() {
+            assertSameJSON(try pipeline.finish(input, output), references[i], "batched row \(i)")
+        }
+    }
+
+    func testNoMaskIsAValidationError() throws {
+        let pipeline = try Pipeline(folder: Fixtures.folder("bert-tiny-uncased"))
+        XCTAssertThrowsError(try pipeline.prepare("no mask here")) { error in
+            XCTAssertEqual((error as? PipelineError)?.kind, .validation)
+            XCTAssertTrue("\(error)".contains("[MASK]"))
+        }
+    }
+
+    func testBadParametersAreValidationErrors() throws {
+        let pipeline = try Pipeline(folder: Fixtures.folder("bert-tiny-uncased"))
+        let bad: [JSONValue] = [
+            .object([("top_k", .int(0))]),
+            .object([("top_k", .string("5"))]),
+            .object([("top_k", .number(2.5))]),
+            .object([("top_k", .int(1_000_000))]),
+            .object([("targets", .int(3))]),
+            .object([("targets", .array([]))]),
+            .object([("unknown", .bool(true))]),
+            .string("not an object"),
+        ]
+        for parameters in bad {
+            XCTAssertThrowsError(
+                try pipeline.prepare("test [MASK]", parameters: parameters), parameters.pythonJSON
+            ) {
+                XCTAssertEqual(($0 as? PipelineError)?.kind, .validation, parameters.pythonJSON)
+            }
+        }
+        XCTAssertThrowsError(try pipeline.prepare("")) {
+            XCTAssertEqual(($0 as? PipelineError)?.kind, .validation)
+        }
+    }
+
+    func testAnInputLongerThanTheModelIsAValidationError() throws {
+        let pipeline = try Pipeline(folder: Fixtures.folder("bert-tiny-uncased"))
+        let text = String(repeating: "word ", count: 200) + "[MASK]"
+        XCTAssertThrowsError(try pipeline.prepare(text)) { error in
+            XCTAssertEqual((error as? PipelineError)?.kind, .validation)
+            XCTAssertTrue("\(error)".contains("128"), "\(error)")
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import XCTest
+
+@testable import SluicePipelines
+
+final class PythonJSONTests: XCTestCase {
+    func testFloatsAreSpelledAsPythonReprOfTheWidenedF32() throws {
+        let rows = try Fixtures.jsonLines("float_repr.jsonl")
+        XCTAssertGreaterThan(rows.count, 400)
+        for row in rows {
+            guard case .int(let bits) = row["bits"], case .string(let expected) = row["json"] else {
+                return XCTFail("bad row")
+            }
+            let value = Double(Float(bitPattern: UInt32(bits)))
+            XCTAssertEqual(pythonFloatRepr(value), expected, "bits \(bits)")
+        }
+    }
+
+    func testReferenceOutputsSurviveAParseAndWriteByteForByte() throws {
+        // The fixtures' JSON is what starlette's JSONResponse sent: non-ASCII unescaped, compact.
+        for model in ["bert-tiny-uncased", "bert-tiny-cased"] {
+            for row in try Fixtures.jsonLines("\(model)/expected/fill_mask.jsonl") {
+                guard case .string(let json) = row["json"] else { return XCTFail("bad row") }
+                XCTAssertEqual(try JSONValue.parse(Data(json.utf8)).pythonJSON, json)
+            }
+        }
+    }
+
+    func testStringsEscapeOnlyWhatPythonEscapes() {
+        let value = JSONValue.string("a\"b\\c\n\t\u{01}\u{7F}é😀\u{2028}")
+        XCTAssertEqual(value.pythonJSON, "\"a\\\"b\\\\c\\n\\t\\u0001\u{7F}é😀\u{2028}\"")
+    }
+
+    func testParserKeepsKeyOrderAndRejectsBadJSON() throws {
+        let parsed = try JSONValue.parse(Data(#"{"b":1,"a":[true,null,2.5,"\ud83d\ude00"]}"#.utf8))
+        XCTAssertEqual(parsed.pythonJSON, #"{"b":1,"a":[true,null,2.5,"😀"]}"#)
+        for bad in ["{", "[1,]", "{\"a\" 1}", "01x", "\"\u{01}\"", "nul", "[1] 2", ""] {
+            XCTAssertThrowsError(try JSONValue.parse(Data(bad.utf8)), bad)
+        }
+        XCTAssertThrowsError(try JSONValue.parse(Data([0x22, 0xFF, 0x22])))
+        XCTAssertThrowsError(try JSONValue.parse(Data(String(repeating: "[", count: 10_000).utf8)))
+    }
+}

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# End-to-end checks of the `sluice` command line against the committed fixtures:
+# exact JSON for the recipe's example, and bad input → non-zero exit + one line on stderr.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+SLUICE=${1:-.build/debug/sluice}
+FIX=Tests/Fixtures/models
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok   $*"; }
+bad() { failed=$((failed + 1)); echo "FAIL $*"; }
+
+# The reference JSON for `test [MASK]` on the uncased fixture (fill_mask.jsonl, first line),
+# compared field for field with scores within 1e-4.
+expected=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["json"])' \
+    "$FIX/bert-tiny-uncased/expected/fill_mask.jsonl")
+actual=$("$SLUICE" predict --model "$FIX/bert-tiny-uncased" "test [MASK]" 2>/dev/null)
+if python3 - "$expected" "$actual" <<'PY'
+import json, sys
+def same(a, b):
+    if isinstance(a, float) or isinstance(b, float):
+        return abs(a - b) <= 1e-4
+    if isinstance(a, list):
+        return isinstance(b, list) and len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return isinstance(b, dict) and list(a) == list(b) and all(same(a[k], b[k]) for k in a)
+    return a == b
+sys.exit(0 if same(json.loads(sys.argv[1]), json.loads(sys.argv[2])) else 1)
+PY
+then ok "predict 'test [MASK]' equals the transformers pipeline"; else bad "predict 'test [MASK]': got $actual"; fi
+
+lines=$("$SLUICE" predict --model "$FIX/bert-tiny-uncased" "a [MASK]" "b [MASK] c" 2>/dev/null | wc -l)
+[ "$lines" -eq 2 ] && ok "one JSON line per text" || bad "expected 2 lines, got $lines"
+
+expect_error() {
+    local what=$1
+    shift
+    local err
+    err=$("$SLUICE" "$@" 2>&1 >/dev/null)
+    local status=$?
+    if [ $status -ne 0 ] && [ "$(printf '%s\n' "$err" | grep -c .)" -eq 1 ]; then
+        ok "$what → exit $status: $err"
+    else
+        bad "$what → exit $status, stderr: $err"
+    fi
+}
+expect_error "no mask token" predict --model "$FIX/bert-tiny-uncased" "no mask here"
+expect_error "empty text" predict --model "$FIX/bert-tiny-uncased" ""
+expect_error "missing folder" predict --model /nonexistent/folder "test [MASK]"
+expect_error "folder without weights" predict --model Tests "test [MASK]"
+
+if [ -f models/all-MiniLM-L6-v2/model.safetensors ]; then
+    dims=$("$SLUICE" predict --model models/all-MiniLM-L6-v2 "Hello world" |
+        python3 -c 'import json,sys; v=json.load(sys.stdin); print(len(v), round(sum(x*x for x in v), 4))')
+    [ "$dims" = "384 1.0" ] && ok "default model: a unit 384-vector" || bad "default model gave: $dims"
+fi
+
+echo "cli: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: installs what is missing (scripts/setup.sh),
+# checks formatting, builds, runs every test, then checks the command line end to end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh
+
+echo "== format (swift format lint --strict)"
+swift format lint --strict --recursive --parallel Package.swift Sources Tests
+
+echo "== build and unit tests"
+export SLUICE_TEST_MODEL_DIR="$PWD/models/all-MiniLM-L6-v2"
+swift build -j 2 --build-tests
+swift test -j 2 --skip-build
+
+echo "== command line"
+scripts/check-cli.sh .build/debug/sluice
