@@ -151,38 +151,40 @@ struct NormalizedString: Sendable {
         transform(range: 0..<normalized.count, changes, initialOffset: 0)
     }
 
-    /// NFC or NFKC: decomposes, then composes each starter with the marks that follow it.
-    /// A composed scalar replaces the first scalar it consumes and removes the others.
+    /// NFC or NFKC: decomposes, then applies canonical composition. A composite takes the
+    /// alignment of the starter it replaces; the scalars it absorbs disappear with theirs.
     mutating func compose(compatibility: Bool) {
         decompose(compatibility: compatibility)
-        if normalized.allSatisfy({ $0.value < 0x300 }) && !normalized.contains(where: { $0.value >= 0xC0 }) {
-            return
-        }
-        var changes = [(Unicode.Scalar, Int)]()
-        var index = 0
-        let scalars = normalized
-        while index < scalars.count {
-            // A segment: one scalar and the combining marks after it.
-            var end = index + 1
-            while end < scalars.count && referenceCombiningClass(scalars[end]) != 0 {
-                end += 1
+        guard normalized.contains(where: { $0.value >= 0x300 }) else { return }
+        var scalars = [Unicode.Scalar]()
+        var newAlignments = [TokenOffset]()
+        scalars.reserveCapacity(normalized.count)
+        newAlignments.reserveCapacity(normalized.count)
+        var starter: Int?
+        var lastClass: UInt8 = 0
+        var sinceStarter = false
+        for index in 0..<normalized.count {
+            let scalar = normalized[index]
+            let combiningClass = referenceCombiningClass(scalar)
+            if let starter, !sinceStarter || (lastClass != 0 && lastClass < combiningClass),
+                let composite = primaryComposite(scalars[starter], scalar)
+            {
+                scalars[starter] = composite
+                continue
             }
-            // Hangul and some pairs compose across starters; let Foundation see the next starter.
-            var segment = String.UnicodeScalarView()
-            segment.append(contentsOf: scalars[index..<end])
-            let composed = Array(String(segment).precomposedStringWithCanonicalMapping.unicodeScalars)
-            if composed.count == end - index {
-                for scalar in composed { changes.append((scalar, 0)) }
+            if combiningClass == 0 {
+                starter = scalars.count
+                sinceStarter = false
+                lastClass = 0
             } else {
-                // Fewer scalars: the first absorbs the removed ones.
-                let removed = (end - index) - composed.count
-                for (offset, scalar) in composed.enumerated() {
-                    changes.append((scalar, offset == 0 ? -removed : 0))
-                }
+                sinceStarter = true
+                lastClass = combiningClass
             }
-            index = end
+            scalars.append(scalar)
+            newAlignments.append(alignments[index])
         }
-        transform(range: 0..<normalized.count, changes, initialOffset: 0)
+        normalized = scalars
+        alignments = newAlignments
     }
 
     /// Removes leading and/or trailing whitespace.

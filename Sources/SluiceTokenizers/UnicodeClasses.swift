@@ -180,3 +180,25 @@ func appendDecomposition(
         ? single.decomposedStringWithCompatibilityMapping : single.decomposedStringWithCanonicalMapping
     output.append(contentsOf: decomposed.unicodeScalars)
 }
+
+/// The primary composite of two scalars under the reference's Unicode 9.0 tables, if any.
+func primaryComposite(_ first: Unicode.Scalar, _ second: Unicode.Scalar) -> Unicode.Scalar? {
+    // Every canonical decomposition pair has its second scalar at U+0300 or above.
+    guard second.value >= 0x300 else { return nil }
+    // Hangul is algorithmic (and Foundation on Linux does not compose LV + T).
+    let (a, b) = (first.value, second.value)
+    if a >= 0x1100 && a <= 0x1112 && b >= 0x1161 && b <= 0x1175 {
+        return Unicode.Scalar(0xAC00 + ((a - 0x1100) * 21 + (b - 0x1161)) * 28)
+    }
+    if a >= 0xAC00 && a <= 0xD7A3 && (a - 0xAC00) % 28 == 0 && b >= 0x11A8 && b <= 0x11C2 {
+        return Unicode.Scalar(a + (b - 0x11A7))
+    }
+    var pair = String.UnicodeScalarView()
+    pair.append(first)
+    pair.append(second)
+    let composed = String(pair).precomposedStringWithCanonicalMapping.unicodeScalars
+    guard composed.count == 1, let composite = composed.first,
+        assigned(composite, byMajor: 9, minor: 0)
+    else { return nil }
+    return composite
+}

@@ -119,4 +119,16 @@ final class FixtureParityTests: XCTestCase {
     func testCasedWordPieceWithStrippedAccentsMatchesReference() throws {
         try checkEveryCase(of: "wordpiece-cased-strip")
     }
+
+    func testSequenceNormalizerAndPreTokenizerMatchReference() throws {
+        try checkEveryCase(of: "wordpiece-sequence")
+    }
+
+    func testNFCNormalizerAndWhitespacePreTokenizerMatchReference() throws {
+        try checkEveryCase(of: "wordpiece-nfc")
+    }
+
+    func testNFKCWithoutPostProcessorOrDecoderMatchesReference() throws {
+        try checkEveryCase(of: "wordpiece-nfkc")
+    }
 }
