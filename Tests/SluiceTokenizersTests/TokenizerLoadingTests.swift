@@ -1,0 +1,108 @@
+import Foundation
+import XCTest
+
+@testable import SluiceTokenizers
+
+/// Loading `tokenizer.json`: what is read from the file, and the errors for damaged files.
+final class TokenizerLoadingTests: XCTestCase {
+    /// The real BERT file with one section replaced.
+    func bertJSON(replacing key: String, with value: Any?) throws -> Data {
+        let data = try Data(contentsOf: Fixtures.tokenizerURL("bert-base-uncased"))
+        var root = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        root[key] = value ?? NSNull()
+        return try JSONSerialization.data(withJSONObject: root)
+    }
+
+    func assertThrows(
+        _ data: Data, mentioning words: [String], file: StaticString = #filePath, line: UInt = #line
+    ) {
+        XCTAssertThrowsError(try Tokenizer(json: data), file: file, line: line) { error in
+            let message = String(describing: error)
+            for word in words {
+                XCTAssertTrue(
+                    message.contains(word), "\"\(message)\" does not mention \(word)", file: file, line: line)
+            }
+        }
+    }
+
+    func testUnknownNormalizerTypeIsAnErrorNamingIt() throws {
+        assertThrows(
+            try bertJSON(replacing: "normalizer", with: ["type": "Precompiled", "precompiled_charsmap": ""]),
+            mentioning: ["normalizer", "Precompiled"])
+    }
+
+    func testUnknownModelTypeIsAnErrorNamingIt() throws {
+        assertThrows(
+            try bertJSON(replacing: "model", with: ["type": "Unigram", "vocab": [] as [Any]]),
+            mentioning: ["model", "Unigram"])
+    }
+
+    func testUnknownPreTokenizerPostProcessorAndDecoderTypesAreErrorsNamingThem() throws {
+        assertThrows(
+            try bertJSON(replacing: "pre_tokenizer", with: ["type": "Metaspace"]),
+            mentioning: ["pre_tokenizer", "Metaspace"])
+        assertThrows(
+            try bertJSON(replacing: "post_processor", with: ["type": "RobertaProcessing"]),
+            mentioning: ["post_processor", "RobertaProcessing"])
+        assertThrows(
+            try bertJSON(replacing: "decoder", with: ["type": "ByteLevel"]),
+            mentioning: ["decoder", "ByteLevel"])
+    }
+
+    func testNestedUnknownComponentIsReportedWithItsPath() throws {
+        let sequence: [String: Any] = [
+            "type": "Sequence", "normalizers": [["type": "NFD"], ["type": "Replace"]],
+        ]
+        assertThrows(
+            try bertJSON(replacing: "normalizer", with: sequence), mentioning: ["normalizers[1]", "Replace"])
+    }
+
+    func testMissingModelFieldIsReportedByName() throws {
+        let data = try Data(contentsOf: Fixtures.tokenizerURL("bert-base-uncased"))
+        var root = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        var model = root["model"] as! [String: Any]
+        model["unk_token"] = nil
+        root["model"] = model
+        assertThrows(try JSONSerialization.data(withJSONObject: root), mentioning: ["unk_token"])
+    }
+
+    func testDamagedFileIsAnErrorNamingTheFile() throws {
+        let data = try Data(contentsOf: Fixtures.tokenizerURL("bert-base-uncased"))
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("damaged-\(UUID()).json")
+        try data.prefix(data.count / 2).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        XCTAssertThrowsError(try Tokenizer(contentsOf: url)) { error in
+            XCTAssertTrue(String(describing: error).contains(url.path), "\(error)")
+            XCTAssertTrue(String(describing: error).contains("not valid JSON"), "\(error)")
+        }
+    }
+
+    func testMissingFileIsAnErrorNamingTheFile() {
+        let url = URL(fileURLWithPath: "/nonexistent/tokenizer.json")
+        XCTAssertThrowsError(try Tokenizer(contentsOf: url)) { error in
+            XCTAssertTrue(String(describing: error).contains("/nonexistent/tokenizer.json"), "\(error)")
+        }
+    }
+
+    func testTruncationAndPaddingAreReadFromTheFile() throws {
+        let tokenizer = try Tokenizer(contentsOf: Fixtures.tokenizerURL("bert-base-uncased"))
+        XCTAssertEqual(
+            tokenizer.truncation,
+            TruncationParameters(maxLength: 128, stride: 0, strategy: .longestFirst, direction: .right))
+        XCTAssertEqual(
+            tokenizer.padding,
+            PaddingParameters(
+                strategy: .fixed(128), direction: .right, padId: 0, padTypeId: 0, padToken: "[PAD]"))
+        XCTAssertEqual(try tokenizer.encode("hello").count, 128)
+    }
+
+    func testCallerCanClearPaddingAndChangeTruncation() throws {
+        var tokenizer = try Tokenizer(contentsOf: Fixtures.tokenizerURL("bert-base-uncased"))
+        tokenizer.padding = nil
+        XCTAssertEqual(try tokenizer.encode("hello world").count, 4)
+        tokenizer.truncation = TruncationParameters(maxLength: 3)
+        let encoding = try tokenizer.encode("hello world")
+        XCTAssertEqual(encoding.tokens, ["[CLS]", "hello", "[SEP]"])
+        XCTAssertEqual(encoding.overflowing.map(\.tokens), [["[CLS]", "world", "[SEP]"]])
+    }
+}
