@@ -21,7 +21,9 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
-        .target(name: "SluiceTensors", dependencies: ["CBLAS"]),
+        // C kernels with an AVX2 + FMA path chosen at run time (a portable path otherwise).
+        .target(name: "CSluiceKernels"),
+        .target(name: "SluiceTensors", dependencies: ["CBLAS", "CSluiceKernels"]),
         .target(name: "SluiceSafeTensors"),
         .target(name: "SluiceTokenizers"),
         .target(name: "SluiceModels", dependencies: ["SluiceTensors", "SluiceSafeTensors"]),

@@ -1,4 +1,6 @@
 import CBLAS
+import CSluiceKernels
+import Dispatch
 
 #if canImport(Glibc)
 import Glibc
@@ -7,6 +9,11 @@ import Glibc
 // Shape convention for every kernel in this file: matrices are row-major; activations are
 // `[tokens, hidden]`, one row per token of the (ragged) batch. Sizes are passed explicitly.
 
+/// Up to this many rows, a linear layer streams its weights through `sluice_linear_small_m`
+/// (each weight read once at memory speed) instead of calling `cblas_sgemm`, which streams
+/// the `[out, in]` layout at about half the memory bandwidth for small M.
+public let smallBatchRowLimit = 8
+
 /// `out[m, n] = sum_k x[m, k] * w[n, k] + bias[n]`: a linear layer with a weight in the
 /// Hugging Face `[out, in]` layout. 2·M·N·K FLOP; reads N·K weights once.
 public func linearForward(
@@ -14,6 +21,24 @@ public func linearForward(
     bias: UnsafePointer<Float>?, rows m: Int, inFeatures k: Int, outFeatures n: Int
 ) {
     guard m > 0, n > 0 else { return }
+    if m <= smallBatchRowLimit {
+        // Plain integers cross into the worker threads; the buffers outlive the call.
+        let (o, x, w, b) = (
+            UInt(bitPattern: out), UInt(bitPattern: input), UInt(bitPattern: weight), UInt(bitPattern: bias)
+        )
+        let workers = ComputeThreads.count
+        let chunk = (n + workers - 1) / workers
+        DispatchQueue.concurrentPerform(iterations: workers) { t in
+            let begin = t * chunk
+            let end = min(n, begin + chunk)
+            guard begin < end else { return }
+            sluice_linear_small_m(
+                UnsafeMutablePointer(bitPattern: o), UnsafePointer(bitPattern: x),
+                UnsafePointer(bitPattern: w),
+                UnsafePointer(bitPattern: b), m, k, n, begin, end)
+        }
+        return
+    }
     if let bias {
         for row in 0..<m { (out + row * n).update(from: bias, count: n) }
     }

@@ -1,5 +1,12 @@
 import CBLAS
 
+/// How many threads the engine's own kernels split work across: as many as OpenBLAS uses,
+/// so the two never ask for more cores than the machine has.
+public enum ComputeThreads {
+    /// The current count (OpenBLAS's thread count).
+    public static var count: Int { max(1, Int(openblas_get_num_threads())) }
+}
+
 /// How many threads OpenBLAS uses for one matrix product. The inference thread is the only
 /// caller of BLAS, so this is the whole machine's compute parallelism.
 public enum BLASThreads {

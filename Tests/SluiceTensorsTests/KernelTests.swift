@@ -59,3 +59,29 @@ final class KernelTests: XCTestCase {
         XCTAssertEqual(relu, [0, 2])
     }
 }
+
+final class SmallBatchKernelTests: XCTestCase {
+    /// The weight-streaming path (m ≤ smallBatchRowLimit) and the BLAS path agree with the
+    /// definition for odd sizes, with and without bias.
+    func testSmallBatchLinearMatchesDefinitionForOddShapes() {
+        for (m, k, n) in [(1, 3, 5), (3, 17, 9), (4, 64, 33), (5, 40, 7), (8, 768, 31), (9, 20, 11)] {
+            let x = (0..<(m * k)).map { Float(($0 * 7) % 13) / 6 - 1 }
+            let w = (0..<(n * k)).map { Float(($0 * 5) % 11) / 5 - 1 }
+            let b = (0..<n).map { Float($0) / 4 - 1 }
+            for bias in [b, nil] {
+                var out = [Float](repeating: .nan, count: m * n)
+                linearForward(
+                    out: &out, input: x, weight: w, bias: bias, rows: m, inFeatures: k, outFeatures: n)
+                for i in 0..<m {
+                    for j in 0..<n {
+                        var s = Double(bias?[j] ?? 0)
+                        for p in 0..<k { s += Double(x[i * k + p]) * Double(w[j * k + p]) }
+                        XCTAssertEqual(
+                            Double(out[i * n + j]), s, accuracy: 1e-4 * max(1, abs(s)), "m \(m) k \(k) n \(n)"
+                        )
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,17 @@
+#ifndef SLUICE_KERNELS_H
+#define SLUICE_KERNELS_H
+
+#include <stddef.h>
+
+/// out[m, n] = sum_k x[m, k] * w[n, k] + bias[n], for rows n in [n_begin, n_end).
+/// A weight-streaming kernel for small m: every weight row is read once, from memory, and
+/// used for all m input rows while it is in registers. x: [m, k], w: [n_total, k] (the
+/// Hugging Face [out, in] layout), out: [m, n_total], bias may be NULL.
+/// 2·m·k FLOP per weight row; 4·k bytes of weights per row.
+void sluice_linear_small_m(float *out, const float *x, const float *w, const float *bias,
+                           size_t m, size_t k, size_t n_total, size_t n_begin, size_t n_end);
+
+/// 1 when the AVX2 + FMA path runs on this processor, 0 when the portable one does.
+int sluice_kernels_use_avx2(void);
+
+#endif
