@@ -29,8 +29,27 @@ func makePreTokenizer(_ value: JSONValue, path: String) throws -> any PreTokeniz
 /// character. Mirrors `tokenizers::pre_tokenizers::bert::BertPreTokenizer`.
 struct BertPreTokenizer: PreTokenizer {
     func preTokenize(_ string: inout PreTokenizedString) {
-        string.splitPieces { $0.split(where: isUnicodeWhitespace, behavior: .removed) }
-        string.splitPieces { $0.split(where: isBertPunctuation, behavior: .isolated) }
+        // One pass gives the same pieces as the reference's two splits (whitespace removed,
+        // then punctuation isolated), without building the intermediate pieces.
+        string.splitPieces { normalized in
+            let scalars = normalized.normalized
+            var matches = [(Range<Int>, Bool)]()
+            var start = 0
+            for index in 0..<scalars.count {
+                let scalar = scalars[index]
+                if isUnicodeWhitespace(scalar) {
+                    if start < index { matches.append((start..<index, false)) }
+                    matches.append((index..<index + 1, true))
+                    start = index + 1
+                } else if isBertPunctuation(scalar) {
+                    if start < index { matches.append((start..<index, false)) }
+                    matches.append((index..<index + 1, false))
+                    start = index + 1
+                }
+            }
+            if start < scalars.count { matches.append((start..<scalars.count, false)) }
+            return normalized.split(matches: matches, behavior: .removed)
+        }
     }
 }
 

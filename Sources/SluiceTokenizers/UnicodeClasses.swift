@@ -170,8 +170,23 @@ func appendDecomposition(
         output.append(scalar)
         return
     }
-    if !compatibility && scalar.value < 0xC0 {
-        output.append(scalar)
+    let value = scalar.value
+    if !compatibility {
+        switch value {
+        case ..<0xC0, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0x1F300...0x1FAFF:
+            // No canonical decompositions here (Latin-1 controls, CJK ideographs, emoji).
+            output.append(scalar)
+            return
+        default:
+            break
+        }
+    }
+    if value >= 0xAC00 && value <= 0xD7A3 {
+        // Hangul syllables decompose algorithmically into two or three jamo.
+        let index = value - 0xAC00
+        output.append(Unicode.Scalar(0x1100 + index / 588)!)
+        output.append(Unicode.Scalar(0x1161 + (index % 588) / 28)!)
+        if index % 28 != 0 { output.append(Unicode.Scalar(0x11A7 + index % 28)!) }
         return
     }
     let single = String(Character(scalar))

@@ -89,7 +89,9 @@ struct WordPiece: TokenizationModel {
 /// A trie over Unicode scalars; children are found in one hash table keyed by (node, scalar).
 struct ScalarTrie: Sendable {
     private var children: [UInt64: Int32] = [:]
-    private var terminals: [Int32: (id: Int, token: String)] = [:]
+    /// For each node, the index of its entry in `entries`, or -1.
+    private var terminalOfNode: [Int32] = [-1]
+    private var entries: [(id: Int, token: String)] = []
     private var nodeCount: Int32 = 1
 
     mutating func insert(_ scalars: ArraySlice<Unicode.Scalar>, id: Int, token: String) {
@@ -103,11 +105,13 @@ struct ScalarTrie: Sendable {
                 children[key] = nodeCount
                 node = nodeCount
                 nodeCount += 1
+                terminalOfNode.append(-1)
             }
         }
-        // With duplicate spellings the reference's hash map keeps one; keep the first seen.
-        if terminals[node] == nil {
-            terminals[node] = (id, token)
+        // Spellings are unique in a vocabulary; should one repeat, keep the first seen.
+        if terminalOfNode[Int(node)] < 0 {
+            terminalOfNode[Int(node)] = Int32(entries.count)
+            entries.append((id, token))
         }
     }
 
@@ -121,8 +125,9 @@ struct ScalarTrie: Sendable {
             guard let next = children[key] else { break }
             node = next
             index += 1
-            if let terminal = terminals[node] {
-                best = (terminal.id, terminal.token, index)
+            let terminal = terminalOfNode[Int(node)]
+            if terminal >= 0 {
+                best = (entries[Int(terminal)].id, entries[Int(terminal)].token, index)
             }
         }
         return best
