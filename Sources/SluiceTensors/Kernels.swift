@@ -22,23 +22,43 @@ public func linearForward(
 ) {
     guard m > 0, n > 0 else { return }
     if m <= smallBatchRowLimit {
-        // Plain integers cross into the worker threads; the buffers outlive the call.
-        let (o, x, w, b) = (
-            UInt(bitPattern: out), UInt(bitPattern: input), UInt(bitPattern: weight), UInt(bitPattern: bias)
-        )
-        let workers = ComputeThreads.count
-        let chunk = (n + workers - 1) / workers
-        DispatchQueue.concurrentPerform(iterations: workers) { t in
-            let begin = t * chunk
-            let end = min(n, begin + chunk)
-            guard begin < end else { return }
-            sluice_linear_small_m(
-                UnsafeMutablePointer(bitPattern: o), UnsafePointer(bitPattern: x),
-                UnsafePointer(bitPattern: w),
-                UnsafePointer(bitPattern: b), m, k, n, begin, end)
-        }
+        linearForwardStreaming(
+            out: out, input: input, weight: weight, bias: bias, rows: m, inFeatures: k, outFeatures: n)
         return
     }
+    linearForwardBLAS(
+        out: out, input: input, weight: weight, bias: bias, rows: m, inFeatures: k, outFeatures: n)
+}
+
+/// `linearForward` through the weight-streaming kernel, split by output rows across
+/// `ComputeThreads.count` threads.
+public func linearForwardStreaming(
+    out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+    bias: UnsafePointer<Float>?, rows m: Int, inFeatures k: Int, outFeatures n: Int
+) {
+    guard m > 0, n > 0 else { return }
+    // Plain integers cross into the worker threads; the buffers outlive the call.
+    let (o, x, w, b) = (
+        UInt(bitPattern: out), UInt(bitPattern: input), UInt(bitPattern: weight), UInt(bitPattern: bias)
+    )
+    let workers = ComputeThreads.count
+    let chunk = (n + workers - 1) / workers
+    DispatchQueue.concurrentPerform(iterations: workers) { t in
+        let begin = t * chunk
+        let end = min(n, begin + chunk)
+        guard begin < end else { return }
+        sluice_linear_small_m(
+            UnsafeMutablePointer(bitPattern: o), UnsafePointer(bitPattern: x), UnsafePointer(bitPattern: w),
+            UnsafePointer(bitPattern: b), m, k, n, begin, end)
+    }
+}
+
+/// `linearForward` through `cblas_sgemm`.
+public func linearForwardBLAS(
+    out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+    bias: UnsafePointer<Float>?, rows m: Int, inFeatures k: Int, outFeatures n: Int
+) {
+    guard m > 0, n > 0 else { return }
     if let bias {
         for row in 0..<m { (out + row * n).update(from: bias, count: n) }
     }

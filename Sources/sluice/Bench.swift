@@ -26,6 +26,9 @@ struct Bench: ParsableCommand {
     @Option(name: .long, help: "BLAS threads (default: all cores).")
     var threads: Int?
 
+    @Flag(name: .long, help: "Also time single linear layers (K=768, N=3072) by both kernels.")
+    var kernels = false
+
     func run() throws {
         if let threads { BLASThreads.set(threads) }
         let folder = try ModelFolder(path: model)
@@ -53,6 +56,7 @@ struct Bench: ParsableCommand {
                 format: "model: %@, %d layers, hidden %d; encoder weights %.0f MB; %.1f MFLOP/token (dense)",
                 folder.url.lastPathComponent, config.numHiddenLayers, config.hiddenSize, encoderBytes / 1e6,
                 denseFlopPerToken / 1e6))
+        if kernels { benchKernels(bandwidth: bandwidth) }
         print("batch  tokens  median ms  tokens/s   GFLOP/s  floor ms  fraction of floor")
         for size in batchSizes.split(separator: ",").compactMap({ Int($0) }) where size > 0 {
             var batch = RaggedBatch()
@@ -78,6 +82,47 @@ struct Bench: ParsableCommand {
                     batch.tokenCount,
                     median * 1e3, Double(batch.tokenCount) / median, flop / median / 1e9, floor * 1e3,
                     100 * floor / median, encoderBytes / bandwidth > flop / gemm ? "memory" : "compute"))
+        }
+    }
+
+    /// Weight-streaming rate of one linear layer (bert-base's feed-forward shape) by the
+    /// streaming kernel and by BLAS, for small row counts.
+    private func benchKernels(bandwidth: Double) {
+        let (k, n) = (768, 3072)
+        // Several distinct weight matrices, so that each call streams from memory, not cache.
+        let copies = 24
+        let weights = (0..<copies).map { c in [Float](repeating: Float(c) * 1e-3, count: n * k) }
+        let bias = [Float](repeating: 0, count: n)
+        print("linear K=\(k) N=\(n): weight GB/s (fraction of the read floor)")
+        print("rows  streaming        BLAS")
+        for m in [1, 2, 4, 8, 16] {
+            let x = [Float](repeating: 0.5, count: m * k)
+            var out = [Float](repeating: 0, count: m * n)
+            var rates: [Double] = []
+            for useBLAS in [false, true] {
+                var best = Double.infinity
+                for _ in 0..<3 {
+                    let start = DispatchTime.now().uptimeNanoseconds
+                    for w in weights {
+                        if useBLAS {
+                            linearForwardBLAS(
+                                out: &out, input: x, weight: w, bias: bias, rows: m, inFeatures: k,
+                                outFeatures: n)
+                        } else {
+                            linearForwardStreaming(
+                                out: &out, input: x, weight: w, bias: bias, rows: m, inFeatures: k,
+                                outFeatures: n)
+                        }
+                    }
+                    best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+                }
+                rates.append(Double(copies * n * k * 4) / best)
+            }
+            print(
+                String(
+                    format: "%4d  %5.1f (%3.0f%%)  %5.1f (%3.0f%%)", m, rates[0] / 1e9,
+                    100 * rates[0] / bandwidth,
+                    rates[1] / 1e9, 100 * rates[1] / bandwidth))
         }
     }
 
