@@ -26,6 +26,7 @@ struct LifecycleTests {
         #expect(await queued[1].outcome == .output(30))
         #expect(harness.model.batches == [[1], [2, 3]])
         #expect(harness.metrics.total("sluice_rejected_total", [("reason", "shutting_down")]) == 1)
+        #expect(harness.clock.pendingDeadlines.isEmpty)
     }
 
     @Test("shutdown answers jobs accepted before start")

@@ -9,6 +9,8 @@ enum Outcome: Equatable, Sendable {
     case shuttingDown
     case cancelled
     case forwardFailed(String)
+    /// Not answered within `eventually`'s timeout: a bug, reported instead of hanging the test.
+    case unanswered
 
     init(_ error: SchedulerError) {
         switch error {
@@ -48,9 +50,12 @@ struct Submission: Sendable {
     /// Whether the submission has been answered (without waiting for it).
     var isFinished: Bool { box.outcome.withLock { $0 != nil } }
 
-    /// The answer, once it comes.
+    /// The answer, once it comes; `.unanswered` if it does not come within `eventually`'s timeout.
     var outcome: Outcome {
-        get async { await task.value }
+        get async {
+            guard await eventually({ isFinished }) else { return .unanswered }
+            return await task.value
+        }
     }
 
     /// Cancels the submitting task, as when a client goes away.

@@ -1,0 +1,66 @@
+import SluiceScheduler
+import Testing
+
+/// The same rules under real time: these check that `SystemClock`'s timers fire, never how fast.
+@Suite("SystemClock", .timeLimit(.minutes(1)))
+struct SystemClockTests {
+    private func makeScheduler(
+        _ configuration: SchedulerConfiguration, _ model: FakeModel
+    ) -> Scheduler<Int, Int> {
+        Scheduler(
+            configuration: configuration, clock: SystemClock(), metricsFactory: RecordingMetricsFactory()
+        ) {
+            try model.forward($0)
+        }
+    }
+
+    @Test("time only moves forward")
+    func timeMovesForward() {
+        let clock = SystemClock()
+        let first = clock.now
+        #expect(clock.now >= first)
+        #expect(first >= .zero)
+    }
+
+    @Test("a queued job times out at its deadline while a batch computes, in real time")
+    func queuedJobTimesOutInRealTime() async {
+        let model = FakeModel()
+        let scheduler = makeScheduler(SchedulerConfiguration(requestTimeout: .milliseconds(50)), model)
+        scheduler.start()
+        model.holdBatches()
+        let running = Submission(scheduler, 1)
+        #expect(await eventually { model.heldBatches == 1 })
+        let queued = Submission(scheduler, 2)
+
+        #expect(await queued.outcome == .timedOut)
+        #expect(model.heldBatches == 1)
+        model.releaseAll()
+        #expect(await running.outcome == .output(10))
+        await scheduler.shutdown()
+        #expect(model.batches == [[1]])
+    }
+
+    @Test("a lone job is computed when its window closes, in real time")
+    func loneJobRunsWhenWindowCloses() async {
+        let model = FakeModel()
+        let scheduler = makeScheduler(
+            SchedulerConfiguration(maxBatchSize: 8, maxBatchWait: .milliseconds(20)), model)
+        scheduler.start()
+
+        #expect(await Submission(scheduler, 1).outcome == .output(10))
+        await scheduler.shutdown()
+    }
+
+    @Test("a cancelled timer never fires, in real time")
+    func cancelledTimerNeverFires() async {
+        let clock = SystemClock()
+        let fired = FakeModel()
+        let timer = clock.schedule(at: clock.now + .milliseconds(5)) { _ = try? fired.forward([1]) }
+        timer.cancel()
+        let witness = FakeModel()
+        _ = clock.schedule(at: clock.now + .milliseconds(20)) { _ = try? witness.forward([1]) }
+
+        #expect(await eventually { witness.batches.count == 1 })
+        #expect(fired.batches.isEmpty)
+    }
+}
