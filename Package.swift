@@ -52,6 +52,9 @@ let package = Package(
         // Model fixtures live in Tests/Fixtures/models and are read by path (#filePath).
         .testTarget(name: "SluiceModelsTests", dependencies: ["SluiceModels"]),
         .testTarget(name: "SluicePipelinesTests", dependencies: ["SluicePipelines"]),
-        .testTarget(name: "SluiceSchedulerTests", dependencies: ["SluiceScheduler"]),
+        .testTarget(
+            name: "SluiceSchedulerTests",
+            dependencies: ["SluiceScheduler", .product(name: "Metrics", package: "swift-metrics")]
+        ),
     ]
 )
