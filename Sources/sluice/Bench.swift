@@ -29,6 +29,9 @@ struct Bench: ParsableCommand {
     @Flag(name: .long, help: "Also time single linear layers (K=768, N=3072) by both kernels.")
     var kernels = false
 
+    @Flag(name: .long, help: "Only measure the floors and print them as one JSON object (for scripts).")
+    var floorsJSON = false
+
     func run() throws {
         if let threads { BLASThreads.set(threads) }
         let folder = try ModelFolder(path: model)
@@ -44,6 +47,17 @@ struct Bench: ParsableCommand {
 
         let bandwidth = measureReadBandwidth()
         let gemm = measureGEMMRate()
+        if floorsJSON {
+            // The masked-LM head: transform (H²) and vocabulary projection (V·H), per masked row.
+            let headWeights = h * h + Double(config.vocabSize) * h
+            print(
+                """
+                {"read_bytes_per_s":\(bandwidth),"gemm_flop_per_s":\(gemm),"encoder_bytes":\(encoderBytes),\
+                "head_bytes":\(4 * headWeights),"flop_per_token":\(denseFlopPerToken),\
+                "head_flop_per_mask":\(2 * headWeights)}
+                """)
+            return
+        }
         print(
             "machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, BLAS threads \(BLASThreads.current)"
         )
