@@ -15,6 +15,15 @@ struct Linear: Sendable {
         self.outFeatures = outFeatures
     }
 
+    /// A layer over weights found elsewhere (a decoder tied to the word embeddings).
+    init(weight: WeightBuffer, bias: WeightBuffer?) {
+        precondition(weight.shape.count == 2 && bias.map { $0.shape == [weight.shape[0]] } ?? true)
+        self.weight = weight
+        self.bias = bias
+        outFeatures = weight.shape[0]
+        inFeatures = weight.shape[1]
+    }
+
     /// `out[rows, outFeatures] = input[rows, inFeatures] · weightᵀ + bias`.
     func forward(_ input: UnsafePointer<Float>, rows: Int, into out: UnsafeMutablePointer<Float>) {
         linearForward(

@@ -1,65 +1,57 @@
-import SluiceTensors
-
 /// Mirrors `BertOnlyMLMHead` (`cls.predictions`): dense + activation + layer norm, then the
 /// vocabulary projection, tied to the word embeddings when the checkpoint has no
 /// `cls.predictions.decoder.weight`.
 ///
 /// The projection is 2·hidden·vocab FLOP per row (47 MFLOP for bert-base), so it runs only
 /// on the rows asked for: the masked positions.
-public struct BertMaskedLMHead: Sendable {
-    let transform: Linear
-    let layerNorm: LayerNorm
-    let decoder: WeightBuffer
-    let bias: WeightBuffer
-    let config: BertConfig
+public struct BertMaskedLMHead: EncoderHead {
+    let head: RowHead
 
     /// Loads `cls.predictions.*` (and the word embeddings when the decoder is tied).
-    public init(weights: WeightStore, config: BertConfig) throws {
-        let head = weights.scoped("cls.predictions")
+    public init(weights: WeightStore, config: EncoderConfig) throws {
+        let predictions = weights.scoped("cls.predictions")
         let h = config.hiddenSize
-        let v = config.vocabSize
-        transform = try Linear(head.scoped("transform.dense"), in: h, out: h)
-        layerNorm = try LayerNorm(head.scoped("transform.LayerNorm"), width: h, eps: config.layerNormEps)
-        // Tied (the default), transformers makes the decoder the word embeddings and its bias
-        // cls.predictions.bias; untied, the forward pass uses cls.predictions.decoder.*.
-        let base = weights.baseScope("bert", probe: "embeddings.word_embeddings.weight")
-        let tied = config.tieWordEmbeddings || !head.contains("decoder.weight")
-        decoder =
-            tied
-            ? try base.tensor("embeddings.word_embeddings.weight", shape: [v, h])
-            : try head.tensor("decoder.weight", shape: [v, h])
-        let useDecoderBias =
-            head.contains("decoder.bias") && (!config.tieWordEmbeddings || !head.contains("bias"))
-        bias = try head.tensor(useDecoderBias ? "decoder.bias" : "bias", shape: [v])
-        self.config = config
+        let decoder = try tiedDecoder(
+            predictions, weightName: "decoder.weight", biasName: "decoder.bias", sharedBias: "bias",
+            words: weights, config: config, width: h)
+        head = RowHead(
+            kind: .maskedLM, reference: "BertOnlyMLMHead",
+            steps: [
+                .linear(try Linear(predictions.scoped("transform.dense"), in: h, out: h)),
+                .activation(config.hiddenAct),
+                .layerNorm(
+                    try LayerNorm(
+                        predictions.scoped("transform.LayerNorm"), width: h, eps: config.layerNormEps)),
+                .linear(decoder),
+            ], inputWidth: h)
     }
 
+    public var kind: HeadKind { .maskedLM }
+    public var reference: String { head.reference }
+    public var outputWidth: Int { head.outputWidth }
+
     /// Vocabulary logits `[rows.count, vocab]` for the given rows of `hidden`.
-    public func logits(_ hidden: HiddenStates, rows: [Int]) -> [Float] {
-        let h = config.hiddenSize
-        let v = config.vocabSize
-        let m = rows.count
-        guard m > 0 else { return [] }
-        var gathered = [Float](repeating: 0, count: m * h)
-        for (i, row) in rows.enumerated() {
-            gathered.replaceSubrange((i * h)..<((i + 1) * h), with: hidden.row(row))
-        }
-        var transformed = [Float](repeating: 0, count: m * h)
-        var logits = [Float](repeating: 0, count: m * v)
-        gathered.withUnsafeBufferPointer { input in
-            transformed.withUnsafeMutableBufferPointer { t in
-                transform.forward(input.baseAddress!, rows: m, into: t.baseAddress!)
-                config.hiddenAct.apply(t.baseAddress!, count: m * h)
-                layerNorm.forward(inPlace: t.baseAddress!, rows: m)
-            }
-        }
-        transformed.withUnsafeBufferPointer { t in
-            logits.withUnsafeMutableBufferPointer { out in
-                linearForward(
-                    out: out.baseAddress!, input: t.baseAddress!, weight: decoder.baseAddress,
-                    bias: bias.baseAddress, rows: m, inFeatures: h, outFeatures: v)
-            }
-        }
-        return logits
+    public func logits(_ hidden: HiddenStates, rows: [Int]) -> [Float] { head.logits(hidden, rows: rows) }
+}
+
+/// A masked-LM decoder as transformers 5 ties it. Tied (`tie_word_embeddings`, the default,
+/// or no decoder weight in the file), the weight is the word embeddings and the bias the
+/// head's own `sharedBias`; untied, the forward pass uses the decoder's own weight and bias.
+/// `width` is the decoder's input width (ELECTRA's generator decodes from `embedding_size`).
+func tiedDecoder(
+    _ head: WeightStore, weightName: String, biasName: String, sharedBias: String?, words: WeightStore,
+    config: EncoderConfig, width: Int
+) throws -> Linear {
+    let v = config.vocabSize
+    let tied = config.tieWordEmbeddings || !head.contains(weightName)
+    let weight =
+        tied
+        ? try words.encoderScope(config.family).tensor(
+            "embeddings.word_embeddings.weight", shape: [v, width])
+        : try head.tensor(weightName, shape: [v, width])
+    var name = biasName
+    if let sharedBias, !head.contains(biasName) || (config.tieWordEmbeddings && head.contains(sharedBias)) {
+        name = sharedBias
     }
+    return Linear(weight: weight, bias: try head.tensor(name, shape: [v]))
 }

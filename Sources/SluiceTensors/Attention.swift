@@ -3,12 +3,17 @@
 // Shapes: q, k, v and out are `[tokens, hidden]` with `hidden = heads · headDim`.
 
 /// For each sequence (a run of `length` rows starting at `offset`) and each head:
-/// `out_h = softmax(q_h · k_hᵀ / √headDim) · v_h`. `scratch` holds at least
+/// `out_h = softmax(q_h · k_hᵀ / √headDim + bias_h) · v_h`. `scratch` holds at least
 /// `maxLength²` floats. 4·T²·hidden FLOP per sequence of T tokens.
+///
+/// `bias_h[i, j]`, when `relativeBias` is given, depends only on the relative position `j − i`
+/// (MPNet's bucketed position bias): `relativeBias` is `[heads, 2·span − 1]`, and the value for
+/// head `h` at `j − i = r` is at `h·(2·span − 1) + span − 1 + r`. `span` is at least the
+/// longest sequence.
 public func attentionForward(
     out: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
     v: UnsafePointer<Float>, ldQKV: Int, sequences: [Range<Int>], heads: Int, headDim: Int,
-    scratch: UnsafeMutablePointer<Float>
+    scratch: UnsafeMutablePointer<Float>, relativeBias: UnsafePointer<Float>? = nil, span: Int = 0
 ) {
     let hidden = heads * headDim
     let scale = 1 / Float(headDim).squareRoot()
@@ -24,6 +29,15 @@ public func attentionForward(
             matmul(
                 scratch, ldc: t, qh, lda: ldQKV, kh, ldb: ldQKV, m: t, n: t, k: headDim, transposeB: true,
                 alpha: scale)
+            if let relativeBias {
+                precondition(t <= span, "sequence of \(t) tokens is longer than the bias span \(span)")
+                let headBias = relativeBias + h * (2 * span - 1) + span - 1
+                for i in 0..<t {
+                    let row = scratch + i * t
+                    let rowBias = headBias - i  // rowBias[j] is the bias for j − i
+                    for j in 0..<t { row[j] += rowBias[j] }
+                }
+            }
             softmaxRowsInPlace(scratch, rows: t, cols: t)
             // out_h[t, headDim] = scores · v_h
             matmul(

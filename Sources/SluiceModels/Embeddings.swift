@@ -1,0 +1,85 @@
+import SluiceTensors
+
+/// Token embeddings: word + position (+ token type) embeddings, then layer norm.
+///
+/// Mirrors `BertEmbeddings`, `RobertaEmbeddings` (also XLM-R's and CamemBERT's),
+/// `ElectraEmbeddings` (width `embedding_size`), DistilBERT's `Embeddings` and
+/// `MPNetEmbeddings` (no token types). The names under `embeddings.` are the same in all.
+struct Embeddings: Sendable {
+    let wordEmbeddings: WeightBuffer
+    let positionEmbeddings: WeightBuffer
+    /// Absent for DistilBERT and MPNet, which ignore type ids.
+    let tokenTypeEmbeddings: WeightBuffer?
+    let layerNorm: LayerNorm
+    /// Positions are `positionPaddingIdx + 1 + i` (RoBERTa, MPNet) or `i` (nil).
+    let positionPaddingIdx: Int?
+    let width: Int
+    let vocabSize: Int
+    let maxPositions: Int
+    let typeVocabSize: Int
+
+    init(_ weights: WeightStore, config: EncoderConfig) throws {
+        let e = config.embeddingSize
+        width = e
+        vocabSize = config.vocabSize
+        maxPositions = config.maxPositionEmbeddings
+        typeVocabSize = config.typeVocabSize
+        positionPaddingIdx = config.positionPaddingIdx
+        wordEmbeddings = try weights.tensor("word_embeddings.weight", shape: [config.vocabSize, e])
+        positionEmbeddings = try weights.tensor(
+            "position_embeddings.weight", shape: [config.maxPositionEmbeddings, e])
+        tokenTypeEmbeddings =
+            config.family.hasTokenTypes
+            ? try weights.tensor("token_type_embeddings.weight", shape: [config.typeVocabSize, e]) : nil
+        layerNorm = try LayerNorm(weights.scoped("LayerNorm"), width: e, eps: config.layerNormEps)
+    }
+
+    /// The position id of every token of `ids`, as the reference computes it without padding.
+    ///
+    /// RoBERTa-style: `cumsum(id != pad) · (id != pad) + pad`, so a padding id inside a
+    /// sequence keeps position `pad` and the tokens after it do not advance.
+    func positionIds(_ ids: ArraySlice<Int32>) -> [Int] {
+        guard let pad = positionPaddingIdx else { return Array(0..<ids.count) }
+        var seen = 0
+        return ids.map { id in
+            guard Int(id) != pad else { return pad }
+            seen += 1
+            return pad + seen
+        }
+    }
+
+    /// Writes `[tokens, embeddingSize]` rows for the batch into `out`.
+    func forward(_ batch: RaggedBatch, into out: UnsafeMutablePointer<Float>) throws {
+        let e = width
+        for sequence in batch.sequences {
+            let positions = positionIds(batch.ids[sequence])
+            if let last = positions.max(), last >= maxPositions {
+                let limit = maxPositions - (positionPaddingIdx.map { $0 + 1 } ?? 0)
+                throw ModelError(
+                    "sequence of \(sequence.count) tokens is longer than the model's \(limit) positions (max_position_embeddings \(maxPositions))"
+                )
+            }
+            for (row, position) in zip(sequence, positions) {
+                let id = Int(batch.ids[row])
+                guard id >= 0, id < vocabSize else {
+                    throw ModelError("token id \(id) is outside the vocabulary of \(vocabSize)")
+                }
+                let dst = out + row * e
+                let word = wordEmbeddings.baseAddress + id * e
+                let pos = positionEmbeddings.baseAddress + position * e
+                if let tokenTypeEmbeddings {
+                    let type = Int(batch.typeIds[row])
+                    guard type >= 0, type < typeVocabSize else {
+                        throw ModelError("token type id \(type) is outside type_vocab_size \(typeVocabSize)")
+                    }
+                    let tt = tokenTypeEmbeddings.baseAddress + type * e
+                    // The reference's order: (word + token type) + position.
+                    for c in 0..<e { dst[c] = word[c] + tt[c] + pos[c] }
+                } else {
+                    for c in 0..<e { dst[c] = word[c] + pos[c] }
+                }
+            }
+        }
+        layerNorm.forward(inPlace: out, rows: batch.tokenCount)
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import SluiceTensors
+
+/// A task head on top of an encoder. Every supported head is a function of one hidden-state
+/// row at a time, so a head computes only the rows a task needs: the masked positions for
+/// the masked LM, the first token of each sequence for sequence classification, every token
+/// for token classification and question answering.
+public protocol EncoderHead: Sendable {
+    /// Which head this is.
+    var kind: HeadKind { get }
+    /// The transformers class whose weights and computation this head mirrors, such as
+    /// `RobertaClassificationHead`.
+    var reference: String { get }
+    /// Values per output row: the vocabulary size (masked LM), `num_labels` (classification),
+    /// or 2 (question answering: start logit, then end logit).
+    var outputWidth: Int { get }
+    /// `[rows.count, outputWidth]` logits for the given rows of `hidden`.
+    func logits(_ hidden: HiddenStates, rows: [Int]) -> [Float]
+}
+
+extension EncoderHead {
+    /// `[sequences, outputWidth]`: the head on the first token of each sequence (sequence
+    /// classification reads `[CLS]` / `<s>`).
+    public func firstTokenLogits(_ hidden: HiddenStates) -> [Float] {
+        logits(hidden, rows: hidden.sequences.map(\.lowerBound))
+    }
+
+    /// `[tokens, outputWidth]`: the head on every token (token classification, question
+    /// answering).
+    public func everyTokenLogits(_ hidden: HiddenStates) -> [Float] {
+        logits(hidden, rows: Array(0..<hidden.tokenCount))
+    }
+}
+
+/// One step of a row-wise head.
+enum HeadStep: Sendable {
+    case linear(Linear)
+    case activation(Activation)
+    case tanh
+    case layerNorm(LayerNorm)
+
+    var outputWidth: Int? {
+        switch self {
+        case .linear(let linear): return linear.outFeatures
+        case .layerNorm(let norm): return norm.width
+        case .activation, .tanh: return nil
+        }
+    }
+}
+
+/// A head as a chain of row-wise steps (linear layers, activations, layer norms), run over the
+/// gathered rows only. Dropout is the identity at inference and has no step.
+struct RowHead: EncoderHead {
+    let kind: HeadKind
+    let reference: String
+    let steps: [HeadStep]
+    let inputWidth: Int
+
+    var outputWidth: Int { steps.compactMap(\.outputWidth).last ?? inputWidth }
+
+    func logits(_ hidden: HiddenStates, rows: [Int]) -> [Float] {
+        let m = rows.count
+        guard m > 0 else { return [] }
+        precondition(
+            hidden.hidden == inputWidth, "head expects \(inputWidth)-wide rows, got \(hidden.hidden)")
+        let widest = max(inputWidth, steps.compactMap(\.outputWidth).max() ?? 0)
+        var current = Scratch(m * widest)
+        var next = Scratch(m * widest)
+        hidden.values.withUnsafeBufferPointer { values in
+            for (i, row) in rows.enumerated() {
+                (current.pointer + i * inputWidth).update(
+                    from: values.baseAddress! + row * inputWidth, count: inputWidth)
+            }
+        }
+        var width = inputWidth
+        for step in steps {
+            switch step {
+            case .linear(let linear):
+                linear.forward(current.pointer, rows: m, into: next.pointer)
+                swap(&current, &next)
+                width = linear.outFeatures
+            case .activation(let activation):
+                activation.apply(current.pointer, count: m * width)
+            case .tanh:
+                for i in 0..<(m * width) { current.pointer[i] = tanhf(current.pointer[i]) }
+            case .layerNorm(let norm):
+                norm.forward(inPlace: current.pointer, rows: m)
+            }
+        }
+        return Array(UnsafeBufferPointer(start: current.pointer, count: m * width))
+    }
+}

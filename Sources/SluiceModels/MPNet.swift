@@ -1,0 +1,80 @@
+import Foundation
+import SluiceTensors
+
+/// The MPNet encoder. Mirrors `MPNetModel`: word + position embeddings (positions from
+/// `padding_idx + 1 = 2`, no token types), `MPNetLayer`s, and one relative position bias
+/// (`encoder.relative_attention_bias`) shared by every layer and added to the attention scores.
+public struct MPNetModel: EncoderModel {
+    /// The model's configuration.
+    public let config: EncoderConfig
+    let stack: EncoderStack
+
+    /// Loads the encoder from `weights`, with or without the `mpnet.` prefix.
+    public init(weights: WeightStore, config: EncoderConfig) throws {
+        try requireFamily(config, [.mpnet], model: "MPNetModel")
+        let base = weights.encoderScope(config.family)
+        let encoder = base.scoped("encoder")
+        stack = EncoderStack(
+            config: config, embeddings: try Embeddings(base.scoped("embeddings"), config: config),
+            embeddingsProject: nil,
+            layers: try (0..<config.numHiddenLayers).map {
+                try EncoderLayer.mpnet(encoder.scoped("layer.\($0)"), config: config)
+            },
+            relativeBias: try MPNetRelativePositionBias(
+                encoder.scoped("relative_attention_bias"), config: config))
+        self.config = config
+    }
+
+    /// Runs the encoder over a ragged batch: `[tokens, hidden]` for every token.
+    public func forward(_ batch: RaggedBatch) throws -> HiddenStates { try stack.forward(batch) }
+}
+
+/// MPNet's relative position bias: `relative_attention_bias.weight` is `[buckets, heads]`, and
+/// the score of query `i` for key `j` gains `weight[bucket(j − i), head]`. Mirrors
+/// `MPNetEncoder.compute_position_bias` and `relative_position_bucket`.
+struct MPNetRelativePositionBias: Sendable {
+    let weight: WeightBuffer
+    let heads: Int
+    let buckets: Int
+
+    /// `compute_position_bias` always asks for 32 buckets and a maximum distance of 128,
+    /// whatever `relative_attention_num_buckets` says (that only sizes the table).
+    static let bucketCount = 32
+    static let maxDistance = 128
+
+    init(_ weights: WeightStore, config: EncoderConfig) throws {
+        buckets = config.relativeAttentionNumBuckets
+        heads = config.numAttentionHeads
+        weight = try weights.tensor("weight", shape: [buckets, heads])
+    }
+
+    /// The bucket of relative position `j − i`: half the buckets for keys before the query
+    /// and half after; within each, exact distances below 8, then logarithmic up to 128.
+    /// The logarithm is taken in f32 as the reference does, so boundaries fall alike.
+    static func bucket(_ relativePosition: Int) -> Int {
+        let half = bucketCount / 2
+        var n = -relativePosition
+        var bucket = n < 0 ? half : 0
+        n = abs(n)
+        let maxExact = half / 2
+        if n < maxExact { return bucket + n }
+        let scaled =
+            logf(Float(n) / Float(maxExact)) / Float(log(Double(maxDistance) / Double(maxExact)))
+            * Float(half - maxExact)
+        bucket += min(maxExact + Int(scaled), half - 1)
+        return bucket
+    }
+
+    /// `[heads, 2·span − 1]`: the bias for each head and relative position `−(span−1)…span−1`,
+    /// laid out as `attentionForward` reads it.
+    func table(span: Int) -> [Float] {
+        guard span > 0 else { return [] }
+        let width = 2 * span - 1
+        var table = [Float](repeating: 0, count: heads * width)
+        for r in -(span - 1)...(span - 1) {
+            let row = weight.baseAddress + Self.bucket(r) * heads
+            for h in 0..<heads { table[h * width + r + span - 1] = row[h] }
+        }
+        return table
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import XCTest
+
+@testable import SluiceModels
+
+/// Every architecture × head against transformers' own outputs on the same tiny random-weight
+/// checkpoints (scripts/fixtures/make_architecture_fixtures.py).
+final class ArchitectureTests: XCTestCase {
+    struct Case {
+        let ids: [Int]
+        let typeIds: [Int]
+        let rows: [Int]
+        let width: Int
+        let values: [Float]
+    }
+
+    static let heads: [String: HeadKind?] = [
+        "base": nil, "masked-lm": .maskedLM, "sequence-classification": .sequenceClassification,
+        "sequence-classification-multi-label": .sequenceClassification,
+        "sequence-classification-regression": .sequenceClassification,
+        "token-classification": .tokenClassification, "question-answering": .questionAnswering,
+    ]
+
+    static func folder(_ family: String, _ head: String) -> URL {
+        FixturePaths.model("architectures/\(family)/\(head)")
+    }
+
+    private func load(_ family: String, _ head: String) throws -> (LoadedEncoder, (any EncoderHead)?, [Case])
+    {
+        let folder = Self.folder(family, head)
+        let config = try EncoderConfig(contentsOf: folder.appendingPathComponent("config.json"))
+        let weights = try WeightStore(files: [folder.appendingPathComponent("model.safetensors")])
+        let model = try LoadedEncoder(config: config, weights: weights)
+        let kind = try XCTUnwrap(Self.heads[head], "unknown fixture head \(head)")
+        XCTAssertEqual(try config.checkpointHead(), kind, "\(family)/\(head) architectures")
+        let loaded = try kind.map { try model.loadHead($0) }
+        let cases = try FixturePaths.jsonLines(folder.appendingPathComponent("expected/logits.jsonl")).map {
+            row in
+            Case(
+                ids: row["ids"] as! [Int], typeIds: row["type_ids"] as! [Int], rows: row["rows"] as! [Int],
+                width: row["width"] as! Int,
+                values: Data(base64Encoded: row["values_f32_base64"] as! String)!.withUnsafeBytes {
+                    Array($0.bindMemory(to: Float.self))
+                })
+        }
+        return (model, loaded, cases)
+    }
+
+    /// The rows' outputs: hidden states for the bare encoder, the head's logits otherwise.
+    private func outputs(_ hidden: HiddenStates, head: (any EncoderHead)?, rows: [Int]) -> [Float] {
+        guard let head else { return rows.flatMap { hidden.row($0) } }
+        return head.logits(hidden, rows: rows)
+    }
+
+    /// max |ours − reference| ≤ 1e-4 · max(|reference|, `floor`).
+    private func assertClose(_ ours: [Float], _ reference: [Float], _ label: String, floor: Float = 0) {
+        XCTAssertEqual(ours.count, reference.count, label)
+        let scale = max(reference.map { abs($0) }.max() ?? 1, floor)
+        let worst = zip(ours, reference).map { abs($0 - $1) }.max() ?? 0
+        XCTAssertLessThanOrEqual(worst, 1e-4 * scale, "\(label): max error \(worst), scale \(scale)")
+    }
+
+    /// Each sequence alone, then all of them in one ragged batch, against the reference.
+    private func check(_ family: String) throws {
+        let heads = try FileManager.default.contentsOfDirectory(
+            atPath: FixturePaths.model("architectures/\(family)").path
+        ).sorted()
+        XCTAssertGreaterThanOrEqual(heads.count, 5, family)
+        for head in heads {
+            let (model, loaded, cases) = try load(family, head)
+            XCTAssertGreaterThan(cases.count, 5)
+            // A sequence-level head gives one row per sequence, and with one label (regression)
+            // that is a single number, which may be near zero by cancellation while the f32
+            // rounding of the rows it sums stays ~1e-6 · their size. Its scale is the largest
+            // logit over the fixture's batch, as it would be for the batch's logits tensor.
+            let floor =
+                loaded?.kind == .sequenceClassification
+                ? cases.flatMap(\.values).map { abs($0) }.max() ?? 0 : 0
+            var all = RaggedBatch()
+            var allRows: [Int] = []
+            for (i, c) in cases.enumerated() {
+                XCTAssertEqual(loaded?.outputWidth ?? model.config.hiddenSize, c.width, "\(family)/\(head)")
+                var single = RaggedBatch()
+                single.append(ids: c.ids, typeIds: c.typeIds)
+                let alone = outputs(try model.forward(single), head: loaded, rows: c.rows)
+                assertClose(
+                    alone, c.values, "\(family)/\(head) sequence \(i) (\(c.ids.count) tokens) alone",
+                    floor: floor)
+                allRows += c.rows.map { all.tokenCount + $0 }
+                all.append(ids: c.ids, typeIds: c.typeIds)
+            }
+            let batched = outputs(try model.forward(all), head: loaded, rows: allRows)
+            var offset = 0
+            for (i, c) in cases.enumerated() {
+                let count = c.rows.count * c.width
+                assertClose(
+                    Array(batched[offset..<(offset + count)]), c.values,
+                    "\(family)/\(head) sequence \(i) (\(c.ids.count) tokens) in a ragged batch", floor: floor)
+                offset += count
+            }
+        }
+    }
+
+    func testBertMatchesTransformersForEveryHead() throws { try check("bert") }
+    func testDistilBertMatchesTransformersForEveryHead() throws { try check("distilbert") }
+    func testRobertaMatchesTransformersForEveryHead() throws { try check("roberta") }
+    func testXLMRobertaMatchesTransformersForEveryHead() throws { try check("xlm-roberta") }
+    func testCamembertMatchesTransformersForEveryHead() throws { try check("camembert") }
+    func testElectraMatchesTransformersForEveryHead() throws { try check("electra") }
+    func testMPNetMatchesTransformersForEveryHead() throws { try check("mpnet") }
+
+    func testMPNetRelativeBucketsMatchTheReferenceExactly() throws {
+        let url = Self.folder("mpnet", "base").appendingPathComponent("expected/relative_buckets.json")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+        let positions = json["relative_positions"] as! [Int]
+        let buckets = json["buckets"] as! [Int]
+        XCTAssertEqual(positions.map(MPNetRelativePositionBias.bucket), buckets)
+    }
+
+    func testHeadHelpersPickFirstTokensAndEveryToken() throws {
+        let (model, head, cases) = try load("roberta", "sequence-classification")
+        var batch = RaggedBatch()
+        for c in cases { batch.append(ids: c.ids, typeIds: c.typeIds) }
+        let hidden = try model.forward(batch)
+        let head_ = try XCTUnwrap(head)
+        XCTAssertEqual(
+            head_.firstTokenLogits(hidden), head_.logits(hidden, rows: batch.sequences.map(\.lowerBound)))
+        XCTAssertEqual(head_.everyTokenLogits(hidden).count, batch.tokenCount * head_.outputWidth)
+    }
+}
