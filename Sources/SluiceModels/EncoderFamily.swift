@@ -70,7 +70,7 @@ public enum EncoderFamily: String, Sendable, CaseIterable {
     /// What an `architectures` entry names: the bare encoder, one of Sluice's heads, or a
     /// head Sluice does not have (`BertForNextSentencePrediction`, `…ForMultipleChoice`).
     static func checkpointClass(_ name: String) -> CheckpointClass {
-        if name.hasSuffix("Model") && !name.contains("For") { return .encoder }
+        if allCases.contains(where: { name == $0.classPrefix + "Model" }) { return .encoder }
         if let kind = HeadKind.allCases.first(where: { name.hasSuffix($0.classSuffix) }) {
             return .head(kind)
         }
