@@ -17,6 +17,7 @@ struct Embeddings: Sendable {
     let vocabSize: Int
     let maxPositions: Int
     let typeVocabSize: Int
+    let maxSequenceLength: Int
 
     init(_ weights: WeightStore, config: EncoderConfig) throws {
         let e = config.embeddingSize
@@ -25,6 +26,7 @@ struct Embeddings: Sendable {
         maxPositions = config.maxPositionEmbeddings
         typeVocabSize = config.typeVocabSize
         positionPaddingIdx = config.positionPaddingIdx
+        maxSequenceLength = config.maxSequenceLength
         wordEmbeddings = try weights.tensor("word_embeddings.weight", shape: [config.vocabSize, e])
         positionEmbeddings = try weights.tensor(
             "position_embeddings.weight", shape: [config.maxPositionEmbeddings, e])
@@ -54,9 +56,8 @@ struct Embeddings: Sendable {
         for sequence in batch.sequences {
             let positions = positionIds(batch.ids[sequence])
             if let last = positions.max(), last >= maxPositions {
-                let limit = maxPositions - (positionPaddingIdx.map { $0 + 1 } ?? 0)
                 throw ModelError(
-                    "sequence of \(sequence.count) tokens is longer than the model's \(limit) positions (max_position_embeddings \(maxPositions))"
+                    "sequence of \(sequence.count) tokens is longer than the model's \(maxSequenceLength) positions (max_position_embeddings \(maxPositions))"
                 )
             }
             for (row, position) in zip(sequence, positions) {

@@ -14,6 +14,7 @@ public struct EncoderConfig: Sendable, Equatable {
     public var family: EncoderFamily
     /// `architectures`, such as `["BertForMaskedLM"]`.
     public var architectures: [String]
+    /// `vocab_size`: rows of the word embeddings.
     public var vocabSize: Int
     /// Width of the encoder's hidden states (`hidden_size`; DistilBERT's `dim`).
     public var hiddenSize: Int
@@ -27,12 +28,14 @@ public struct EncoderConfig: Sendable, Equatable {
     public var intermediateSize: Int
     /// `hidden_act` (DistilBERT's `activation`).
     public var hiddenAct: Activation
+    /// `max_position_embeddings`: rows of the position embeddings (see `maxSequenceLength`).
     public var maxPositionEmbeddings: Int
     /// `type_vocab_size`; 0 for families without token type embeddings (DistilBERT, MPNet),
     /// whose forward pass ignores type ids.
     public var typeVocabSize: Int
     /// `layer_norm_eps`; DistilBERT's layer norms use 1e-12 whatever the file says.
     public var layerNormEps: Float
+    /// `pad_token_id`; RoBERTa-style families count positions from it.
     public var padTokenId: Int?
     /// `position_embedding_type`; only `absolute` is supported.
     public var positionEmbeddingType: String
@@ -68,6 +71,11 @@ public struct EncoderConfig: Sendable, Equatable {
         case .bert, .distilbert, .electra: return nil
         }
     }
+
+    /// The longest sequence, special tokens included, that the position embeddings cover:
+    /// `max_position_embeddings`, less `padding_idx + 1` where positions start after it
+    /// (514 − 2 = 512 for roberta-base).
+    public var maxSequenceLength: Int { maxPositionEmbeddings - (positionPaddingIdx.map { $0 + 1 } ?? 0) }
 
     /// Reads and validates `config.json` at `url`.
     public init(contentsOf url: URL) throws {

@@ -156,3 +156,24 @@ final class EncoderConfigTests: XCTestCase {
         XCTAssertThrowsError(try BertModel(weights: weights, config: config))
     }
 }
+
+final class SequenceLengthTests: XCTestCase {
+    func testRobertaStyleModelsTakeTwoTokensFewerThanTheirPositions() throws {
+        for (family, expected) in [("bert", 40), ("roberta", 40), ("mpnet", 158), ("distilbert", 40)] {
+            let folder = FixturePaths.model("architectures/\(family)/base")
+            let model = try LoadedEncoder(folder: try ModelFolder(path: folder.path))
+            XCTAssertEqual(model.config.maxSequenceLength, expected, family)
+            var fits = RaggedBatch()
+            fits.append(
+                ids: Array(repeating: 9, count: expected), typeIds: Array(repeating: 0, count: expected))
+            XCTAssertNoThrow(try model.forward(fits), family)
+            var tooLong = RaggedBatch()
+            tooLong.append(
+                ids: Array(repeating: 9, count: expected + 1),
+                typeIds: Array(repeating: 0, count: expected + 1))
+            XCTAssertThrowsError(try model.forward(tooLong), family) { error in
+                XCTAssertTrue("\(error)".contains("\(expected) positions"), "\(error)")
+            }
+        }
+    }
+}
