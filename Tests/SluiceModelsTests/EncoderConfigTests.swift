@@ -1,0 +1,145 @@
+import Foundation
+import XCTest
+
+@testable import SluiceModels
+
+final class EncoderConfigTests: XCTestCase {
+    private func config(_ family: String, _ head: String) throws -> EncoderConfig {
+        try EncoderConfig(
+            contentsOf: FixturePaths.model("architectures/\(family)/\(head)").appendingPathComponent(
+                "config.json"))
+    }
+
+    func testDistilBertReadsItsOwnFieldNamesAndFixedLayerNormEps() throws {
+        let c = try EncoderConfig(
+            json: [
+                "model_type": "distilbert", "dim": 48, "n_layers": 3, "n_heads": 6, "hidden_dim": 96,
+                "activation": "relu", "layer_norm_eps": 1e-5, "type_vocab_size": 2,
+            ], path: "config.json")
+        XCTAssertEqual(c.family, .distilbert)
+        XCTAssertEqual(
+            [c.hiddenSize, c.numHiddenLayers, c.numAttentionHeads, c.intermediateSize], [48, 3, 6, 96])
+        XCTAssertEqual(c.hiddenAct, .relu)
+        XCTAssertEqual(c.layerNormEps, 1e-12)
+        XCTAssertEqual(c.typeVocabSize, 0, "DistilBERT has no token type embeddings")
+        XCTAssertNil(c.positionPaddingIdx)
+    }
+
+    func testRobertaFamilyAndMPNetPositionsStartAfterPaddingIdx() throws {
+        XCTAssertEqual(try config("roberta", "base").positionPaddingIdx, 1)
+        XCTAssertEqual(try config("camembert", "base").positionPaddingIdx, 1)
+        let roberta = try EncoderConfig(json: ["model_type": "xlm-roberta", "pad_token_id": 3], path: "c")
+        XCTAssertEqual(roberta.positionPaddingIdx, 3)
+        // MPNetEmbeddings fixes padding_idx at 1 whatever pad_token_id says.
+        XCTAssertEqual(
+            try EncoderConfig(json: ["model_type": "mpnet", "pad_token_id": 3], path: "c").positionPaddingIdx,
+            1)
+        XCTAssertNil(try config("bert", "base").positionPaddingIdx)
+    }
+
+    func testElectraEmbeddingSizeIsReadAndDefaultsElsewhereToHiddenSize() throws {
+        let electra = try config("electra", "base")
+        XCTAssertEqual(electra.embeddingSize, 16)
+        XCTAssertEqual(electra.hiddenSize, 24)
+        XCTAssertEqual(try config("bert", "base").embeddingSize, 24)
+    }
+
+    func testLabelsAndProblemTypeAreRead() throws {
+        let multi = try config("roberta", "sequence-classification-multi-label")
+        XCTAssertEqual(multi.problemType, "multi_label_classification")
+        XCTAssertEqual(multi.numLabels, 4)
+        XCTAssertEqual(multi.id2label[1], "insult")
+        XCTAssertEqual(multi.label2id["threat"], 2)
+        let regression = try config("bert", "sequence-classification-regression")
+        XCTAssertEqual(regression.numLabels, 1)
+        XCTAssertNil(regression.problemType)
+        XCTAssertEqual(try config("bert", "token-classification").id2label[3], "B-LOC")
+        XCTAssertThrowsError(try EncoderConfig(json: ["problem_type": "ranking"], path: "c"))
+    }
+
+    func testUnsupportedModelTypeNamesTheSupportedOnes() {
+        XCTAssertThrowsError(try EncoderConfig(json: ["model_type": "deberta-v2"], path: "m/config.json")) {
+            error in
+            let message = "\(error)"
+            XCTAssertTrue(message.contains("deberta-v2") && message.contains("m/config.json"), message)
+            for family in EncoderFamily.allCases { XCTAssertTrue(message.contains(family.rawValue), message) }
+        }
+    }
+
+    func testFamilyComesFromArchitecturesWhenModelTypeIsMissing() throws {
+        XCTAssertEqual(try EncoderConfig(json: [:], path: "c").family, .bert)
+        let xlmr = try EncoderConfig(json: ["architectures": ["XLMRobertaForTokenClassification"]], path: "c")
+        XCTAssertEqual(xlmr.family, .xlmRoberta)
+        XCTAssertEqual(try xlmr.checkpointHead(), .tokenClassification)
+        let distil = try EncoderConfig(json: ["architectures": ["DistilBertModel"]], path: "c")
+        XCTAssertEqual(distil.family, .distilbert)
+        XCTAssertNil(try distil.checkpointHead())
+    }
+
+    func testUnsupportedHeadNamesTheArchitectureAndTheSupportedHeads() {
+        for name in [
+            "BertForMultipleChoice", "BertLMHeadModel", "RobertaForCausalLM", "ElectraForPreTraining",
+        ] {
+            let family = name.hasPrefix("Bert") ? "bert" : name.hasPrefix("Roberta") ? "roberta" : "electra"
+            let config = try? EncoderConfig(json: ["model_type": family, "architectures": [name]], path: "c")
+            XCTAssertThrowsError(try config?.checkpointHead()) { error in
+                let message = "\(error)"
+                XCTAssertTrue(message.contains(name), message)
+                XCTAssertTrue(message.contains("ForSequenceClassification"), message)
+                XCTAssertTrue(message.contains("ForQuestionAnswering"), message)
+            }
+        }
+    }
+
+    func testAHeadTheCheckpointLacksIsAnErrorNamingHeadTensorAndArchitecture() throws {
+        let folder = try ModelFolder(path: FixturePaths.model("architectures/roberta/masked-lm").path)
+        let model = try LoadedEncoder(folder: folder)
+        XCTAssertNoThrow(try model.loadHead(.maskedLM))
+        XCTAssertThrowsError(try model.loadHead(.sequenceClassification)) { error in
+            let message = "\(error)"
+            XCTAssertTrue(message.contains("RobertaForSequenceClassification"), message)
+            XCTAssertTrue(message.contains("classifier.dense.weight"), message)
+            XCTAssertTrue(message.contains("RobertaForMaskedLM"), message)
+        }
+    }
+
+    func testEveryFamilyLoadsFromAModelFolder() throws {
+        for family in EncoderFamily.allCases {
+            let folder = try ModelFolder(
+                path: FixturePaths.model("architectures/\(family.rawValue)/base").path)
+            let model = try LoadedEncoder(folder: folder)
+            XCTAssertEqual(model.config.family, family)
+            var batch = RaggedBatch()
+            batch.append(ids: [5, 9, 7], typeIds: [0, 0, 0])
+            XCTAssertEqual(try model.forward(batch).values.count, 3 * model.config.hiddenSize)
+        }
+    }
+
+    func testFamilyModelRefusesAnotherFamilysConfig() throws {
+        let folder = FixturePaths.model("architectures/roberta/base")
+        let config = try EncoderConfig(contentsOf: folder.appendingPathComponent("config.json"))
+        let weights = try WeightStore(files: [folder.appendingPathComponent("model.safetensors")])
+        XCTAssertThrowsError(try BertModel(weights: weights, config: config))
+    }
+}
+
+final class SequenceLengthTests: XCTestCase {
+    func testRobertaStyleModelsTakeTwoTokensFewerThanTheirPositions() throws {
+        for (family, expected) in [("bert", 40), ("roberta", 40), ("mpnet", 158), ("distilbert", 40)] {
+            let folder = FixturePaths.model("architectures/\(family)/base")
+            let model = try LoadedEncoder(folder: try ModelFolder(path: folder.path))
+            XCTAssertEqual(model.config.maxSequenceLength, expected, family)
+            var fits = RaggedBatch()
+            fits.append(
+                ids: Array(repeating: 9, count: expected), typeIds: Array(repeating: 0, count: expected))
+            XCTAssertNoThrow(try model.forward(fits), family)
+            var tooLong = RaggedBatch()
+            tooLong.append(
+                ids: Array(repeating: 9, count: expected + 1),
+                typeIds: Array(repeating: 0, count: expected + 1))
+            XCTAssertThrowsError(try model.forward(tooLong), family) { error in
+                XCTAssertTrue("\(error)".contains("\(expected) positions"), "\(error)")
+            }
+        }
+    }
+}
