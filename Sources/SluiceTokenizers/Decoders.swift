@@ -19,6 +19,33 @@ func makeDecoder(_ value: JSONValue, path: String) throws -> any Decoder {
         return WordPieceDecoder(
             prefix: try json.optionalString("prefix") ?? "##",
             cleanup: try json.bool("cleanup", default: true))
+    case "ByteLevel":
+        return ByteLevelDecoder()
+    case "Metaspace":
+        return MetaspaceDecoder(
+            replacement: try metaspaceReplacement(json), prependScheme: try PrependScheme(json: json))
+    case "BPEDecoder":
+        return BPEDecoder(suffix: try json.optionalString("suffix") ?? "</w>")
+    case "ByteFallback":
+        return ByteFallbackDecoder()
+    case "Fuse":
+        return FuseDecoder()
+    case "Strip":
+        let content = try json.string("content")
+        guard content.unicodeScalars.count == 1 else {
+            throw TokenizerError("\(path).content must be one character")
+        }
+        return StripDecoder(
+            content: content.unicodeScalars.first!, start: try json.int("start"), stop: try json.int("stop"))
+    case "Replace":
+        return ReplaceDecoder(
+            pattern: try TextPattern(json: json["pattern"] ?? .null, path: "\(path).pattern"),
+            content: try json.string("content"))
+    case "CTC":
+        return CTCDecoder(
+            padToken: try json.optionalString("pad_token") ?? "<pad>",
+            wordDelimiterToken: try json.optionalString("word_delimiter_token") ?? "|",
+            cleanup: try json.bool("cleanup", default: true))
     case "Sequence":
         let items = try json.array("decoders")
         return SequenceDecoder(

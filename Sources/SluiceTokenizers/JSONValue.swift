@@ -140,15 +140,90 @@ private struct JSONParser {
         index += count
     }
 
+    /// Parses a number as serde_json does without its `float_roundtrip` feature, which is how
+    /// the reference reads `tokenizer.json`: the digits are gathered in a `UInt64` (digits past
+    /// its range are dropped), converted to `Double`, then multiplied or divided by a power of
+    /// ten. That is not always the nearest `Double` (Unigram scores can be one ulp off), and the
+    /// Viterbi search breaks ties on those exact values.
     mutating func parseNumber() throws -> Double {
         let start = index
-        while index < bytes.count && isNumberByte(bytes[index]) { index += 1 }
-        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-        guard !text.isEmpty, let value = Double(text) else {
+        var negative = false
+        if index < bytes.count && bytes[index] == UInt8(ascii: "-") {
+            negative = true
+            index += 1
+        }
+        var significand: UInt64 = 0
+        var exponent = 0
+        var overflowed = false
+        var digits = 0
+        func digit(_ byte: UInt8) -> UInt64? {
+            byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") ? UInt64(byte - UInt8(ascii: "0")) : nil
+        }
+        while index < bytes.count, let d = digit(bytes[index]) {
+            let (times, o1) = significand.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times.addingReportingOverflow(d)
+            if o1 || o2 || overflowed {
+                // An integer part past UInt64: serde parses it as a float; close enough here.
+                overflowed = true
+                exponent += 1
+            } else {
+                significand = sum
+            }
+            index += 1
+            digits += 1
+        }
+        guard digits > 0 else {
             index = start
             throw error("unexpected character")
         }
-        return value
+        if index < bytes.count && bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            var fraction = 0
+            while index < bytes.count, let d = digit(bytes[index]) {
+                let (times, o1) = significand.multipliedReportingOverflow(by: 10)
+                let (sum, o2) = times.addingReportingOverflow(d)
+                if !(o1 || o2 || overflowed) {
+                    significand = sum
+                    exponent -= 1
+                } else {
+                    overflowed = true
+                }
+                index += 1
+                fraction += 1
+            }
+            guard fraction > 0 else { throw error("expected a digit after the decimal point") }
+        }
+        if index < bytes.count && (bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E")) {
+            index += 1
+            var exponentNegative = false
+            if index < bytes.count && (bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-"))
+            {
+                exponentNegative = bytes[index] == UInt8(ascii: "-")
+                index += 1
+            }
+            var value = 0
+            var exponentDigits = 0
+            while index < bytes.count, let d = digit(bytes[index]) {
+                value = min(value * 10 + Int(d), 100_000)
+                index += 1
+                exponentDigits += 1
+            }
+            guard exponentDigits > 0 else { throw error("expected a digit in the exponent") }
+            exponent += exponentNegative ? -value : value
+        }
+        var result = Double(significand)
+        while true {
+            if abs(exponent) <= 308 {
+                let power = powersOfTen[abs(exponent)]
+                result = exponent >= 0 ? result * power : result / power
+                break
+            }
+            if result == 0 { break }
+            if exponent >= 0 { throw error("number out of range") }
+            result /= 1e308
+            exponent += 308
+        }
+        return negative ? -result : result
     }
 
     func isNumberByte(_ byte: UInt8) -> Bool {
@@ -258,6 +333,9 @@ private struct JSONParser {
         return value
     }
 }
+
+/// 1e0 … 1e308, each the nearest `Double` (as Rust's float literals).
+private let powersOfTen: [Double] = (0...308).map { Double("1e\($0)")! }
 
 /// A JSON object together with its path in the file, so that every lookup error names the field.
 struct JSONObject: Sendable {

@@ -1,5 +1,4 @@
-/// The model turns one pre-tokenized word into tokens (WordPiece today; BPE, Unigram and
-/// WordLevel fit the same shape).
+/// The model turns one pre-tokenized word into tokens (WordPiece, BPE, Unigram or WordLevel).
 protocol TokenizationModel: Sendable {
     /// Tokens for one word; offsets are normalized scalar ranges inside `word`.
     func tokenize(_ word: [Unicode.Scalar]) throws -> [Token]
@@ -12,11 +11,25 @@ protocol TokenizationModel: Sendable {
 func makeModel(_ value: JSONValue, path: String) throws -> any TokenizationModel {
     let json = try JSONObject(value, path: path)
     // The reference accepts a WordPiece model without "type" for backward compatibility.
-    let type = try json.optionalString("type") ?? (json.has("continuing_subword_prefix") ? "WordPiece" : "")
+    let type = try json.optionalString("type") ?? legacyModelType(json)
     switch type {
     case "WordPiece":
         return try WordPiece(json: json)
+    case "BPE":
+        return try BPE(json: json)
+    case "Unigram":
+        return try Unigram(json: json)
+    case "WordLevel":
+        return try WordLevel(json: json)
     default:
         throw TokenizerError("\(path): unsupported model type \"\(type)\"")
     }
+}
+
+/// The reference accepts models without "type" (older files) and tells them apart by fields.
+private func legacyModelType(_ json: JSONObject) -> String {
+    if json.has("merges") { return "BPE" }
+    if json.has("continuing_subword_prefix") { return "WordPiece" }
+    if case .array = json["vocab"] { return "Unigram" }
+    return json.has("vocab") ? "WordLevel" : ""
 }

@@ -202,6 +202,24 @@ struct NormalizedString: Sendable {
         alignments = Array(alignments[start..<end])
     }
 
+    /// Puts `prefix` before a non-empty string; the new scalars take the first scalar's
+    /// alignment (the reference's `prepend`).
+    mutating func prepend(_ prefix: [Unicode.Scalar]) {
+        guard let first = normalized.first, !prefix.isEmpty else { return }
+        var changes = prefix.enumerated().map { index, scalar in (scalar, index == 0 ? 0 : 1) }
+        changes.append((first, 1))
+        transform(range: 0..<1, changes, initialOffset: 0)
+    }
+
+    /// Replaces every match of `pattern` by `content`; the new scalars take the alignment of
+    /// the match's last scalar (the reference's `replace`).
+    mutating func replace(_ pattern: TextPattern, with content: [Unicode.Scalar]) {
+        let changes = content.map { ($0, 1) }
+        for (range, isMatch) in pattern.matches(in: normalized).reversed() where isMatch {
+            transform(range: range, changes, initialOffset: range.count)
+        }
+    }
+
     // MARK: Splitting
 
     /// How a delimiter found while splitting is kept; mirrors `SplitDelimiterBehavior`.

@@ -30,6 +30,18 @@ func makeNormalizer(_ value: JSONValue, path: String) throws -> any Normalizer {
         return UnicodeNormalizer(form: .nfc)
     case "NFKC":
         return UnicodeNormalizer(form: .nfkc)
+    case "Nmt":
+        return NmtNormalizer()
+    case "Replace":
+        return ReplaceNormalizer(
+            pattern: try TextPattern(json: json["pattern"] ?? .null, path: "\(path).pattern"),
+            content: Array(try json.string("content").unicodeScalars))
+    case "Prepend":
+        return PrependNormalizer(prefix: Array(try json.string("prepend").unicodeScalars))
+    case "Precompiled":
+        return try PrecompiledNormalizer(base64: try json.optionalString("precompiled_charsmap") ?? "")
+    case "ByteLevel":
+        return ByteLevelNormalizer()
     case "Sequence":
         let items = try json.array("normalizers")
         return SequenceNormalizer(
@@ -127,5 +139,53 @@ struct SequenceNormalizer: Normalizer {
         for normalizer in normalizers {
             normalizer.normalize(&string)
         }
+    }
+}
+
+/// SentencePiece's NMT normalization: drops ASCII control characters and maps other
+/// whitespace-like characters to a space. Mirrors `tokenizers::normalizers::Nmt`.
+struct NmtNormalizer: Normalizer {
+    func normalize(_ string: inout NormalizedString) {
+        string.filter { scalar in
+            switch scalar.value {
+            case 0x01...0x08, 0x0B, 0x0E...0x1F, 0x7F, 0x8F, 0x9F: return false
+            default: return true
+            }
+        }
+        string.map { scalar in
+            switch scalar.value {
+            case 0x09, 0x0A, 0x0C, 0x0D, 0x1680, 0x200B...0x200F, 0x2028, 0x2029, 0x2581, 0xFEFF, 0xFFFD:
+                return " "
+            default:
+                return scalar
+            }
+        }
+    }
+}
+
+/// Replaces every match of a string or regex by a fixed content.
+struct ReplaceNormalizer: Normalizer {
+    var pattern: TextPattern
+    var content: [Unicode.Scalar]
+
+    func normalize(_ string: inout NormalizedString) {
+        string.replace(pattern, with: content)
+    }
+}
+
+/// Puts a fixed prefix before any non-empty input.
+struct PrependNormalizer: Normalizer {
+    var prefix: [Unicode.Scalar]
+
+    func normalize(_ string: inout NormalizedString) {
+        string.prepend(prefix)
+    }
+}
+
+/// Maps every byte of the UTF-8 encoding to its printable stand-in (as the ByteLevel
+/// pre-tokenizer does, without splitting).
+struct ByteLevelNormalizer: Normalizer {
+    func normalize(_ string: inout NormalizedString) {
+        string.mapToByteLevel()
     }
 }

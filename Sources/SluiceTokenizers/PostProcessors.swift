@@ -43,6 +43,18 @@ func makePostProcessor(_ value: JSONValue, path: String) throws -> any PostProce
         return try TemplateProcessing(json: json)
     case "BertProcessing":
         return try BertProcessing(json: json)
+    case "RobertaProcessing":
+        return try RobertaProcessing(json: json)
+    case "ByteLevel":
+        return ByteLevelProcessing(
+            trimOffsets: try json.bool("trim_offsets", default: true),
+            addPrefixSpace: try json.bool("add_prefix_space", default: true))
+    case "Sequence":
+        let items = try json.array("processors")
+        return SequencePostProcessor(
+            processors: try items.enumerated().map { index, item in
+                try makePostProcessor(item, path: "\(path).processors[\(index)]")
+            })
     default:
         throw TokenizerError("\(path): unsupported post_processor type \"\(type)\"")
     }
@@ -167,7 +179,7 @@ struct BertProcessing: PostProcessor {
         cls = try Self.tokenAndId(json, "cls")
     }
 
-    private static func tokenAndId(_ json: JSONObject, _ key: String) throws -> (String, Int) {
+    static func tokenAndId(_ json: JSONObject, _ key: String) throws -> (String, Int) {
         let value = try json.array(key)
         guard value.count == 2, case .string(let token) = value[0], let id = value[1].nonNegativeInt else {
             throw TokenizerError("\(json.path).\(key) must be [token, id]")

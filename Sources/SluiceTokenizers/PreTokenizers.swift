@@ -14,6 +14,22 @@ func makePreTokenizer(_ value: JSONValue, path: String) throws -> any PreTokeniz
         return WhitespacePreTokenizer()
     case "WhitespaceSplit":
         return WhitespaceSplitPreTokenizer()
+    case "ByteLevel":
+        return ByteLevelPreTokenizer(
+            addPrefixSpace: try json.bool("add_prefix_space", default: true),
+            useRegex: try json.bool("use_regex", default: true))
+    case "Metaspace":
+        return try MetaspacePreTokenizer(json: json)
+    case "Punctuation":
+        return PunctuationPreTokenizer(
+            behavior: try .init(json: json["behavior"], path: "\(path).behavior", default: .isolated))
+    case "Digits":
+        return DigitsPreTokenizer(individualDigits: try json.bool("individual_digits", default: false))
+    case "Split":
+        return SplitPreTokenizer(
+            pattern: try TextPattern(json: json["pattern"] ?? .null, path: "\(path).pattern"),
+            behavior: try .init(json: json["behavior"], path: "\(path).behavior", default: .removed),
+            invert: try json.bool("invert", default: false))
     case "Sequence":
         let items = try json.array("pretokenizers")
         return SequencePreTokenizer(

@@ -115,6 +115,22 @@ struct ScalarTrie: Sendable {
         }
     }
 
+    /// Calls `body(id, end)` for every entry that `word[start...]` begins with, shortest first.
+    func forEachPrefix(
+        of word: [Unicode.Scalar], from start: Int, _ body: (Int, Int) throws -> Void
+    ) rethrows {
+        var node: Int32 = 0
+        var index = start
+        while index < word.count {
+            let key = UInt64(UInt32(bitPattern: node)) << 32 | UInt64(word[index].value)
+            guard let next = children[key] else { return }
+            node = next
+            index += 1
+            let terminal = terminalOfNode[Int(node)]
+            if terminal >= 0 { try body(entries[Int(terminal)].id, index) }
+        }
+    }
+
     /// The longest entry that `word[start...]` begins with, and where it ends.
     func longestMatch(in word: [Unicode.Scalar], from start: Int) -> (id: Int, token: String, end: Int)? {
         var node: Int32 = 0

@@ -131,4 +131,16 @@ final class FixtureParityTests: XCTestCase {
     func testNFKCWithoutPostProcessorOrDecoderMatchesReference() throws {
         try checkEveryCase(of: "wordpiece-nfkc")
     }
+
+    /// Meta, added-token, no-special-token and truncation cases of the non-WordPiece fixtures.
+    func testOtherModelsMatchReference() throws {
+        for name in [
+            "roberta-bpe", "gpt2-bpe", "llama3-bpe", "llama2-bpe", "bpe-char-suffix", "bpe-prefix",
+            "xlmr-unigram", "sp-unigram", "unigram-bytefallback", "wordlevel", "wordlevel-split-removed",
+            "wordlevel-split-isolated", "wordlevel-split-merged_with_previous",
+            "wordlevel-split-merged_with_next", "wordlevel-split-contiguous",
+        ] {
+            try checkEveryCase(of: name)
+        }
+    }
 }
