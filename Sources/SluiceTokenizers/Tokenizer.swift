@@ -40,7 +40,12 @@ public struct Tokenizer: Sendable {
     }
 
     init(json data: Data, source: String) throws {
-        let root = try JSONObject(JSONValue.parse(data, source: source), path: "tokenizer")
+        try self.init(root: JSONValue.parse(data, source: source))
+    }
+
+    /// Builds the tokenizer from a parsed `tokenizer.json` (or one assembled in memory).
+    init(root value: JSONValue) throws {
+        let root = try JSONObject(value, path: "tokenizer")
         if let version = try root.optionalString("version"), version != "1.0" {
             throw TokenizerError("unknown tokenizer.json version \"\(version)\"")
         }

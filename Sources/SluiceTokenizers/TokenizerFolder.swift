@@ -1,0 +1,396 @@
+import Foundation
+
+/// Which files of a model folder a tokenizer was built from, for the command line and the
+/// server to report at load time.
+public struct TokenizerSource: Sendable, Equatable, CustomStringConvertible {
+    /// How the tokenizer was obtained.
+    public enum Kind: String, Sendable, Equatable {
+        /// Read from `tokenizer.json`.
+        case tokenizerJSON = "tokenizer.json"
+        /// Built from a WordPiece `vocab.txt`, as transformers' `BertTokenizer` does.
+        case wordPiece = "WordPiece vocab.txt"
+        /// Built from `vocab.json` and `merges.txt`, as transformers' `RobertaTokenizer` does.
+        case byteLevelBPE = "byte-level BPE vocab.json + merges.txt"
+        /// Built from a SentencePiece model, as transformers' `XLMRobertaTokenizer` does.
+        case sentencePiece = "SentencePiece model"
+    }
+
+    /// How the tokenizer was obtained.
+    public var kind: Kind
+    /// The files read, by name inside the folder.
+    public var files: [String]
+
+    /// Creates a source description.
+    public init(kind: Kind, files: [String]) {
+        self.kind = kind
+        self.files = files
+    }
+
+    /// For example "tokenizer built from vocab.txt, tokenizer_config.json (WordPiece vocab.txt)".
+    public var description: String {
+        kind == .tokenizerJSON
+            ? "tokenizer read from tokenizer.json"
+            : "tokenizer built from \(files.joined(separator: ", ")) (\(kind.rawValue), as transformers converts it)"
+    }
+}
+
+extension Tokenizer {
+    /// Loads the tokenizer of a model folder: `tokenizer.json` if present; otherwise what
+    /// transformers' fast-tokenizer conversion builds from `vocab.txt` (BERT WordPiece),
+    /// `vocab.json` + `merges.txt` (RoBERTa byte-level BPE) or `sentencepiece.bpe.model` /
+    /// `spiece.model` (XLM-R SentencePiece Unigram), with `tokenizer_config.json` and
+    /// `special_tokens_map.json`. Also says which files were used.
+    public static func load(folder: URL) throws -> (Tokenizer, TokenizerSource) {
+        let fileManager = FileManager.default
+        func has(_ name: String) -> Bool {
+            fileManager.fileExists(atPath: folder.appendingPathComponent(name).path)
+        }
+        if has("tokenizer.json") {
+            let tokenizer = try Tokenizer(contentsOf: folder.appendingPathComponent("tokenizer.json"))
+            return (tokenizer, TokenizerSource(kind: .tokenizerJSON, files: ["tokenizer.json"]))
+        }
+        var settings = try FolderSettings(folder: folder)
+        let kind: TokenizerSource.Kind
+        var files: [String]
+        let root: JSONValue
+        if has("vocab.txt") {
+            kind = .wordPiece
+            files = ["vocab.txt"]
+            root = try wordPieceDefinition(folder: folder, settings: &settings)
+        } else if has("vocab.json") && has("merges.txt") {
+            kind = .byteLevelBPE
+            files = ["vocab.json", "merges.txt"]
+            root = try byteLevelBPEDefinition(folder: folder, settings: &settings)
+        } else if let model = ["sentencepiece.bpe.model", "spiece.model", "tokenizer.model"].first(where: has)
+        {
+            kind = .sentencePiece
+            files = [model]
+            root = try sentencePieceDefinition(
+                file: folder.appendingPathComponent(model), settings: &settings)
+        } else {
+            throw TokenizerError(
+                "\(folder.path) has no tokenizer: expected tokenizer.json, vocab.txt, vocab.json + merges.txt, "
+                    + "or a SentencePiece model (sentencepiece.bpe.model, spiece.model)")
+        }
+        files += settings.filesRead
+        do {
+            return (try Tokenizer(root: root), TokenizerSource(kind: kind, files: files))
+        } catch let error as TokenizerError {
+            throw TokenizerError("\(folder.path) (\(files.joined(separator: ", "))): \(error.message)")
+        }
+    }
+}
+
+/// `tokenizer_config.json` and `special_tokens_map.json`, the latter winning, as transformers
+/// merges them.
+struct FolderSettings {
+    var values: [String: JSONValue] = [:]
+    var filesRead: [String] = []
+
+    init(folder: URL) throws {
+        for name in ["tokenizer_config.json", "special_tokens_map.json"] {
+            let url = folder.appendingPathComponent(name)
+            guard FileManager.default.fileExists(atPath: url.path) else { continue }
+            let object = try JSONObject(JSONValue.parse(try Data(contentsOf: url), source: name), path: name)
+            for (key, value) in object.members { values[key] = value }
+            filesRead.append(name)
+        }
+    }
+
+    func bool(_ key: String) -> Bool? {
+        if case .bool(let value) = values[key] { return value }
+        return nil
+    }
+
+    /// A special token's content and flags; `defaultLeftStrip` is transformers' default for a
+    /// token given as a plain string (RoBERTa's and XLM-R's mask strips the space before it).
+    func specialToken(_ key: String, default content: String, defaultLeftStrip: Bool = false) -> JSONValue {
+        var text = content
+        var flags: [String: JSONValue] = [:]
+        switch values[key] {
+        case .string(let value):
+            text = value
+        case .object(let members):
+            for (name, value) in members {
+                if name == "content", case .string(let value) = value {
+                    text = value
+                } else {
+                    flags[name] = value
+                }
+            }
+        default:
+            break
+        }
+        func flag(_ name: String, _ fallback: Bool) -> JSONValue {
+            if case .bool(let value) = flags[name] { return .bool(value) }
+            return .bool(fallback)
+        }
+        return .object([
+            ("content", .string(text)), ("single_word", flag("single_word", false)),
+            ("lstrip", flag("lstrip", defaultLeftStrip)), ("rstrip", flag("rstrip", false)),
+            ("normalized", .bool(false)), ("special", .bool(true)),
+        ])
+    }
+}
+
+private func content(of token: JSONValue) -> String {
+    if case .object(let members) = token, let value = members.first(where: { $0.key == "content" })?.value,
+        case .string(let text) = value
+    {
+        return text
+    }
+    return ""
+}
+
+private func readText(_ url: URL) throws -> String {
+    do {
+        return try String(contentsOf: url, encoding: .utf8)
+    } catch {
+        throw TokenizerError("cannot read \(url.lastPathComponent) as UTF-8: \(error.localizedDescription)")
+    }
+}
+
+/// transformers' `BertTokenizer`: one token per line of vocab.txt, id = line number.
+private func wordPieceDefinition(folder: URL, settings: inout FolderSettings) throws -> JSONValue {
+    let text = try readText(folder.appendingPathComponent("vocab.txt"))
+    var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+        line.hasSuffix("\r") ? String(line.unicodeScalars.dropLast()) : String(line)
+    }
+    if lines.last == "" { lines.removeLast() }
+    var vocabulary = [(key: String, value: JSONValue)]()
+    vocabulary.reserveCapacity(lines.count)
+    for (index, token) in lines.enumerated() { vocabulary.append((token, .number(Double(index)))) }
+    let lowercase = settings.bool("do_lower_case") ?? true
+    let stripAccents: JSONValue = settings.bool("strip_accents").map(JSONValue.bool) ?? .null
+    let cls = settings.specialToken("cls_token", default: "[CLS]")
+    let sep = settings.specialToken("sep_token", default: "[SEP]")
+    let unk = settings.specialToken("unk_token", default: "[UNK]")
+    let specials = [
+        unk, sep, settings.specialToken("pad_token", default: "[PAD]"), cls,
+        settings.specialToken("mask_token", default: "[MASK]"),
+    ]
+    let ids = Dictionary(vocabulary.enumerated().map { ($1.key, $0) }, uniquingKeysWith: { _, last in last })
+    func template(_ names: [(String, String, Int)]) -> JSONValue {
+        .array(
+            names.map { kind, id, typeId in
+                .object([(kind, .object([("id", .string(id)), ("type_id", .number(Double(typeId)))]))])
+            })
+    }
+    let clsText = content(of: cls)
+    let sepText = content(of: sep)
+    return .object([
+        ("added_tokens", .array(specials)),
+        (
+            "normalizer",
+            .object([
+                ("type", .string("BertNormalizer")), ("clean_text", .bool(true)),
+                ("handle_chinese_chars", .bool(settings.bool("tokenize_chinese_chars") ?? true)),
+                ("strip_accents", stripAccents), ("lowercase", .bool(lowercase)),
+            ])
+        ),
+        ("pre_tokenizer", .object([("type", .string("BertPreTokenizer"))])),
+        (
+            "post_processor",
+            .object([
+                ("type", .string("TemplateProcessing")),
+                (
+                    "single",
+                    template([
+                        ("SpecialToken", clsText, 0), ("Sequence", "A", 0), ("SpecialToken", sepText, 0),
+                    ])
+                ),
+                (
+                    "pair",
+                    template([
+                        ("SpecialToken", clsText, 0), ("Sequence", "A", 0), ("SpecialToken", sepText, 0),
+                        ("Sequence", "B", 1), ("SpecialToken", sepText, 1),
+                    ])
+                ),
+                (
+                    "special_tokens",
+                    .object(
+                        [(clsText, ids[clsText] ?? 2), (sepText, ids[sepText] ?? 3)].map { text, id in
+                            (
+                                text,
+                                .object([
+                                    ("id", .string(text)), ("ids", .array([.number(Double(id))])),
+                                    ("tokens", .array([.string(text)])),
+                                ])
+                            )
+                        })
+                ),
+            ])
+        ),
+        (
+            "decoder",
+            .object([("type", .string("WordPiece")), ("prefix", .string("##")), ("cleanup", .bool(true))])
+        ),
+        (
+            "model",
+            .object([
+                ("type", .string("WordPiece")), ("unk_token", .string(content(of: unk))),
+                ("continuing_subword_prefix", .string("##")), ("max_input_chars_per_word", .number(100)),
+                ("vocab", .object(vocabulary)),
+            ])
+        ),
+    ])
+}
+
+/// transformers' `RobertaTokenizer`: byte-level BPE with RobertaProcessing.
+private func byteLevelBPEDefinition(folder: URL, settings: inout FolderSettings) throws -> JSONValue {
+    let vocabulary = try JSONValue.parse(
+        try Data(contentsOf: folder.appendingPathComponent("vocab.json")), source: "vocab.json")
+    let mergesText = try readText(folder.appendingPathComponent("merges.txt"))
+    var merges = [JSONValue]()
+    var lines = mergesText.split(separator: "\n", omittingEmptySubsequences: false)
+    if lines.last == "" { lines.removeLast() }
+    for line in lines {
+        let text = line.hasSuffix("\r") ? String(line.unicodeScalars.dropLast()) : String(line)
+        if text.hasPrefix("#version") { continue }
+        merges.append(.string(text))
+    }
+    var ids = [String: Int]()
+    if case .object(let members) = vocabulary {
+        for (token, id) in members { ids[token] = id.nonNegativeInt }
+    }
+    let addPrefixSpace = settings.bool("add_prefix_space") ?? false
+    let trimOffsets = settings.bool("trim_offsets") ?? true
+    let cls = settings.specialToken("cls_token", default: "<s>")
+    let sep = settings.specialToken("sep_token", default: "</s>")
+    let specials = [
+        settings.specialToken("bos_token", default: "<s>"),
+        settings.specialToken("eos_token", default: "</s>"),
+        settings.specialToken("unk_token", default: "<unk>"), sep,
+        settings.specialToken("pad_token", default: "<pad>"), cls,
+        settings.specialToken("mask_token", default: "<mask>", defaultLeftStrip: true),
+    ]
+    let byteLevel: JSONValue = .object([
+        ("type", .string("ByteLevel")), ("add_prefix_space", .bool(addPrefixSpace)),
+        ("trim_offsets", .bool(true)), ("use_regex", .bool(true)),
+    ])
+    return .object([
+        ("added_tokens", .array(specials)),
+        ("pre_tokenizer", byteLevel),
+        (
+            "post_processor",
+            .object([
+                ("type", .string("RobertaProcessing")),
+                ("sep", .array([.string(content(of: sep)), .number(Double(ids[content(of: sep)] ?? 2))])),
+                ("cls", .array([.string(content(of: cls)), .number(Double(ids[content(of: cls)] ?? 0))])),
+                ("trim_offsets", .bool(trimOffsets)), ("add_prefix_space", .bool(addPrefixSpace)),
+            ])
+        ),
+        ("decoder", .object([("type", .string("ByteLevel"))])),
+        (
+            "model",
+            .object([
+                ("type", .string("BPE")), ("continuing_subword_prefix", .string("")),
+                ("end_of_word_suffix", .string("")), ("fuse_unk", .bool(false)), ("vocab", vocabulary),
+                ("merges", .array(merges)),
+            ])
+        ),
+    ])
+}
+
+/// transformers' `XLMRobertaTokenizer`: the SentencePiece pieces with fairseq's ids (`<s>`,
+/// `<pad>`, `</s>`, `<unk>` first, every other piece one place later, `<mask>` last), the
+/// model's precompiled character map, WhitespaceSplit + Metaspace.
+private func sentencePieceDefinition(file: URL, settings: inout FolderSettings) throws -> JSONValue {
+    let model = try SentencePieceModel(data: try Data(contentsOf: file), name: file.lastPathComponent)
+    guard model.modelType == 1 else {
+        throw TokenizerError(
+            "\(file.lastPathComponent): only SentencePiece Unigram models can be converted "
+                + "(model_type \(model.modelType))")
+    }
+    let bos = settings.specialToken("bos_token", default: "<s>")
+    let pad = settings.specialToken("pad_token", default: "<pad>")
+    let eos = settings.specialToken("eos_token", default: "</s>")
+    let unk = settings.specialToken("unk_token", default: "<unk>")
+    let mask = settings.specialToken("mask_token", default: "<mask>", defaultLeftStrip: true)
+    var pieces: [JSONValue] = [bos, pad, eos, unk].map { .array([.string(content(of: $0)), .number(0)]) }
+    for piece in model.pieces.dropFirst(3) {
+        pieces.append(.array([.string(piece.text), .number(Double(piece.score))]))
+    }
+    pieces.append(.array([.string(content(of: mask)), .number(0)]))
+    let addPrefixSpace = settings.bool("add_prefix_space") ?? true
+    let metaspace: [(key: String, value: JSONValue)] = [
+        ("replacement", .string("\u{2581}")),
+        ("prepend_scheme", .string(addPrefixSpace ? "always" : "never")),
+        ("split", .bool(true)),
+    ]
+    let bosText = content(of: bos)
+    let eosText = content(of: eos)
+    func piece(_ kind: String, _ id: String) -> JSONValue {
+        .object([(kind, .object([("id", .string(id)), ("type_id", .number(0))]))])
+    }
+    var root: [(key: String, value: JSONValue)] = [
+        ("added_tokens", .array([bos, pad, eos, unk, mask])),
+        (
+            "pre_tokenizer",
+            .object([
+                ("type", .string("Sequence")),
+                (
+                    "pretokenizers",
+                    .array([
+                        .object([("type", .string("WhitespaceSplit"))]),
+                        .object([("type", .string("Metaspace"))] + metaspace),
+                    ])
+                ),
+            ])
+        ),
+        (
+            "post_processor",
+            .object([
+                ("type", .string("TemplateProcessing")),
+                (
+                    "single",
+                    .array([
+                        piece("SpecialToken", bosText), piece("Sequence", "A"),
+                        piece("SpecialToken", eosText),
+                    ])
+                ),
+                (
+                    "pair",
+                    .array([
+                        piece("SpecialToken", bosText), piece("Sequence", "A"),
+                        piece("SpecialToken", eosText),
+                        piece("SpecialToken", eosText), piece("Sequence", "B"),
+                        piece("SpecialToken", eosText),
+                    ])
+                ),
+                (
+                    "special_tokens",
+                    .object(
+                        [(bosText, 0), (eosText, 2)].map { text, id in
+                            (
+                                text,
+                                .object([
+                                    ("id", .string(text)), ("ids", .array([.number(Double(id))])),
+                                    ("tokens", .array([.string(text)])),
+                                ])
+                            )
+                        })
+                ),
+            ])
+        ),
+        ("decoder", .object([("type", .string("Metaspace"))] + metaspace)),
+        (
+            "model",
+            .object([
+                ("type", .string("Unigram")), ("unk_id", .number(3)), ("vocab", .array(pieces)),
+                ("byte_fallback", .bool(false)),
+            ])
+        ),
+    ]
+    if !model.precompiledCharsmap.isEmpty {
+        root.append(
+            (
+                "normalizer",
+                .object([
+                    ("type", .string("Precompiled")),
+                    ("precompiled_charsmap", .string(Data(model.precompiledCharsmap).base64EncodedString())),
+                ])
+            ))
+    }
+    return .object(root)
+}
