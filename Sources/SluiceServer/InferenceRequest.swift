@@ -1,0 +1,106 @@
+import Foundation
+import Hummingbird
+import SluicePipelines
+
+/// One `POST /` body, decoded: the texts, whether the client sent a list (and so is answered
+/// with a list), and the task's parameters.
+///
+/// Two shapes are accepted:
+/// - raw UTF-8 text with any content type but JSON: one input, the whole body (the recipe's
+///   `curl -X POST -d "test [MASK]"`);
+/// - JSON (`application/json` or `…+json`) in the Hugging Face Inference API's shape
+///   `{"inputs": "text" | ["text", …], "parameters": {…}}`; `options` is accepted and ignored.
+struct InferenceRequest: Equatable {
+    var texts: [String]
+    var isList: Bool
+    var parameters: JSONValue?
+
+    /// Decodes `body`; `maxInputs` bounds the length of an `inputs` list.
+    init(body: ByteBuffer, contentType: String?, maxInputs: Int) throws(ServerError) {
+        let bytes = body.readableBytesView
+        guard Self.isValidUTF8(bytes) else {
+            throw ServerError(.badRequest, "the request body is not valid UTF-8")
+        }
+        let text = String(decoding: bytes, as: UTF8.self)
+        guard Self.isJSON(contentType) else {
+            self.init(texts: [text], isList: false, parameters: nil)
+            return
+        }
+        let document: JSONValue
+        do {
+            document = try JSONValue.parse(Data(bytes))
+        } catch {
+            throw ServerError(.badRequest, "the request body is not valid JSON: \(error)")
+        }
+        try self.init(document: document, maxInputs: maxInputs)
+    }
+
+    init(texts: [String], isList: Bool, parameters: JSONValue?) {
+        self.texts = texts
+        self.isList = isList
+        self.parameters = parameters
+    }
+
+    private init(document: JSONValue, maxInputs: Int) throws(ServerError) {
+        guard case .object(let members) = document else {
+            throw ServerError(
+                .validation, #"the JSON body must be an object: {"inputs": ..., "parameters": {...}}"#)
+        }
+        for (key, _) in members where !["inputs", "parameters", "options"].contains(key) {
+            throw ServerError(.validation, "unknown field \"\(key)\" (accepted: inputs, parameters, options)")
+        }
+        switch document["inputs"] {
+        case .string(let text):
+            texts = [text]
+            isList = false
+        case .array(let items):
+            guard !items.isEmpty else { throw ServerError(.validation, "\"inputs\" is an empty list") }
+            guard items.count <= maxInputs else {
+                throw ServerError(
+                    .payloadTooLarge,
+                    "\"inputs\" has \(items.count) items; this server takes at most \(maxInputs)")
+            }
+            texts = try items.enumerated().map { (index, item) throws(ServerError) in
+                guard case .string(let text) = item else {
+                    throw ServerError(.validation, "\"inputs\"[\(index)] must be a string")
+                }
+                return text
+            }
+            isList = true
+        case nil:
+            throw ServerError(.validation, "the JSON body has no \"inputs\"")
+        default:
+            throw ServerError(.validation, "\"inputs\" must be a string or a list of strings")
+        }
+        switch document["parameters"] {
+        case nil, .null?:
+            parameters = nil
+        case .object?:
+            parameters = document["parameters"]
+        default:
+            throw ServerError(.validation, "\"parameters\" must be an object")
+        }
+    }
+
+    /// Whether `bytes` is well-formed UTF-8 (`String(decoding:)` would repair it silently).
+    static func isValidUTF8(_ bytes: some Collection<UInt8>) -> Bool {
+        var decoder = UTF8()
+        var iterator = bytes.makeIterator()
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue: continue
+            case .emptyInput: return true
+            case .error: return false
+            }
+        }
+    }
+
+    /// `application/json`, or any `application/…+json`, with or without parameters.
+    static func isJSON(_ contentType: String?) -> Bool {
+        guard let contentType else { return false }
+        let mediaType = (contentType.split(separator: ";", maxSplits: 1).first ?? "")
+            .trimmingCharacters(in: .whitespaces).lowercased()
+        return mediaType == "application/json"
+            || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json"))
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import ServiceLifecycle
+import SluicePipelines
+import SluiceScheduler
+
+/// The pipeline behind the scheduler: request tasks call `infer`, which prepares each text on
+/// the calling task, submits it to the scheduler (whose inference thread alone runs
+/// `forward`), and finishes its output on the calling task again.
+///
+/// As a `Service` it owns the model and the scheduler's lifetime: `run()` loads the model on a
+/// thread of its own (the server already answers, 503 meanwhile), starts the inference thread,
+/// and on graceful shutdown refuses new jobs (503), computes every accepted one, then returns.
+final class InferenceService<Pipeline: ServablePipeline>: Service, Sendable {
+    let scheduler: Scheduler<Pipeline.Prepared, Pipeline.Output>
+    let verboseErrors: Bool
+    let logger: Logger
+    private let load: @Sendable () throws -> Pipeline
+    /// Set once the model is loaded and the inference thread started; `forward` reads it too.
+    private let loaded: NIOLockedValueBox<Pipeline?>
+
+    init(
+        configuration: ServerConfiguration, metrics: ServerMetrics, logger: Logger,
+        load: @escaping @Sendable () throws -> Pipeline
+    ) {
+        self.verboseErrors = configuration.verboseErrors
+        self.logger = logger
+        self.load = load
+        let loaded = NIOLockedValueBox<Pipeline?>(nil)
+        self.loaded = loaded
+        scheduler = Scheduler(configuration: configuration.scheduler, metricsFactory: metrics.factory) {
+            batch in
+            // No job exists before the model: `prepare` needs it.
+            guard let pipeline = loaded.withLockedValue({ $0 }) else {
+                throw ServerError(.internal, "no model is loaded")
+            }
+            return try pipeline.forward(batch)
+        }
+    }
+
+    /// The loaded pipeline; nil while the model loads.
+    var pipeline: Pipeline? { loaded.withLockedValue { $0 } }
+
+    /// True once the model is loaded and the inference thread runs, until a shutdown begins:
+    /// what `/health` reports.
+    var isReady: Bool { pipeline != nil && scheduler.isAlive }
+
+    /// The 503 for a request that comes before the model is loaded.
+    static var loading: ServerError {
+        ServerError(.overloaded, "the model is loading", retryAfterSeconds: 1)
+    }
+
+    /// Prepares every text (all fail as one if any is unusable), submits them separately so that
+    /// they batch with everyone else's, and returns their outputs in order. Cancelling the calling
+    /// task cancels every job still queued.
+    func infer(_ texts: [String], parameters: JSONValue?) async throws(ServerError) -> [JSONValue] {
+        guard let pipeline else { throw Self.loading }
+        var prepared: [Pipeline.Prepared] = []
+        prepared.reserveCapacity(texts.count)
+        for (index, text) in texts.enumerated() {
+            guard !text.isEmpty else {
+                throw ServerError(
+                    .validation, texts.count == 1 ? "the input is empty" : "input \(index) is empty")
+            }
+            do {
+                prepared.append(try pipeline.prepare(text, parameters: parameters))
+            } catch {
+                throw failure(error)
+            }
+        }
+        do {
+            if prepared.count == 1 {
+                return [try await compute(prepared[0], pipeline)]
+            }
+            return try await withThrowingTaskGroup(of: (Int, JSONValue).self) { group in
+                for (index, input) in prepared.enumerated() {
+                    group.addTask { (index, try await self.compute(input, pipeline)) }
+                }
+                var outputs = [JSONValue?](repeating: nil, count: prepared.count)
+                // The first failure leaves the loop; leaving the group cancels the other jobs.
+                for try await (index, output) in group { outputs[index] = output }
+                return outputs.map { $0! }
+            }
+        } catch {
+            throw failure(error)
+        }
+    }
+
+    /// The client's answer for `error`; an internal failure is logged in full, since the answer
+    /// may not say what it was.
+    private func failure(_ error: any Error) -> ServerError {
+        let answer = ServerError.from(error, verbose: verboseErrors)
+        if answer.kind == .internal {
+            logger.error("inference failed", metadata: ["error": "\(String(reflecting: error))"])
+        }
+        return answer
+    }
+
+    private func compute(_ input: Pipeline.Prepared, _ pipeline: Pipeline) async throws -> JSONValue {
+        let output = try await scheduler.submit(input, tokens: pipeline.tokenCount(of: input))
+        return try pipeline.finish(input, output)
+    }
+
+    func run() async throws {
+        try await withGracefulShutdownHandler {
+            let pipeline = try await Self.loadOnOwnThread(load)
+            // Started before the pipeline is published, so a published pipeline means a running
+            // thread; a shutdown that came during loading has already begun the drain.
+            scheduler.start()
+            loaded.withLockedValue { $0 = pipeline }
+            logger.info("model ready; inference thread started")
+            await scheduler.run()
+        } onGracefulShutdown: {
+            self.logger.info("draining: refusing new requests, finishing accepted ones")
+            self.scheduler.beginShutdown()
+        }
+        logger.info("inference thread stopped; every accepted request was answered")
+    }
+
+    /// Runs the blocking model load on a thread of its own, so that it holds neither an event
+    /// loop nor a thread of the concurrency pool.
+    private static func loadOnOwnThread(
+        _ load: @escaping @Sendable () throws -> Pipeline
+    ) async throws -> Pipeline {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread { continuation.resume(with: Result { try load() }) }
+            thread.name = "sluice-load"
+            thread.start()
+        }
+    }
+}

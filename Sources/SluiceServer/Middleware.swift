@@ -1,0 +1,61 @@
+import Hummingbird
+import Metrics
+
+/// The outermost middleware: turns any error a route or the router throws into the JSON answer
+/// of `ServerError` (so no other code builds error bodies, and no error reaches the client as
+/// Hummingbird's empty 500), and counts every answer by route and status.
+struct ErrorAndMetricsMiddleware: RouterMiddleware {
+    typealias Context = SluiceRequestContext
+
+    let verboseErrors: Bool
+    let metrics: ServerMetrics
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        let response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            let answer = ServerError.from(error, verbose: verboseErrors)
+            if answer.kind == .internal {
+                context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
+            }
+            response = answer.response()
+        }
+        metrics.countRequest(route: context.endpointPath ?? "unmatched", status: response.status.code)
+        return response
+    }
+}
+
+/// Requires `Authorization: Bearer <key>` on every route except `/health`, which load balancers
+/// probe without credentials.
+struct APIKeyMiddleware: RouterMiddleware {
+    typealias Context = SluiceRequestContext
+
+    let key: String
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        if request.uri.path == "/health" { return try await next(request, context) }
+        guard let header = request.headers[.authorization] else {
+            throw ServerError(.unauthorized, "missing bearer token (Authorization: Bearer <key>)")
+        }
+        let prefix = "Bearer "
+        guard header.hasPrefix(prefix), Self.equalInConstantTime(header.dropFirst(prefix.count), key) else {
+            throw ServerError(.unauthorized, "wrong bearer token")
+        }
+        return try await next(request, context)
+    }
+
+    /// Compares without returning early at the first differing byte, so the time taken says
+    /// nothing of how much of the key a guess got right.
+    static func equalInConstantTime(_ given: Substring, _ key: String) -> Bool {
+        let a = Array(given.utf8)
+        let b = Array(key.utf8)
+        var difference = UInt8(a.count == b.count ? 0 : 1)
+        for i in 0..<b.count { difference |= (i < a.count ? a[i] : 0) ^ b[i] }
+        return difference == 0
+    }
+}

@@ -1,0 +1,10 @@
+import SluicePipelines
+
+/// The engine's pipeline served as is: `prepare`, `forward` and `finish` are its own methods.
+extension Pipeline: ServablePipeline {
+    public var taskName: String { task.rawValue }
+
+    public var architecture: String? { config.architectures.first }
+
+    public func tokenCount(of prepared: PreparedInput) -> Int { prepared.tokenCount }
+}

@@ -1,0 +1,30 @@
+import SluicePipelines
+
+/// What the server needs from a pipeline: the light work (`prepare`, `finish`) that runs on each
+/// request's task, and the model compute (`forward`) that only the scheduler's inference thread
+/// runs, over a batch of prepared inputs from any number of requests.
+///
+/// `SluicePipelines.Pipeline` conforms (see `Pipeline+Servable.swift`); tests use fakes.
+public protocol ServablePipeline: Sendable {
+    /// One input made ready for the model: tokens and whatever `finish` needs.
+    associatedtype Prepared: Sendable
+    /// What `forward` computes for one prepared input.
+    associatedtype Output: Sendable
+
+    /// The task served, by its `transformers.pipeline` name (`fill-mask`, …).
+    var taskName: String { get }
+    /// The model class the checkpoint declares (`BertForMaskedLM`, …), if it declares one.
+    var architecture: String? { get }
+    /// The longest input, in tokens with the special tokens, that the model accepts.
+    var maxInputTokens: Int { get }
+
+    /// Tokenizes `text` and checks `parameters` (the Hugging Face Inference API's object, or nil).
+    /// Throws `PipelineError` (`.validation` for unusable input) or any other error (internal).
+    func prepare(_ text: String, parameters: JSONValue?) throws -> Prepared
+    /// The real tokens `prepared` costs in a batch (counted against `--max-batch-tokens`).
+    func tokenCount(of prepared: Prepared) -> Int
+    /// Computes one output per input, in order. Called only on the inference thread.
+    func forward(_ batch: [Prepared]) throws -> [Output]
+    /// Turns one input's output into the pipeline's JSON answer.
+    func finish(_ prepared: Prepared, _ output: Output) throws -> JSONValue
+}

@@ -1,0 +1,84 @@
+import SluiceScheduler
+
+/// Everything `buildApplication` needs besides the pipeline: the address, the scheduler's limits
+/// and the HTTP layer's own limits. The defaults are the command line's.
+public struct ServerConfiguration: Sendable {
+    /// The address to listen on.
+    public var host: String
+    /// The TCP port; 0 lets the system choose one (tests).
+    public var port: Int
+    /// Batches, queue and deadlines (see DESIGN.md, "The batching algorithm").
+    public var scheduler: SchedulerConfiguration
+    /// When set, every route but `/health` requires `Authorization: Bearer <apiKey>`.
+    public var apiKey: String?
+    /// The largest request body accepted, in bytes (413 above it).
+    public var maxBodyBytes: Int
+    /// The most inputs one request may carry in its `inputs` list (413 above it).
+    public var maxInputs: Int
+    /// Whether a 500 answer may say what failed inside (off by default: internals stay in the log).
+    public var verboseErrors: Bool
+    /// How `/info` names the model (the folder or hub id it was loaded from).
+    public var modelID: String
+
+    /// Creates a configuration; every default matches `sluice serve`'s.
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 8000,
+        scheduler: SchedulerConfiguration = SchedulerConfiguration(),
+        apiKey: String? = nil,
+        maxBodyBytes: Int = 1 << 20,
+        maxInputs: Int = 256,
+        verboseErrors: Bool = false,
+        modelID: String = ""
+    ) {
+        self.host = host
+        self.port = port
+        self.scheduler = scheduler
+        self.apiKey = apiKey
+        self.maxBodyBytes = maxBodyBytes
+        self.maxInputs = maxInputs
+        self.verboseErrors = verboseErrors
+        self.modelID = modelID
+    }
+
+    /// Checks every limit and names the first one that cannot work, by its flag.
+    public func validate() throws(InvalidServerConfiguration) {
+        do {
+            try scheduler.validate()
+        } catch {
+            throw InvalidServerConfiguration(reason: "\(Self.flagName(of: error.parameter)) \(error.reason)")
+        }
+        if !(0...65535).contains(port) {
+            throw InvalidServerConfiguration(reason: "--port must be between 0 and 65535")
+        }
+        if maxBodyBytes < 1 {
+            throw InvalidServerConfiguration(reason: "--max-body-bytes must be at least 1")
+        }
+        if maxInputs < 1 { throw InvalidServerConfiguration(reason: "--max-inputs must be at least 1") }
+        if let apiKey, apiKey.isEmpty {
+            throw InvalidServerConfiguration(reason: "--api-key must not be empty")
+        }
+    }
+
+    private static func flagName(of parameter: String) -> String {
+        switch parameter {
+        case "maxBatchSize": return "--max-batch-size"
+        case "maxBatchTokens": return "--max-batch-tokens"
+        case "maxBatchWait": return "--max-batch-wait-ms"
+        case "maxQueue": return "--max-queue"
+        case "requestTimeout": return "--request-timeout-ms"
+        default: return parameter
+        }
+    }
+}
+
+/// A server setting that cannot work, said in terms of the flag to fix.
+public struct InvalidServerConfiguration: Error, CustomStringConvertible {
+    /// The flag and what its value must be.
+    public var reason: String
+    /// A sentence for the operator.
+    public var description: String { reason }
+}
+
+/// The version `/info` reports.
+public let sluiceVersion = "0.1.0"

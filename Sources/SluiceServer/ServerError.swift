@@ -1,0 +1,136 @@
+import Foundation
+import Hummingbird
+import SluicePipelines
+import SluiceScheduler
+
+/// The one error type of the HTTP layer: every failure a client can see becomes one of these,
+/// and only this type turns into a status code and a JSON body (DESIGN.md, "Errors").
+///
+/// The body is always `{"error": "<message>", "error_type": "<kind>"}`; a 503 also carries
+/// `Retry-After`. Internal failures say nothing of internals unless verbose errors are on.
+public struct ServerError: Error, Sendable, CustomStringConvertible {
+    /// The kinds of DESIGN.md's table, plus the router's own 404 and 405.
+    public enum Kind: String, Sendable {
+        case badRequest = "bad_request"
+        case unauthorized
+        case notFound = "not_found"
+        case methodNotAllowed = "method_not_allowed"
+        case payloadTooLarge = "payload_too_large"
+        case validation
+        case overloaded
+        case timeout
+        case clientClosedRequest = "client_closed_request"
+        case `internal`
+
+        /// The HTTP status of this kind.
+        public var status: HTTPResponse.Status {
+            switch self {
+            case .badRequest: return .badRequest
+            case .unauthorized: return .unauthorized
+            case .notFound: return .notFound
+            case .methodNotAllowed: return .methodNotAllowed
+            case .payloadTooLarge: return .contentTooLarge
+            case .validation: return .unprocessableContent
+            case .overloaded: return .serviceUnavailable
+            case .timeout: return .gatewayTimeout
+            // nginx's code: nobody reads it, but logs and metrics tell it from a server failure.
+            case .clientClosedRequest:
+                return HTTPResponse.Status(code: 499, reasonPhrase: "Client Closed Request")
+            case .internal: return .internalServerError
+            }
+        }
+    }
+
+    /// The category, which fixes the status.
+    public var kind: Kind
+    /// The message for a human.
+    public var message: String
+    /// Seconds for `Retry-After` (503 only).
+    public var retryAfterSeconds: Int?
+
+    /// An error of `kind` with `message`.
+    public init(_ kind: Kind, _ message: String, retryAfterSeconds: Int? = nil) {
+        self.kind = kind
+        self.message = message
+        self.retryAfterSeconds = retryAfterSeconds
+    }
+
+    public var description: String { "\(kind.rawValue): \(message)" }
+
+    /// The JSON body, in the same compact form as the pipeline outputs.
+    var body: String {
+        JSONValue.object([("error", .string(message)), ("error_type", .string(kind.rawValue))]).pythonJSON
+    }
+
+    /// The complete HTTP answer.
+    func response() -> Response {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
+        return Response(
+            status: kind.status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    }
+}
+
+extension ServerError {
+    /// The answer for a job the scheduler did not compute, or whose batch failed.
+    init(_ error: SchedulerError, verbose: Bool) {
+        switch error {
+        case .overloaded(let seconds):
+            self.init(
+                .overloaded, "the server is overloaded: the queue is full", retryAfterSeconds: max(seconds, 1)
+            )
+        case .shuttingDown:
+            self.init(.overloaded, "the server is shutting down", retryAfterSeconds: 1)
+        case .timedOut:
+            self.init(.timeout, "the request timed out before its result was ready")
+        case .cancelled:
+            self.init(.clientClosedRequest, "the client closed the connection")
+        case .forwardFailed(let underlying):
+            self = .internalError(underlying, verbose: verbose)
+        }
+    }
+
+    /// The answer for any error: `ServerError` as is, a pipeline's error by its kind, and the
+    /// router's and body reader's own HTTP errors by their status; anything else is internal.
+    static func from(_ error: any Error, verbose: Bool) -> ServerError {
+        switch error {
+        case let error as ServerError:
+            return error
+        case let error as SchedulerError:
+            return ServerError(error, verbose: verbose)
+        case let error as PipelineError where error.kind == .validation:
+            return ServerError(.validation, error.message)
+        case let error as HTTPError:
+            return fromHTTPError(error, verbose: verbose)
+        case is CancellationError:
+            return ServerError(.clientClosedRequest, "the request was cancelled")
+        default:
+            return .internalError(error, verbose: verbose)
+        }
+    }
+
+    private static func fromHTTPError(_ error: HTTPError, verbose: Bool) -> ServerError {
+        switch error.status {
+        case .notFound: return ServerError(.notFound, "no such route")
+        case .methodNotAllowed: return ServerError(.methodNotAllowed, "method not allowed on this route")
+        case .contentTooLarge: return ServerError(.payloadTooLarge, "the request body is too large")
+        case .badRequest: return ServerError(.badRequest, error.body ?? "bad request")
+        case .unauthorized: return ServerError(.unauthorized, error.body ?? "unauthorized")
+        default: return .internalError(error, verbose: verbose)
+        }
+    }
+
+    /// A 500 whose message names the failure only when the operator asked for verbose errors.
+    static func internalError(_ error: any Error, verbose: Bool) -> ServerError {
+        ServerError(.internal, verbose ? "internal error: \(error)" : "internal error")
+    }
+}
+
+/// Lets Hummingbird answer a `ServerError` that escapes a route with the same status and body.
+extension ServerError: HTTPResponseError {
+    public var status: HTTPResponse.Status { kind.status }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        response()
+    }
+}

@@ -1,0 +1,224 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SluicePipelines
+import SluiceScheduler
+import SluiceServer
+import SluiceTensors
+
+/// `sluice serve`: loads the model once and serves it over HTTP until SIGTERM or SIGINT, which
+/// drain it (new requests get 503, accepted ones are answered) before it exits with status 0.
+///
+/// Every option can also come from the environment as `SLUICE_<OPTION>` (`--max-batch-size` is
+/// `SLUICE_MAX_BATCH_SIZE`); the command line wins.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the model over HTTP, with dynamic batching on one inference thread.",
+        discussion: """
+            Routes: POST / (raw text, or {"inputs": ..., "parameters": {...}}), GET /health, \
+            GET /info, GET /metrics. Errors are JSON {"error", "error_type"}. Every option can also \
+            be set as SLUICE_<OPTION> in the environment (e.g. SLUICE_MAX_BATCH_SIZE=16); the \
+            command line wins.
+            """)
+
+    @OptionGroup var modelOptions: ModelOptions
+
+    @Option(help: ArgumentHelp("Address to listen on (default 127.0.0.1).", valueName: "address"))
+    var host: String?
+
+    @Option(help: ArgumentHelp("TCP port (default 8000).", valueName: "port"))
+    var port: Int?
+
+    @Option(help: ArgumentHelp("Most requests in one batch (default 32).", valueName: "n"))
+    var maxBatchSize: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "Most real tokens in one batch; a longer single request runs alone (default 16384).",
+            valueName: "n"))
+    var maxBatchTokens: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "How long a batch that is not full waits for more, from its oldest request (default 0).",
+            valueName: "ms"))
+    var maxBatchWaitMs: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "Most requests waiting; beyond it requests get 503 with Retry-After (default 1024).",
+            valueName: "n"))
+    var maxQueue: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "Deadline of a request from its arrival; past it the answer is 504 (default 30000).",
+            valueName: "ms"))
+    var requestTimeoutMs: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "Require Authorization: Bearer <key> on every route but /health.", valueName: "key"))
+    var apiKey: String?
+
+    @Option(help: ArgumentHelp("Compute threads for the model (default: all cores).", valueName: "n"))
+    var threads: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "Largest request body in bytes; above it the answer is 413 (default 1048576).", valueName: "bytes"
+        ))
+    var maxBodyBytes: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "Most inputs in one request's \"inputs\" list; above it the answer is 413 (default 256).",
+            valueName: "n"))
+    var maxInputs: Int?
+
+    @Flag(help: "Let 500 answers say what failed inside (off: internals stay in the log).")
+    var verboseErrors = false
+
+    @Option(
+        help: ArgumentHelp(
+            "Log level: trace, debug, info, notice, warning, error or critical (default info).",
+            valueName: "level"))
+    var logLevel: String?
+
+    func run() async throws {
+        let environment = EnvironmentSettings(ProcessInfo.processInfo.environment)
+        let level = try environment.setting(logLevel, "log-level", default: "info")
+        guard let logLevel = Logger.Level(rawValue: level) else {
+            throw ValidationError("unknown log level \"\(level)\"")
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = logLevel
+            return handler
+        }
+        let logger = Logger(label: "sluice")
+        let configuration = try serverConfiguration(environment)
+        if let threads = try environment.setting(threads, "threads") {
+            guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+            BLASThreads.set(threads)
+        }
+
+        guard !modelOptions.model.isEmpty else {
+            throw ValidationError("--model is required (or SLUICE_MODEL)")
+        }
+        let modelOptions = modelOptions
+        let limits = configuration.scheduler
+        logger.info(
+            "limits",
+            metadata: [
+                "max_batch_size": "\(limits.maxBatchSize)", "max_batch_tokens": "\(limits.maxBatchTokens)",
+                "max_batch_wait_ms": "\(Int(limits.maxBatchWait / .milliseconds(1)))",
+                "max_queue": "\(limits.maxQueue)",
+                "request_timeout_ms": "\(Int(limits.requestTimeout / .milliseconds(1)))",
+                "max_body_bytes": "\(configuration.maxBodyBytes)",
+                "max_inputs": "\(configuration.maxInputs)", "threads": "\(BLASThreads.current)",
+                "api_key": "\(configuration.apiKey == nil ? "off" : "on")",
+            ])
+
+        let metrics = ServerMetrics()
+        metrics.bootstrapGlobally()
+        let host = configuration.host
+        let app = buildApplication(
+            configuration: configuration, metrics: metrics, logger: logger,
+            onServerRunning: { port in logger.info("listening on http://\(host):\(port)") }
+        ) {
+            // On the server's loading thread: the address answers 503 until this returns.
+            logger.info("loading model", metadata: ["model": "\(modelOptions.model)"])
+            let clock = ContinuousClock()
+            let start = clock.now
+            let pipeline = try modelOptions.loadPipeline()
+            logger.info(
+                "model loaded",
+                metadata: [
+                    "model": "\(modelOptions.model)", "task": "\(pipeline.taskName)",
+                    "architecture": "\(pipeline.architecture ?? "none")",
+                    "max_input_tokens": "\(pipeline.maxInputTokens)",
+                    "load_ms": "\(Int((clock.now - start) / .milliseconds(1)))",
+                ])
+            return pipeline
+        }
+        try await app.runService()
+        logger.info("stopped")
+    }
+
+    private func serverConfiguration(_ environment: EnvironmentSettings) throws -> ServerConfiguration {
+        let defaults = ServerConfiguration()
+        let scheduler = SchedulerConfiguration(
+            maxBatchSize: try environment.setting(
+                maxBatchSize, "max-batch-size", default: defaults.scheduler.maxBatchSize),
+            maxBatchTokens: try environment.setting(
+                maxBatchTokens, "max-batch-tokens", default: defaults.scheduler.maxBatchTokens),
+            maxBatchWait: .milliseconds(
+                try environment.setting(maxBatchWaitMs, "max-batch-wait-ms", default: 0)),
+            maxQueue: try environment.setting(maxQueue, "max-queue", default: defaults.scheduler.maxQueue),
+            requestTimeout: .milliseconds(
+                try environment.setting(requestTimeoutMs, "request-timeout-ms", default: 30_000))
+        )
+        let configuration = ServerConfiguration(
+            host: try environment.setting(host, "host", default: defaults.host),
+            port: try environment.setting(port, "port", default: defaults.port),
+            scheduler: scheduler,
+            apiKey: try environment.setting(apiKey, "api-key"),
+            maxBodyBytes: try environment.setting(
+                maxBodyBytes, "max-body-bytes", default: defaults.maxBodyBytes),
+            maxInputs: try environment.setting(maxInputs, "max-inputs", default: defaults.maxInputs),
+            verboseErrors: try verboseErrors || environment.flag("verbose-errors"),
+            modelID: modelOptions.model
+        )
+        do {
+            try configuration.validate()
+        } catch {
+            throw ValidationError(error.description)
+        }
+        return configuration
+    }
+}
+
+/// Reads `SLUICE_<FLAG>` settings, so that every flag can come from the environment.
+struct EnvironmentSettings {
+    let values: [String: String]
+
+    init(_ values: [String: String]) { self.values = values }
+
+    /// `SLUICE_MAX_BATCH_SIZE` for `max-batch-size`.
+    static func variable(for flag: String) -> String {
+        "SLUICE_" + flag.uppercased().replacingOccurrences(of: "-", with: "_")
+    }
+
+    /// The command line's value, else the environment's, else nil; a value the environment
+    /// spells wrong is an error that names the variable.
+    func setting<Value: LosslessStringConvertible>(_ given: Value?, _ flag: String) throws -> Value? {
+        if let given { return given }
+        let name = Self.variable(for: flag)
+        guard let text = values[name] else { return nil }
+        guard let value = Value(text) else {
+            throw ValidationError("\(name)=\"\(text)\" is not a valid value for --\(flag)")
+        }
+        return value
+    }
+
+    /// The command line's value, else the environment's, else `fallback`.
+    func setting<Value: LosslessStringConvertible>(
+        _ given: Value?, _ flag: String, default fallback: Value
+    ) throws
+        -> Value
+    {
+        try setting(given, flag) ?? fallback
+    }
+
+    /// Whether a boolean flag is switched on in the environment (`1`, `true` or `yes`).
+    func flag(_ flag: String) throws -> Bool {
+        let name = Self.variable(for: flag)
+        guard let text = values[name]?.lowercased() else { return false }
+        switch text {
+        case "1", "true", "yes": return true
+        case "0", "false", "no", "": return false
+        default: throw ValidationError("\(name)=\"\(text)\" is not a valid value for --\(flag) (use 1 or 0)")
+        }
+    }
+}

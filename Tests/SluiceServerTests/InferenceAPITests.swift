@@ -1,0 +1,164 @@
+import Hummingbird
+import HummingbirdTesting
+import SluiceServer
+import Testing
+
+@Suite("POST /: raw text and the Hugging Face Inference API", .timeLimit(.minutes(2)))
+struct InferenceAPITests {
+    @Test("raw text answers the pipeline's output as compact JSON")
+    func rawTextAnswersCompactJSON() async throws {
+        try await withServer { server in
+            // curl -d sends application/x-www-form-urlencoded: still raw text.
+            let response = try await server.post(
+                "test [MASK]", contentType: "application/x-www-form-urlencoded")
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType] == "application/json")
+            #expect(response.text == #"{"text":"TEST [MASK]","tokens":4}"#)
+        }
+    }
+
+    @Test("a JSON string input answers one output; parameters reach the pipeline")
+    func jsonStringInput() async throws {
+        try await withServer { server in
+            let plain = try await server.postJSON(#"{"inputs": "héllo wörld"}"#)
+            #expect(plain.text == #"{"text":"HÉLLO WÖRLD","tokens":4}"#)
+            let shouted = try await server.postJSON(#"{"inputs": "hi", "parameters": {"shout": true}}"#)
+            #expect(shouted.text == #"{"text":"HI!","tokens":3}"#)
+            let withOptions = try await server.postJSON(
+                #"{"inputs": "hi", "options": {"wait_for_model": true}}"#)
+            #expect(withOptions.status == .ok)
+        }
+    }
+
+    @Test("a list is answered as a list, in order, its items batched with each other")
+    func listIsAnsweredAsList() async throws {
+        let pipeline = FakePipeline()
+        try await withServer(pipeline) { server in
+            pipeline.hold()
+            defer { pipeline.release() }  // also when an expectation throws: never leave a test hanging
+            // A first request occupies the inference thread, so the list's items queue together.
+            let first = Task { try await server.post("first") }
+            try await waitUntil("first batch") { pipeline.isComputing }
+            let list = Task { try await server.postJSON(#"{"inputs": ["a", "b c", "d"]}"#) }
+            try await waitUntil("list queued") { try await queueDepth(server) == 3 }
+            pipeline.release()
+            #expect(try await first.value.status == .ok)
+            let response = try await list.value
+            #expect(response.status == .ok)
+            #expect(
+                response.text
+                    == #"[{"text":"A","tokens":3},{"text":"B C","tokens":4},{"text":"D","tokens":3}]"#)
+            #expect(pipeline.batches.count == 2)
+            #expect(Set(pipeline.batches[1]) == ["a", "b c", "d"])
+        }
+    }
+
+    @Test("bad JSON and invalid UTF-8 are 400 bad_request")
+    func unparseableBodiesAre400() async throws {
+        try await withServer { server in
+            let badJSON = try await server.postJSON(#"{"inputs": "#)
+            #expect(badJSON.status == .badRequest)
+            #expect(badJSON.text.hasPrefix(#"{"error":"the request body is not valid JSON"#))
+            #expect(badJSON.text.hasSuffix(#","error_type":"bad_request"}"#))
+
+            var invalid = ByteBuffer(string: "test ")
+            invalid.writeBytes([0xFF, 0xFE])
+            let response = try await server.send(
+                .post, "/", headers: [.contentType: "text/plain"], body: invalid)
+            #expect(response.status == .badRequest)
+            #expect(response.text == errorBody("bad_request", "the request body is not valid UTF-8"))
+            #expect(server.pipeline.batches.isEmpty)
+        }
+    }
+
+    @Test("empty input, bad shapes and bad parameters are 422 validation")
+    func unusableInputsAre422() async throws {
+        try await withServer { server in
+            let cases: [(String, String, String)] = [
+                ("", "text/plain", "the input is empty"),
+                (#"{"inputs": ""}"#, "application/json", "the input is empty"),
+                (#"{"inputs": ["a", ""]}"#, "application/json", "input 1 is empty"),
+                (#"{"inputs": []}"#, "application/json", #"\"inputs\" is an empty list"#),
+                (#"{"inputs": [1]}"#, "application/json", #"\"inputs\"[0] must be a string"#),
+                (#"{"inputs": 7}"#, "application/json", #"\"inputs\" must be a string or a list of strings"#),
+                (
+                    #"{"text": "a"}"#, "application/json",
+                    #"unknown field \"text\" (accepted: inputs, parameters, options)"#
+                ),
+                (#"{"parameters": {}}"#, "application/json", #"the JSON body has no \"inputs\""#),
+                (
+                    #"["a"]"#, "application/json",
+                    #"the JSON body must be an object: {\"inputs\": ..., \"parameters\": {...}}"#
+                ),
+                (
+                    #"{"inputs": "a", "parameters": 3}"#, "application/json",
+                    #"\"parameters\" must be an object"#
+                ),
+                (
+                    #"{"inputs": "a", "parameters": {"top_k": 3}}"#, "application/json",
+                    #"unknown parameter \"top_k\" (accepted: shout)"#
+                ),
+                ("reject me", "text/plain", "this input is rejected"),
+            ]
+            for (body, contentType, message) in cases {
+                let response = try await server.post(body, contentType: contentType)
+                #expect(response.status == .unprocessableContent, "\(body)")
+                #expect(response.text == errorBody("validation", message), "\(body)")
+            }
+            #expect(server.pipeline.batches.isEmpty)
+        }
+    }
+
+    @Test("a body over the limit and a list over max-inputs are 413 payload_too_large")
+    func oversizedRequestsAre413() async throws {
+        let configuration = ServerConfiguration(maxBodyBytes: 64, maxInputs: 3)
+        try await withServer(configuration: configuration) { server in
+            let big = try await server.post(String(repeating: "a ", count: 40))
+            #expect(big.status == .contentTooLarge)
+            #expect(big.text == errorBody("payload_too_large", "the request body is over 64 bytes"))
+
+            let many = try await server.postJSON(#"{"inputs": ["a", "b", "c", "d"]}"#)
+            #expect(many.status == .contentTooLarge)
+            #expect(
+                many.text
+                    == errorBody("payload_too_large", #"\"inputs\" has 4 items; this server takes at most 3"#)
+            )
+
+            // The connection-level limit did not break the server.
+            #expect(try await server.post("fine").status == .ok)
+            #expect(server.pipeline.computedTexts == ["fine"])
+        }
+    }
+
+    @Test("an engine failure is 500 internal without internals; verbose errors say more")
+    func internalErrorsHideInternals() async throws {
+        try await withServer { server in
+            let response = try await server.post("crash")
+            #expect(response.status == .internalServerError)
+            #expect(response.text == errorBody("internal", "internal error"))
+        }
+        try await withServer(configuration: ServerConfiguration(verboseErrors: true)) { server in
+            let response = try await server.post("crash")
+            #expect(response.status == .internalServerError)
+            #expect(response.text.contains("kernel failed in /secret/internal/path.swift"))
+        }
+    }
+
+    @Test("unknown routes and methods answer JSON errors too")
+    func unknownRoutesAnswerJSON() async throws {
+        try await withServer { server in
+            let missing = try await server.request(.get, "/nope")
+            #expect(missing.status == .notFound)
+            #expect(missing.text == errorBody("not_found", "no such route"))
+            let wrongMethod = try await server.request(.get, "/")
+            #expect(wrongMethod.status == .notFound)
+            #expect(wrongMethod.headers[.contentType] == "application/json")
+        }
+    }
+}
+
+/// `sluice_queue_depth` as `/metrics` reports it.
+func queueDepth(_ server: TestServer) async throws -> Int {
+    let text = try await server.request(.get, "/metrics").text
+    return Int(metricValue(text, "sluice_queue_depth") ?? -1)
+}
