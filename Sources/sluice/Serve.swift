@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import SluiceModels
 import SluicePipelines
 import SluiceScheduler
 import SluiceServer
@@ -103,8 +104,19 @@ struct Serve: AsyncParsableCommand {
             BLASThreads.set(threads)
         }
 
+        // Mistakes in --model and --task fail here, before the port opens; the load itself
+        // happens while the server answers 503.
         guard !modelOptions.model.isEmpty else {
             throw ValidationError("--model is required (or SLUICE_MODEL)")
+        }
+        if let task = modelOptions.task, PipelineTask(rawValue: task) == nil {
+            let names = PipelineTask.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ValidationError("unknown task \"\(task)\" (supported: \(names))")
+        }
+        do {
+            _ = try ModelFolder(path: modelOptions.model)
+        } catch {
+            fail("\(error)")
         }
         let modelOptions = modelOptions
         let limits = configuration.scheduler
