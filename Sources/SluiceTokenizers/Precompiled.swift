@@ -10,6 +10,8 @@ import Foundation
 struct PrecompiledNormalizer: Normalizer {
     private let units: [UInt32]
     private let replacements: [UInt8]
+    /// The replacement of each ASCII character alone (nil: kept), looked up once.
+    private var asciiReplacements: [[Unicode.Scalar]?] = []
 
     init(base64: String) throws {
         guard let data = Data(base64Encoded: base64) else {
@@ -31,6 +33,7 @@ struct PrecompiledNormalizer: Normalizer {
         guard String(validating: replacements, as: UTF8.self) != nil else {
             throw TokenizerError("Precompiled: the replacement strings are not valid UTF-8")
         }
+        asciiReplacements = (0..<128).map { replacement(for: [UInt8($0)]) }
     }
 
     /// The replacement for the shortest entry that `chunk` starts with (not necessarily all of
@@ -67,6 +70,21 @@ struct PrecompiledNormalizer: Normalizer {
         var changes = [(Unicode.Scalar, Int)]()
         changes.reserveCapacity(string.count)
         var modified = false
+        // ASCII text: every character is its own grapheme but "\r\n", and the table has them.
+        if string.normalized.allSatisfy({ $0.value < 0x80 }) && !string.normalized.contains("\r") {
+            for scalar in string.normalized {
+                if let new = asciiReplacements[Int(scalar.value)] {
+                    modified = true
+                    Self.replace(&changes, oldCount: 1, new: new)
+                } else {
+                    changes.append((scalar, 0))
+                }
+            }
+            if modified {
+                string.transform(range: 0..<string.count, changes, initialOffset: 0)
+            }
+            return
+        }
         let text = string.string
         var utf8 = [UInt8]()
         for grapheme in text {
