@@ -63,8 +63,8 @@ extension Pipeline {
     /// `FillMaskPipeline.postprocess`: softmax over the vocabulary (or the targets), top-k,
     /// and for each candidate the token, its text and the input with the mask filled in.
     func fillMaskOutput(_ input: PreparedInput, logits: [Float], options: FillMaskOptions) -> JSONValue {
-        let v = config.vocabSize
-        let positions = maskPositions(input)
+        let v = logits.count / max(maskPositions(input.sequences[0]).count, 1)
+        let positions = maskPositions(input.sequences[0])
         let singleMask = positions.count == 1
         var perMask: [JSONValue] = []
         var probabilities = logits
@@ -80,7 +80,7 @@ extension Pipeline {
             let best = topK(candidates, k)
             var predictions: [JSONValue] = []
             for (id, score) in best {
-                var tokens = input.ids
+                var tokens = input.sequences[0].ids
                 tokens[position] = id
                 let sequenceIds = tokens.filter { $0 != tokenizer.padTokenId }
                 predictions.append(

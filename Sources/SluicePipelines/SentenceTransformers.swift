@@ -1,103 +1,352 @@
 import Foundation
 import SluiceModels
+import SluiceTensors
 
 /// The modules of a sentence-transformers folder (`modules.json`): the Transformer (with
-/// `sentence_bert_config.json`'s `max_seq_length` and `do_lower_case`), Pooling and Normalize.
+/// `sentence_bert_config.json`'s `max_seq_length` and `do_lower_case`), Pooling, Dense and
+/// Normalize, and the prompts of `config_sentence_transformers.json`.
 struct SentenceTransformerModules: Sendable {
-    /// Mirrors `sentence_transformers.models.Pooling`'s modes, in the order it concatenates them.
-    struct Pooling: Sendable {
-        var cls = false
-        var max = false
-        var mean = false
-        var meanSqrtLen = false
+    /// `sentence_transformers` Pooling modes, by their `pooling_mode` names.
+    enum PoolingMode: String, Sendable, CaseIterable {
+        case cls
+        case max
+        case mean
+        case meanSqrtLen = "mean_sqrt_len_tokens"
+        case weightedMean = "weightedmean"
+        case lastToken = "lasttoken"
+
+        /// The legacy `pooling_mode_*` switch for this mode.
+        var legacyKey: String {
+            switch self {
+            case .cls: return "pooling_mode_cls_token"
+            case .max: return "pooling_mode_max_tokens"
+            case .mean: return "pooling_mode_mean_tokens"
+            case .meanSqrtLen: return "pooling_mode_mean_sqrt_len_tokens"
+            case .weightedMean: return "pooling_mode_weightedmean_tokens"
+            case .lastToken: return "pooling_mode_lasttoken"
+            }
+        }
+    }
+
+    /// A module after pooling.
+    enum Step: Sendable {
+        case dense(DenseModule)
+        case normalize
     }
 
     var maxSeqLength: Int?
     var lowercase = false
-    var pooling = Pooling()
-    var normalize = false
+    var poolingModes: [PoolingMode] = []
+    /// Pooling's `include_prompt`: false leaves the prompt's tokens out of the pooled vector.
+    var includePrompt = true
+    var steps: [Step] = []
+    /// `config_sentence_transformers.json`'s `prompts`, and the one used by default.
+    var prompts: [String: String] = [:]
+    var defaultPromptName: String?
+    /// `similarity_fn_name` (cosine unless the folder says otherwise).
+    var similarity = "cosine"
 
-    init(folder: ModelFolder, config: BertConfig) throws {
+    init(folder: ModelFolder, config: EncoderConfig) throws {
         let modulesURL = folder.file("modules.json")
-        guard let data = try? Data(contentsOf: modulesURL),
-            let modules = (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]]
-        else { throw PipelineError.load("\(modulesURL.path) is not a JSON list of modules") }
+        guard case .array(let modules) = readObject(modulesURL) else {
+            throw PipelineError.load("\(modulesURL.path) is not a JSON list of modules")
+        }
+        var width = config.hiddenSize
         var sawPooling = false
         for module in modules {
-            let type = module["type"] as? String ?? ""
-            let path = module["path"] as? String ?? ""
+            let type = module["type"]?.stringValue ?? ""
+            let path = module["path"]?.stringValue ?? ""
             let dir = path.isEmpty ? folder.url : folder.url.appendingPathComponent(path)
             switch type.split(separator: ".").last.map(String.init) ?? "" {
             case "Transformer":
-                let settings = Self.readObject(dir.appendingPathComponent("sentence_bert_config.json"))
-                maxSeqLength = (settings["max_seq_length"] as? NSNumber)?.intValue
-                lowercase = settings["do_lower_case"] as? Bool ?? false
+                let settings = readObject(dir.appendingPathComponent("sentence_bert_config.json"))
+                if case .int(let length) = settings["max_seq_length"] { maxSeqLength = length }
+                lowercase = settings["do_lower_case"] == .bool(true)
             case "Pooling":
-                let settings = Self.readObject(dir.appendingPathComponent("config.json"))
-                pooling.cls = settings["pooling_mode_cls_token"] as? Bool ?? false
-                pooling.max = settings["pooling_mode_max_tokens"] as? Bool ?? false
-                pooling.mean = settings["pooling_mode_mean_tokens"] as? Bool ?? false
-                pooling.meanSqrtLen = settings["pooling_mode_mean_sqrt_len_tokens"] as? Bool ?? false
-                for unsupported in [
-                    "pooling_mode_weightedmean_tokens", "pooling_mode_lasttoken",
-                ] where settings[unsupported] as? Bool == true {
-                    throw PipelineError.load(
-                        "\(dir.path)/config.json: \(unsupported) is not supported yet (supported: cls, max, mean, mean_sqrt_len_tokens)"
-                    )
+                let file = dir.appendingPathComponent("config.json")
+                let settings = readObject(file)
+                poolingModes = try Self.poolingModes(settings, path: file.path)
+                includePrompt = settings["include_prompt"] != .bool(false)
+                for key in ["embedding_dimension", "word_embedding_dimension"] {
+                    if case .int(let dimension) = settings[key], dimension != config.hiddenSize {
+                        throw PipelineError.load(
+                            "\(file.path): \(key) \(dimension) differs from hidden_size \(config.hiddenSize)")
+                    }
                 }
-                if let dimension = (settings["word_embedding_dimension"] as? NSNumber)?.intValue,
-                    dimension != config.hiddenSize
-                {
-                    throw PipelineError.load(
-                        "\(dir.path)/config.json: word_embedding_dimension \(dimension) differs from hidden_size \(config.hiddenSize)"
-                    )
-                }
+                width = config.hiddenSize * poolingModes.count
                 sawPooling = true
+            case "Dense":
+                let dense = try DenseModule(folder: dir, inputWidth: width)
+                width = dense.outFeatures
+                steps.append(.dense(dense))
             case "Normalize":
-                normalize = true
+                steps.append(.normalize)
             default:
                 throw PipelineError.load(
-                    "\(modulesURL.path): module type \"\(type)\" is not supported (supported: Transformer, Pooling, Normalize)"
+                    "\(modulesURL.path): module type \"\(type)\" is not supported (supported: Transformer, Pooling, Dense, Normalize)"
                 )
             }
         }
         guard sawPooling else { throw PipelineError.load("\(modulesURL.path) names no Pooling module") }
-        guard pooling.cls || pooling.max || pooling.mean || pooling.meanSqrtLen else {
-            throw PipelineError.load("the Pooling module of \(folder.url.path) enables no pooling mode")
+        let stConfig = readObject(folder.file("config_sentence_transformers.json"))
+        if case .object(let pairs) = stConfig["prompts"] {
+            for (name, value) in pairs { if case .string(let prompt) = value { prompts[name] = prompt } }
+        }
+        defaultPromptName = stConfig["default_prompt_name"]?.stringValue
+        similarity = stConfig["similarity_fn_name"]?.stringValue ?? "cosine"
+        guard ["cosine", "dot", "euclidean", "manhattan"].contains(similarity) else {
+            throw PipelineError.load("similarity_fn_name \"\(similarity)\" is not supported")
         }
     }
 
-    private static func readObject(_ url: URL) -> [String: Any] {
-        guard let data = try? Data(contentsOf: url),
-            let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
-        else { return [:] }
-        return object
+    /// `pooling_mode` (a name or a list), or the legacy switches in their fixed order; mean
+    /// when none is on.
+    static func poolingModes(_ settings: JSONValue, path: String) throws -> [PoolingMode] {
+        func mode(_ name: JSONValue) throws -> PoolingMode {
+            guard let text = name.stringValue, let mode = PoolingMode(rawValue: text) else {
+                let known = PoolingMode.allCases.map(\.rawValue).joined(separator: ", ")
+                throw PipelineError.load(
+                    "\(path): pooling mode \(name.pythonJSON) is not supported (supported: \(known))")
+            }
+            return mode
+        }
+        switch settings["pooling_mode"] {
+        case .string?: return [try mode(settings["pooling_mode"]!)]
+        case .array(let names)?: return try names.map(mode)
+        default:
+            let modes = PoolingMode.allCases.filter { settings[$0.legacyKey] == .bool(true) }
+            return modes.isEmpty ? [.mean] : modes
+        }
     }
 
-    /// Pools one sequence's token vectors (`[tokens, hidden]`) into its embedding, then
-    /// L2-normalises it if the folder has a Normalize module.
-    func embed(_ states: [Float], hidden h: Int) -> [Float] {
+    /// Pools one sequence's token vectors (`[tokens, hidden]`) as `Pooling.forward` does,
+    /// leaving out the first `excluded` tokens (a prompt, with `include_prompt` false), then
+    /// runs the Dense and Normalize modules.
+    func embed(_ states: [Float], hidden h: Int, excluded: Int = 0) -> [Float] {
         let t = states.count / h
+        let kept = min(excluded, t)..<t
         var out: [Float] = []
-        if pooling.cls { out += states[0..<h] }
-        if pooling.max {
-            var m = [Float](repeating: -.infinity, count: h)
-            for r in 0..<t { for c in 0..<h { m[c] = Swift.max(m[c], states[r * h + c]) } }
-            out += m
+        for mode in poolingModes {
+            switch mode {
+            case .cls:
+                let first = kept.isEmpty ? 0 : kept.lowerBound
+                out += states[(first * h)..<((first + 1) * h)]
+            case .max:
+                var m = [Float](repeating: -.infinity, count: h)
+                for r in kept { for c in 0..<h { m[c] = Swift.max(m[c], states[r * h + c]) } }
+                out += m
+            case .mean, .meanSqrtLen:
+                var sum = [Float](repeating: 0, count: h)
+                for r in kept { for c in 0..<h { sum[c] += states[r * h + c] } }
+                let count = Swift.max(Float(kept.count), 1e-9)
+                let denominator = mode == .mean ? count : count.squareRoot()
+                out += sum.map { $0 / denominator }
+            case .weightedMean:
+                // Weights are positions counted from 1.
+                var sum = [Float](repeating: 0, count: h)
+                var weights: Float = 0
+                for r in kept {
+                    let w = Float(r + 1)
+                    weights += w
+                    for c in 0..<h { sum[c] += states[r * h + c] * w }
+                }
+                out += sum.map { $0 / Swift.max(weights, 1e-9) }
+            case .lastToken:
+                if let last = kept.last {
+                    out += states[(last * h)..<((last + 1) * h)]
+                } else {
+                    out += [Float](repeating: 0, count: h)
+                }
+            }
         }
-        if pooling.mean || pooling.meanSqrtLen {
-            var sum = [Float](repeating: 0, count: h)
-            for r in 0..<t { for c in 0..<h { sum[c] += states[r * h + c] } }
-            if pooling.mean { out += sum.map { $0 / Swift.max(Float(t), 1e-9) } }
-            if pooling.meanSqrtLen { out += sum.map { $0 / Float(t).squareRoot() } }
-        }
-        if normalize {
-            // torch.nn.functional.normalize: x / max(‖x‖₂, 1e-12)
-            let norm = out.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
-            let scale = 1 / Swift.max(norm, 1e-12)
-            out = out.map { $0 * scale }
+        for step in steps {
+            switch step {
+            case .dense(let dense): out = dense.forward(out)
+            case .normalize:
+                // torch.nn.functional.normalize: x / max(‖x‖₂, 1e-12)
+                let norm = out.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
+                let scale = 1 / Swift.max(norm, 1e-12)
+                out = out.map { $0 * scale }
+            }
         }
         return out
+    }
+
+    /// `model.similarity` of one embedding with another.
+    func similarity(_ a: [Float], _ b: [Float]) -> Float {
+        switch similarity {
+        case "dot": return zip(a, b).reduce(0) { $0 + $1.0 * $1.1 }
+        case "euclidean": return -zip(a, b).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
+        case "manhattan": return -zip(a, b).reduce(0) { $0 + abs($1.0 - $1.1) }
+        default:
+            let dot = zip(a, b).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+            let na = Swift.max(a.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot(), 1e-8)
+            let nb = Swift.max(b.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot(), 1e-8)
+            return dot / (na * nb)
+        }
+    }
+}
+
+/// `sentence_transformers` Dense: `activation(W x + b)`, plus the input again with
+/// `use_residual`. Weights from the module folder's `model.safetensors`.
+struct DenseModule: Sendable {
+    enum Activation: String, Sendable {
+        case tanh = "Tanh"
+        case identity = "Identity"
+        case relu = "ReLU"
+        case sigmoid = "Sigmoid"
+        case gelu = "GELU"
+    }
+
+    let inFeatures: Int
+    let outFeatures: Int
+    let weight: [Float]
+    let bias: [Float]?
+    let residual: [Float]?
+    let useResidual: Bool
+    let activation: Activation
+
+    init(folder: URL, inputWidth: Int) throws {
+        let file = folder.appendingPathComponent("config.json")
+        let settings = readObject(file)
+        guard case .int(let inFeatures) = settings["in_features"],
+            case .int(let outFeatures) = settings["out_features"]
+        else { throw PipelineError.load("\(file.path) has no in_features / out_features") }
+        guard inFeatures == inputWidth else {
+            throw PipelineError.load(
+                "\(file.path): in_features \(inFeatures) but the previous module gives \(inputWidth)")
+        }
+        self.inFeatures = inFeatures
+        self.outFeatures = outFeatures
+        let path = settings["activation_function"]?.stringValue ?? "torch.nn.modules.activation.Tanh"
+        let name = path.split(separator: ".").last.map(String.init) ?? path
+        guard path.hasPrefix("torch."), let activation = Activation(rawValue: name) else {
+            throw PipelineError.load(
+                "\(file.path): activation_function \(path) is not supported (supported: torch.nn Tanh, Identity, ReLU, Sigmoid, GELU)"
+            )
+        }
+        self.activation = activation
+        useResidual = settings["use_residual"] == .bool(true)
+        let weightsURL = folder.appendingPathComponent("model.safetensors")
+        guard FileManager.default.fileExists(atPath: weightsURL.path) else {
+            throw PipelineError.load(
+                "\(folder.path) has no model.safetensors (Sluice reads Dense weights only from safetensors, not pytorch_model.bin)"
+            )
+        }
+        do {
+            let store = try WeightStore(files: [weightsURL])
+            weight = Array(try store.tensor("linear.weight", shape: [outFeatures, inFeatures]).buffer)
+            bias =
+                settings["bias"] == .bool(false)
+                ? nil : Array(try store.tensor("linear.bias", shape: [outFeatures]).buffer)
+            residual =
+                useResidual && inFeatures != outFeatures
+                ? Array(try store.tensor("residual.weight", shape: [outFeatures, inFeatures]).buffer) : nil
+        } catch let error as ModelError {
+            throw PipelineError.load(error.description)
+        }
+    }
+
+    func forward(_ x: [Float]) -> [Float] {
+        var out = [Float](repeating: 0, count: outFeatures)
+        for o in 0..<outFeatures {
+            var sum: Float = bias?[o] ?? 0
+            for i in 0..<inFeatures { sum += weight[o * inFeatures + i] * x[i] }
+            switch activation {
+            case .tanh: sum = tanhf(sum)
+            case .identity: break
+            case .relu: sum = Swift.max(sum, 0)
+            case .sigmoid: sum = 1 / (1 + expf(-sum))
+            case .gelu: sum = 0.5 * sum * (1 + erff(sum / Float(2).squareRoot()))
+            }
+            out[o] = sum
+        }
+        if useResidual {
+            if let residual {
+                for o in 0..<outFeatures {
+                    for i in 0..<inFeatures { out[o] += residual[o * inFeatures + i] * x[i] }
+                }
+            } else {
+                for o in 0..<outFeatures { out[o] += x[o] }
+            }
+        }
+        return out
+    }
+}
+
+/// One sentence-embedding request: embed one text, or compare a source sentence with others.
+struct SentenceEmbeddingRequest: Sendable {
+    /// Tokens at the start of each sequence that pooling leaves out.
+    var excluded: Int
+    /// `{"source_sentence", "sentences"}`: similarities of the first sequence with the rest.
+    var similarity: Bool
+}
+
+extension Pipeline {
+    /// A text (with the chosen prompt before it), or `{"source_sentence", "sentences"}`.
+    func prepareSentenceEmbedding(_ input: JSONValue, parameters: JSONValue?) throws -> PreparedInput {
+        guard let sentence else { throw PipelineError(.internal, "no sentence-transformers modules loaded") }
+        try checkParameters(parameters, allowed: ["prompt_name", "prompt"])
+        let p = Parameters(parameters)
+        var prompt = try p.string("prompt")
+        if prompt == nil {
+            if let name = try p.string("prompt_name") {
+                guard let chosen = sentence.prompts[name] else {
+                    throw PipelineError.validation(
+                        "Prompt name '\(name)' not found in the configured prompts dictionary with keys \(sentence.prompts.keys.sorted())."
+                    )
+                }
+                prompt = chosen
+            } else if let name = sentence.defaultPromptName {
+                prompt = sentence.prompts[name]
+            }
+        }
+        let texts: [String]
+        let similarity: Bool
+        switch input {
+        case .string(let text):
+            texts = [text]
+            similarity = false
+        case .object:
+            let shape = #"{"source_sentence": ..., "sentences": [...]}"#
+            texts =
+                [try input.stringField("source_sentence", in: shape)]
+                + (try input.stringListField("sentences", in: shape))
+            similarity = true
+        default:
+            throw PipelineError.validation(
+                #"sentence embeddings take a string, or {"source_sentence": ..., "sentences": [...]} for similarities"#
+            )
+        }
+        var excluded = 0
+        let prefix = prompt ?? ""
+        if !prefix.isEmpty && !sentence.includePrompt {
+            // `Transformer._get_prompt_length`: the prompt's tokens less a trailing special token.
+            let encoding = try self.encoding(sentence.lowercase ? prefix.lowercased() : prefix)
+            excluded = encoding.ids.count - (encoding.specialTokensMask.last == 1 ? 1 : 0)
+        }
+        let sequences = try texts.map { text -> TokenSequence in
+            guard !text.isEmpty || !prefix.isEmpty else {
+                throw PipelineError.validation("the input text is empty")
+            }
+            let full = prefix + text
+            return try encode(sentence.lowercase ? full.lowercased() : full)
+        }
+        return PreparedInput(
+            sequences: sequences,
+            options: .sentenceEmbedding(SentenceEmbeddingRequest(excluded: excluded, similarity: similarity)))
+    }
+
+    func sentenceEmbeddingOutput(_ request: SentenceEmbeddingRequest, states: [[Float]]) throws -> JSONValue {
+        guard let sentence else { throw PipelineError(.internal, "no sentence-transformers modules loaded") }
+        let embeddings = states.map {
+            sentence.embed($0, hidden: config.hiddenSize, excluded: request.excluded)
+        }
+        if request.similarity {
+            return .array(
+                embeddings.dropFirst().map { .number(Double(sentence.similarity(embeddings[0], $0))) })
+        }
+        return .array(embeddings[0].map { .number(Double($0)) })
     }
 }
 

@@ -19,6 +19,16 @@ public struct PipelineTokenizer: Sendable {
     public let modelMaxLength: Int?
     /// `clean_up_tokenization_spaces` (default false, as in transformers 5).
     public let cleanUpTokenizationSpaces: Bool
+    /// `unk_token`'s id, if any.
+    public let unkTokenId: Int?
+    /// The model's `continuing_subword_prefix` (`##` for WordPiece), when it has a non-empty one:
+    /// token classification then tells word pieces by their length.
+    public let continuingSubwordPrefix: String?
+    /// Whether transformers' tokenizer returns `token_type_ids` (its `model_input_names`): the
+    /// model sees all-zero types otherwise.
+    public let returnsTokenTypeIds: Bool
+    /// The `decoder` section of `tokenizer.json`, for joining token strings.
+    let tokenDecoder: TokenStringDecoder
 
     /// Loads the tokenizer files of `folder`.
     public init(folder: ModelFolder) throws {
@@ -46,6 +56,41 @@ public struct PipelineTokenizer: Sendable {
             modelMaxLength = nil
         }
         cleanUpTokenizationSpaces = (config["clean_up_tokenization_spaces"] as? Bool) ?? false
+        unkTokenId = special("unk_token").flatMap { tokenizer.tokenToId($0) }
+        let file = (try? Data(contentsOf: folder.file("tokenizer.json"))).flatMap { try? JSONValue.parse($0) }
+        if case .string(let prefix) = file?["model"]?["continuing_subword_prefix"], !prefix.isEmpty {
+            continuingSubwordPrefix = prefix
+        } else {
+            continuingSubwordPrefix = nil
+        }
+        tokenDecoder = TokenStringDecoder(file?["decoder"] ?? .null)
+        returnsTokenTypeIds = Self.returnsTokenTypeIds(config: config, folder: folder)
+    }
+
+    /// `model_input_names` from `tokenizer_config.json`, else the default of the class
+    /// `tokenizer_class` names (or, without one, the class transformers 5 picks for the
+    /// checkpoint's `model_type`): only BERT-style classes list `token_type_ids`; the generic
+    /// `TokenizersBackend` / `PreTrainedTokenizerFast`, DistilBERT, MPNet and RoBERTa-style
+    /// ones do not.
+    static func returnsTokenTypeIds(config: [String: Any], folder: ModelFolder) -> Bool {
+        if let names = config["model_input_names"] as? [String] { return names.contains("token_type_ids") }
+        let withTypes: Set<String> = [
+            "BertTokenizer", "ElectraTokenizer", "FNetTokenizer", "DebertaTokenizer", "DebertaV2Tokenizer",
+            "LayoutLMTokenizer", "SqueezeBertTokenizer", "FunnelTokenizer", "ConvBertTokenizer",
+            "RoFormerTokenizer", "MobileBertTokenizer", "LxmertTokenizer", "CanineTokenizer",
+        ]
+        if var name = config["tokenizer_class"] as? String {
+            if name.hasSuffix("Fast") { name.removeLast(4) }
+            return withTypes.contains(name)
+        }
+        let modelType = readObject(folder, "config.json")["model_type"] as? String ?? "bert"
+        return ["bert", "electra"].contains(modelType)
+    }
+
+    /// `convert_tokens_to_string`: token strings joined by the file's decoder (a space between
+    /// tokens when it has none).
+    public func convertTokensToString(_ tokens: [String]) -> String {
+        tokenDecoder.decode(tokens)
     }
 
     private static func readObject(_ folder: ModelFolder, _ name: String) -> [String: Any] {

@@ -53,8 +53,13 @@ final class FeatureExtractionTests: XCTestCase {
             .featureExtraction)
         let classifier = try BertConfig(
             json: ["architectures": ["BertForTokenClassification"]], path: "config.json")
+        XCTAssertEqual(
+            try PipelineTask.infer(folder: Fixtures.folder("bert-tiny-cased"), config: classifier),
+            .tokenClassification)
+        let unknown = try BertConfig(
+            json: ["architectures": ["BertForNextSentencePrediction"]], path: "config.json")
         XCTAssertThrowsError(
-            try PipelineTask.infer(folder: Fixtures.folder("bert-tiny-cased"), config: classifier))
+            try PipelineTask.infer(folder: Fixtures.folder("bert-tiny-cased"), config: unknown))
     }
 
     private func numbers(_ value: JSONValue) -> [Double] {

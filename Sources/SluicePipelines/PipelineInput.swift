@@ -1,0 +1,96 @@
+/// Reading inputs and parameters out of the Inference API's JSON, with validation errors that
+/// name what was wrong.
+extension JSONValue {
+    /// The input as one text, or a validation error naming the task's input shape.
+    func requireText(_ task: PipelineTask) throws -> String {
+        guard case .string(let text) = self else {
+            throw PipelineError.validation("\(task.rawValue) takes a string input")
+        }
+        return text
+    }
+
+    /// A string field of an object input.
+    func stringField(_ key: String, in shape: String) throws -> String {
+        guard case .string(let text) = self[key] else {
+            throw PipelineError.validation("the input must be \(shape); \"\(key)\" must be a string")
+        }
+        return text
+    }
+
+    /// A list-of-strings field of an object input.
+    func stringListField(_ key: String, in shape: String) throws -> [String] {
+        guard case .array(let items) = self[key] else {
+            throw PipelineError.validation("the input must be \(shape); \"\(key)\" must be a list of strings")
+        }
+        return try items.map {
+            guard case .string(let text) = $0 else {
+                throw PipelineError.validation(
+                    "the input must be \(shape); \"\(key)\" must hold only strings")
+            }
+            return text
+        }
+    }
+
+    /// Whether this is an object with `key`.
+    func has(_ key: String) -> Bool { self[key] != nil }
+}
+
+/// Typed access to one request's `parameters` object.
+struct Parameters {
+    let values: JSONValue?
+
+    init(_ values: JSONValue?) { self.values = values == .null ? nil : values }
+
+    /// Whether the parameter is present (a JSON `null` counts: some tasks tell it apart).
+    func has(_ key: String) -> Bool { values?[key] != nil }
+
+    /// A positive integer, nil when absent or null.
+    func positiveInt(_ key: String) throws -> Int? {
+        guard let value = values?[key], value != .null else { return nil }
+        guard case .int(let k) = value, k >= 1 else {
+            throw PipelineError.validation("\(key) must be a positive integer")
+        }
+        return k
+    }
+
+    /// A non-negative integer, nil when absent or null.
+    func nonNegativeInt(_ key: String) throws -> Int? {
+        guard let value = values?[key], value != .null else { return nil }
+        guard case .int(let k) = value, k >= 0 else {
+            throw PipelineError.validation("\(key) must be a non-negative integer")
+        }
+        return k
+    }
+
+    /// A boolean, nil when absent or null.
+    func bool(_ key: String) throws -> Bool? {
+        guard let value = values?[key], value != .null else { return nil }
+        guard case .bool(let b) = value else {
+            throw PipelineError.validation("\(key) must be true or false")
+        }
+        return b
+    }
+
+    /// A string, nil when absent or null.
+    func string(_ key: String) throws -> String? {
+        guard let value = values?[key], value != .null else { return nil }
+        guard case .string(let s) = value else { throw PipelineError.validation("\(key) must be a string") }
+        return s
+    }
+
+    /// A list of strings (a lone string counts as a list of one), nil when absent or null.
+    func stringList(_ key: String) throws -> [String]? {
+        guard let value = values?[key], value != .null else { return nil }
+        switch value {
+        case .string(let s): return [s]
+        case .array(let items):
+            return try items.map {
+                guard case .string(let s) = $0 else {
+                    throw PipelineError.validation("\(key) must hold only strings")
+                }
+                return s
+            }
+        default: throw PipelineError.validation("\(key) must be a string or a list of strings")
+        }
+    }
+}

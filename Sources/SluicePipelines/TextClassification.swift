@@ -1,0 +1,102 @@
+import Foundation
+
+/// `ClassificationFunction`: what turns a classifier's logits into scores.
+enum ClassificationFunction: String, Sendable {
+    case sigmoid
+    case softmax
+    case none
+
+    /// The function applied to a row of logits, in f32 as numpy computes it.
+    func apply(_ logits: ArraySlice<Float>) -> [Float] {
+        switch self {
+        case .sigmoid: return logits.map { 1 / (1 + expf(-$0)) }
+        case .softmax: return softmaxRow(logits)
+        case .none: return Array(logits)
+        }
+    }
+}
+
+/// numpy's `exp(x - max) / sum(exp(x - max))` over one row.
+func softmaxRow(_ logits: ArraySlice<Float>) -> [Float] {
+    let top = logits.max() ?? 0
+    let exps = logits.map { expf($0 - top) }
+    let sum = exps.reduce(0, +)
+    return exps.map { $0 / sum }
+}
+
+/// One `text-classification` request: `TextClassificationPipeline._sanitize_parameters` and
+/// what `postprocess` needs.
+struct TextClassificationRequest: Sendable {
+    var function: ClassificationFunction
+    /// nil: every label.
+    var topK: Int?
+    /// No `top_k` parameter: the pipeline's legacy answer, the best label alone.
+    var legacy: Bool
+    /// The input was a plain string: a legacy answer comes wrapped in a list.
+    var wrapped: Bool
+}
+
+extension Pipeline {
+    /// `TextClassificationPipeline.preprocess`: a string, or `{"text", "text_pair"}`, tokenized
+    /// without truncation.
+    func prepareTextClassification(_ input: JSONValue, parameters: JSONValue?) throws -> PreparedInput {
+        try checkParameters(parameters, allowed: ["top_k", "function_to_apply"])
+        let p = Parameters(parameters)
+        var function = defaultClassificationFunction
+        if let name = try p.string("function_to_apply") {
+            guard let chosen = ClassificationFunction(rawValue: name.lowercased()) else {
+                throw PipelineError.validation(
+                    "function_to_apply must be one of sigmoid, softmax, none (got \"\(name)\")")
+            }
+            function = chosen
+        }
+        let request = TextClassificationRequest(
+            function: function, topK: try p.nonNegativeInt("top_k"), legacy: !p.has("top_k"),
+            wrapped: { if case .string = input { return true } else { return false } }())
+        let sequence: TokenSequence
+        switch input {
+        case .string(let text):
+            sequence = try encode(text)
+        case .object:
+            let shape = #"{"text": ..., "text_pair": ...}"#
+            let text = try input.stringField("text", in: shape)
+            let pair = input.has("text_pair") ? try input.stringField("text_pair", in: shape) : nil
+            sequence = try encode(text, pair: pair)
+        default:
+            throw PipelineError.validation(
+                #"text-classification takes a string, or {"text": ..., "text_pair": ...} for a text pair"#)
+        }
+        return PreparedInput(sequences: [sequence], options: .textClassification(request))
+    }
+
+    /// The `function_to_apply` default: none for regression, sigmoid for multi-label or a single
+    /// label, softmax otherwise.
+    var defaultClassificationFunction: ClassificationFunction {
+        if config.problemType == "regression" { return .none }
+        if config.problemType == "multi_label_classification" || config.numLabels == 1 { return .sigmoid }
+        return .softmax
+    }
+
+    /// `TextClassificationPipeline.postprocess`.
+    func textClassificationOutput(_ request: TextClassificationRequest, logits: [Float]) -> JSONValue {
+        let scores = request.function.apply(logits[...])
+        if request.legacy {
+            // numpy argmax: the first of equal maxima.
+            var best = 0
+            for i in scores.indices where scores[i] > scores[best] { best = i }
+            let answer = JSONValue.object([
+                ("label", .string(labels[best])), ("score", .number(Double(scores[best]))),
+            ])
+            return request.wrapped ? .array([answer]) : answer
+        }
+        // Python's sort is stable: equal scores keep label order.
+        var order = Array(scores.indices)
+        order = order.enumerated().sorted { a, b in
+            scores[a.element] != scores[b.element]
+                ? scores[a.element] > scores[b.element] : a.offset < b.offset
+        }.map(\.element)
+        if let k = request.topK { order = Array(order.prefix(k)) }
+        return .array(
+            order.map { .object([("label", .string(labels[$0])), ("score", .number(Double(scores[$0])))]) })
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import SluiceModels
+import XCTest
+
+@testable import SluicePipelines
+
+/// Every task against its reference pipeline on the checkpoints of
+/// scripts/fixtures/make_task_fixtures.py: each case alone, then all cases of a model as one
+/// ragged batch (different lengths, pairs, label counts and parameters), with identical results.
+final class TaskFixtureTests: XCTestCase {
+    private struct Case {
+        var input: JSONValue
+        var parameters: JSONValue?
+        var reference: JSONValue
+    }
+
+    private func cases(_ model: String, _ file: String) throws -> [Case] {
+        try Fixtures.jsonLines("tasks/\(model)/expected/\(file)").map { row in
+            guard let input = row["input"], case .string(let json) = row["json"] else {
+                throw ModelError("bad fixture row in \(model)/\(file)")
+            }
+            let parameters = row["parameters"].flatMap { $0 == .object([]) ? nil : $0 }
+            return Case(input: input, parameters: parameters, reference: try JSONValue.parse(Data(json.utf8)))
+        }
+    }
+
+    /// Checks every case of `file` for each model; `inferred` says the folder implies the task.
+    private func check(
+        _ task: PipelineTask, _ file: String, models: [String], inferred: Bool = true, minimumCases: Int = 5
+    ) throws {
+        for model in models {
+            let folder = try Fixtures.folder("tasks/\(model)")
+            let pipeline = try Pipeline(folder: folder, task: task)
+            if inferred {
+                XCTAssertEqual(try PipelineTask.infer(folder: folder, config: pipeline.config), task, model)
+            }
+            let all = try cases(model, file)
+            XCTAssertGreaterThanOrEqual(all.count, minimumCases, model)
+            for item in all {
+                let label = "\(model) \(item.input.pythonJSON) \(item.parameters?.pythonJSON ?? "")"
+                let ours = try pipeline.run(inputs: [item.input], parameters: item.parameters)[0]
+                assertSameJSON(ours, item.reference, label)
+            }
+            let prepared = try all.map { try pipeline.prepare(input: $0.input, parameters: $0.parameters) }
+            let outputs = try pipeline.forward(prepared)
+            XCTAssertEqual(outputs.count, all.count)
+            for (i, (input, output)) in zip(prepared, outputs).enumerated() {
+                assertSameJSON(
+                    try pipeline.finish(input, output), all[i].reference, "\(model) batched case \(i)")
+            }
+        }
+    }
+
+    func testTextClassificationMatchesTheTransformersPipeline() throws {
+        try check(
+            .textClassification, "text_classification.jsonl",
+            models: [
+                "text-classification-bert", "text-classification-distilbert-multi-label",
+                "text-classification-electra-regression", "text-classification-mpnet-one-label",
+            ])
+    }
+
+    func testTokenClassificationMatchesTheTransformersPipeline() throws {
+        try check(
+            .tokenClassification, "token_classification.jsonl",
+            models: [
+                "token-classification-bert", "token-classification-electra",
+                "token-classification-distilbert",
+            ])
+    }
+
+    func testZeroShotClassificationMatchesTheTransformersPipeline() throws {
+        try check(
+            .zeroShotClassification, "zero_shot_classification.jsonl",
+            models: ["zero-shot-bert", "zero-shot-distilbert-entailment-first"], inferred: false)
+    }
+
+    func testTextRankingMatchesCrossEncoderRank() throws {
+        try check(
+            .textRanking, "text_ranking.jsonl", models: ["text-ranking-bert", "text-ranking-electra-legacy"])
+    }
+
+    func testSentenceEmbeddingsMatchSentenceTransformers() throws {
+        try check(
+            .sentenceEmbeddings, "sentence_embeddings.jsonl",
+            models: [
+                "sentence-embeddings-cls-dense-normalize", "sentence-embeddings-max-meansqrt-dense",
+                "sentence-embeddings-weightedmean-prompts", "sentence-embeddings-lasttoken-mean",
+            ])
+    }
+
+    func testFillMaskMatchesTheTransformersPipelineOnOtherFamilies() throws {
+        try check(
+            .fillMask, "fill_mask.jsonl",
+            models: ["fill-mask-distilbert", "fill-mask-electra", "fill-mask-mpnet"])
+    }
+}
