@@ -13,6 +13,8 @@ public struct PipelineTokenizer: Sendable {
     public let maskTokenId: Int?
     /// `mask_token` as text.
     public let maskToken: String?
+    /// `cls_token`'s id, if any (question answering lets answers point at it).
+    public let clsTokenId: Int?
     /// `pad_token`'s id, if any.
     public let padTokenId: Int?
     /// `model_max_length`.
@@ -49,6 +51,7 @@ public struct PipelineTokenizer: Sendable {
         }
         maskToken = special("mask_token")
         maskTokenId = maskToken.flatMap { tokenizer.tokenToId($0) }
+        clsTokenId = special("cls_token").flatMap { tokenizer.tokenToId($0) }
         padTokenId = special("pad_token").flatMap { tokenizer.tokenToId($0) }
         if let length = config["model_max_length"] as? NSNumber, length.doubleValue < 1e12 {
             modelMaxLength = length.intValue

@@ -94,4 +94,12 @@ final class TaskFixtureTests: XCTestCase {
             .fillMask, "fill_mask.jsonl",
             models: ["fill-mask-distilbert", "fill-mask-electra", "fill-mask-mpnet"])
     }
+
+    func testQuestionAnsweringMatchesTransformers457() throws {
+        try check(
+            .questionAnswering, "question_answering.jsonl",
+            models: [
+                "question-answering-bert", "question-answering-distilbert", "question-answering-electra",
+            ])
+    }
 }
