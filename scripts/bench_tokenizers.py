@@ -39,17 +39,10 @@ TOKENIZERS = [("BERT WordPiece (bert-base-uncased)", "bert-base-uncased"),
 
 
 def corpus():
-    inputs, seen = [], set()
+    """The corpus from the header line of corpus_cases.jsonl: strings and [text, pair]."""
     with open(os.path.join(FIXTURES, "corpus_cases.jsonl"), encoding="utf-8") as f:
-        for line in f:
-            case = json.loads(line)
-            if "x" not in case or "tr" in case:
-                continue
-            item = (case["x"], case.get("p"))
-            if item not in seen:
-                seen.add(item)
-                inputs.append(item)
-    return inputs
+        header = json.loads(f.readline())
+    return [(x, None) if isinstance(x, str) else (x[0], x[1]) for x in header["corpus"]]
 
 
 def reference(name):
