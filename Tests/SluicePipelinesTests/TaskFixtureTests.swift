@@ -92,7 +92,10 @@ final class TaskFixtureTests: XCTestCase {
     func testFillMaskMatchesTheTransformersPipelineOnOtherFamilies() throws {
         try check(
             .fillMask, "fill_mask.jsonl",
-            models: ["fill-mask-distilbert", "fill-mask-electra", "fill-mask-mpnet"])
+            models: [
+                "fill-mask-distilbert", "fill-mask-electra", "fill-mask-mpnet", "fill-mask-roberta",
+                "fill-mask-xlm-roberta", "fill-mask-camembert",
+            ])
     }
 
     func testQuestionAnsweringMatchesTransformers457() throws {
