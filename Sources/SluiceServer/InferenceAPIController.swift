@@ -3,8 +3,8 @@ import SluicePipelines
 
 /// `POST /`: the recipe's route and the Hugging Face Inference API on one path.
 ///
-/// Raw text answers the pipeline's output for that one input; `{"inputs": …}` answers one output,
-/// or a list for a list. The body is read here (413 over the limit), decoded (400, 422), and
+/// Raw text answers the pipeline's output for that one input; `{"inputs": …}` answers one output
+/// for one input (a string or a structured object), or a list for a list. The body is read here (413 over the limit), decoded (400, 422), and
 /// handed to `InferenceService`; the work is cancelled if the client goes away meanwhile.
 struct InferenceAPIController<Pipeline: ServablePipeline> {
     let service: InferenceService<Pipeline>
@@ -21,7 +21,7 @@ struct InferenceAPIController<Pipeline: ServablePipeline> {
         let decoded = try InferenceRequest(
             body: body, contentType: request.headers[.contentType], maxInputs: maxInputs)
         let work: @Sendable () async throws -> [JSONValue] = { [service] in
-            try await service.infer(decoded.texts, parameters: decoded.parameters)
+            try await service.infer(decoded.inputs, asList: decoded.isList, parameters: decoded.parameters)
         }
         let outputs: [JSONValue]
         if let disconnect {

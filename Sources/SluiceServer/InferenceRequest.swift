@@ -2,16 +2,18 @@ import Foundation
 import Hummingbird
 import SluicePipelines
 
-/// One `POST /` body, decoded: the texts, whether the client sent a list (and so is answered
+/// One `POST /` body, decoded: the inputs, whether the client sent a list (and so is answered
 /// with a list), and the task's parameters.
 ///
 /// Two shapes are accepted:
 /// - raw UTF-8 text with any content type but JSON: one input, the whole body (the recipe's
 ///   `curl -X POST -d "test [MASK]"`);
 /// - JSON (`application/json` or `…+json`) in the Hugging Face Inference API's shape
-///   `{"inputs": "text" | ["text", …], "parameters": {…}}`; `options` is accepted and ignored.
+///   `{"inputs": …, "parameters": {…}}`, where `inputs` is one input (a string, or an object
+///   for tasks with structured inputs such as `{"question", "context"}`) or a list of them;
+///   `options` is accepted and ignored.
 struct InferenceRequest: Equatable {
-    var texts: [String]
+    var inputs: [JSONValue]
     var isList: Bool
     var parameters: JSONValue?
 
@@ -23,7 +25,7 @@ struct InferenceRequest: Equatable {
         }
         let text = String(decoding: bytes, as: UTF8.self)
         guard Self.isJSON(contentType) else {
-            self.init(texts: [text], isList: false, parameters: nil)
+            self.init(inputs: [.string(text)], isList: false, parameters: nil)
             return
         }
         let document: JSONValue
@@ -35,8 +37,8 @@ struct InferenceRequest: Equatable {
         try self.init(document: document, maxInputs: maxInputs)
     }
 
-    init(texts: [String], isList: Bool, parameters: JSONValue?) {
-        self.texts = texts
+    init(inputs: [JSONValue], isList: Bool, parameters: JSONValue?) {
+        self.inputs = inputs
         self.isList = isList
         self.parameters = parameters
     }
@@ -50,27 +52,25 @@ struct InferenceRequest: Equatable {
             throw ServerError(.validation, "unknown field \"\(key)\" (accepted: inputs, parameters, options)")
         }
         switch document["inputs"] {
-        case .string(let text):
-            texts = [text]
+        case let input? where Self.isInput(input):
+            inputs = [input]
             isList = false
-        case .array(let items):
+        case .array(let items)?:
             guard !items.isEmpty else { throw ServerError(.validation, "\"inputs\" is an empty list") }
             guard items.count <= maxInputs else {
                 throw ServerError(
                     .payloadTooLarge,
                     "\"inputs\" has \(items.count) items; this server takes at most \(maxInputs)")
             }
-            texts = try items.enumerated().map { (index, item) throws(ServerError) in
-                guard case .string(let text) = item else {
-                    throw ServerError(.validation, "\"inputs\"[\(index)] must be a string")
-                }
-                return text
+            if let index = items.firstIndex(where: { !Self.isInput($0) }) {
+                throw ServerError(.validation, "\"inputs\"[\(index)] must be a string or an object")
             }
+            inputs = items
             isList = true
         case nil:
             throw ServerError(.validation, "the JSON body has no \"inputs\"")
         default:
-            throw ServerError(.validation, "\"inputs\" must be a string or a list of strings")
+            throw ServerError(.validation, "\"inputs\" must be a string, an object, or a list of them")
         }
         switch document["parameters"] {
         case nil, .null?:
@@ -79,6 +79,14 @@ struct InferenceRequest: Equatable {
             parameters = document["parameters"]
         default:
             throw ServerError(.validation, "\"parameters\" must be an object")
+        }
+    }
+
+    /// One input: a text, or a task's structured input.
+    static func isInput(_ value: JSONValue) -> Bool {
+        switch value {
+        case .string, .object: return true
+        default: return false
         }
     }
 

@@ -51,31 +51,34 @@ final class InferenceService<Pipeline: ServablePipeline>: Service, Sendable {
         ServerError(.overloaded, "the model is loading", retryAfterSeconds: 1)
     }
 
-    /// Prepares every text (all fail as one if any is unusable), submits them separately so that
-    /// they batch with everyone else's, and returns their outputs in order. Cancelling the calling
-    /// task cancels every job still queued.
-    func infer(_ texts: [String], parameters: JSONValue?) async throws(ServerError) -> [JSONValue] {
+    /// Prepares every input (all fail as one if any is unusable), submits them separately so
+    /// that they batch with everyone else's, and returns their outputs in order, each finished
+    /// as a list item when `asList`. Cancelling the calling task cancels every job still queued.
+    func infer(
+        _ inputs: [JSONValue], asList: Bool, parameters: JSONValue?
+    ) async throws(ServerError)
+        -> [JSONValue]
+    {
         guard let pipeline else { throw Self.loading }
         var prepared: [Pipeline.Prepared] = []
-        prepared.reserveCapacity(texts.count)
-        for (index, text) in texts.enumerated() {
-            guard !text.isEmpty else {
-                throw ServerError(
-                    .validation, texts.count == 1 ? "the input is empty" : "input \(index) is empty")
+        prepared.reserveCapacity(inputs.count)
+        for (index, input) in inputs.enumerated() {
+            guard input != .string("") else {
+                throw ServerError(.validation, asList ? "input \(index) is empty" : "the input is empty")
             }
             do {
-                prepared.append(try pipeline.prepare(text, parameters: parameters))
+                prepared.append(try pipeline.prepare(input: input, parameters: parameters))
             } catch {
                 throw failure(error)
             }
         }
         do {
-            if prepared.count == 1 {
-                return [try await compute(prepared[0], pipeline)]
+            if !asList {
+                return [try await compute(prepared[0], pipeline, asListItem: false)]
             }
             return try await withThrowingTaskGroup(of: (Int, JSONValue).self) { group in
                 for (index, input) in prepared.enumerated() {
-                    group.addTask { (index, try await self.compute(input, pipeline)) }
+                    group.addTask { (index, try await self.compute(input, pipeline, asListItem: true)) }
                 }
                 var outputs = [JSONValue?](repeating: nil, count: prepared.count)
                 // The first failure leaves the loop; leaving the group cancels the other jobs.
@@ -97,9 +100,13 @@ final class InferenceService<Pipeline: ServablePipeline>: Service, Sendable {
         return answer
     }
 
-    private func compute(_ input: Pipeline.Prepared, _ pipeline: Pipeline) async throws -> JSONValue {
+    private func compute(
+        _ input: Pipeline.Prepared, _ pipeline: Pipeline, asListItem: Bool
+    ) async throws
+        -> JSONValue
+    {
         let output = try await scheduler.submit(input, tokens: pipeline.tokenCount(of: input))
-        return try pipeline.finish(input, output)
+        return try asListItem ? pipeline.finishListItem(input, output) : pipeline.finish(input, output)
     }
 
     func run() async throws {

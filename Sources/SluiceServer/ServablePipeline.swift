@@ -18,13 +18,18 @@ public protocol ServablePipeline: Sendable {
     /// The longest input, in tokens with the special tokens, that the model accepts.
     var maxInputTokens: Int { get }
 
-    /// Tokenizes `text` and checks `parameters` (the Hugging Face Inference API's object, or nil).
-    /// Throws `PipelineError` (`.validation` for unusable input) or any other error (internal).
-    func prepare(_ text: String, parameters: JSONValue?) throws -> Prepared
+    /// Prepares one input as the Hugging Face Inference API sends it for the task: a string, or
+    /// an object for tasks with structured inputs (`{"question", "context"}`, …), and checks
+    /// `parameters` (the API's object, or nil). Throws `PipelineError` (`.validation` for
+    /// unusable input) or any other error (internal).
+    func prepare(input: JSONValue, parameters: JSONValue?) throws -> Prepared
     /// The real tokens `prepared` costs in a batch (counted against `--max-batch-tokens`).
     func tokenCount(of prepared: Prepared) -> Int
     /// Computes one output per input, in order. Called only on the inference thread.
     func forward(_ batch: [Prepared]) throws -> [Output]
-    /// Turns one input's output into the pipeline's JSON answer.
+    /// Turns one input's output into the pipeline's JSON answer for that input sent alone.
     func finish(_ prepared: Prepared, _ output: Output) throws -> JSONValue
+    /// The same, for an input that came as one item of a list (some tasks answer a list item
+    /// in a different shape than a lone input).
+    func finishListItem(_ prepared: Prepared, _ output: Output) throws -> JSONValue
 }

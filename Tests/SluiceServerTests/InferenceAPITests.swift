@@ -30,6 +30,18 @@ struct InferenceAPITests {
         }
     }
 
+    @Test("a structured input reaches the pipeline as an object, alone or in a list")
+    func structuredInputs() async throws {
+        try await withServer { server in
+            let single = try await server.postJSON(#"{"inputs": {"text": "one two"}}"#)
+            #expect(single.text == #"{"text":"ONE TWO","tokens":4}"#)
+            let list = try await server.postJSON(#"{"inputs": [{"text": "x"}, "y"]}"#)
+            #expect(
+                list.text
+                    == #"[{"text":"X","tokens":3,"in_list":true},{"text":"Y","tokens":3,"in_list":true}]"#)
+        }
+    }
+
     @Test("a list is answered as a list, in order, its items batched with each other")
     func listIsAnsweredAsList() async throws {
         let pipeline = FakePipeline()
@@ -47,7 +59,8 @@ struct InferenceAPITests {
             #expect(response.status == .ok)
             #expect(
                 response.text
-                    == #"[{"text":"A","tokens":3},{"text":"B C","tokens":4},{"text":"D","tokens":3}]"#)
+                    == #"[{"text":"A","tokens":3,"in_list":true},{"text":"B C","tokens":4,"in_list":true},"#
+                    + #"{"text":"D","tokens":3,"in_list":true}]"#)
             #expect(pipeline.batches.count == 2)
             #expect(Set(pipeline.batches[1]) == ["a", "b c", "d"])
         }
@@ -79,8 +92,18 @@ struct InferenceAPITests {
                 (#"{"inputs": ""}"#, "application/json", "the input is empty"),
                 (#"{"inputs": ["a", ""]}"#, "application/json", "input 1 is empty"),
                 (#"{"inputs": []}"#, "application/json", #"\"inputs\" is an empty list"#),
-                (#"{"inputs": [1]}"#, "application/json", #"\"inputs\"[0] must be a string"#),
-                (#"{"inputs": 7}"#, "application/json", #"\"inputs\" must be a string or a list of strings"#),
+                (
+                    #"{"inputs": ["a", 1]}"#, "application/json",
+                    #"\"inputs\"[1] must be a string or an object"#
+                ),
+                (
+                    #"{"inputs": 7}"#, "application/json",
+                    #"\"inputs\" must be a string, an object, or a list of them"#
+                ),
+                (
+                    #"{"inputs": {"txt": "a"}}"#, "application/json",
+                    #"fake-task takes a string or {\"text\": ...}"#
+                ),
                 (
                     #"{"text": "a"}"#, "application/json",
                     #"unknown field \"text\" (accepted: inputs, parameters, options)"#

@@ -2,8 +2,9 @@ import Foundation
 import SluicePipelines
 import SluiceServer
 
-/// A pipeline without a model: `prepare` splits words, `forward` upper-cases each text, and
-/// `finish` answers `{"text": …, "tokens": …}`. Tests can hold every batch at the start of
+/// A pipeline without a model: `prepare` takes a string or `{"text": …}` and splits words,
+/// `forward` upper-cases each text, and `finish` answers `{"text": …, "tokens": …}` (with
+/// `"in_list": true` for a list item). Tests can hold every batch at the start of
 /// `forward` (the inference thread then blocks, as during a slow batch) and read which texts
 /// were computed, batch by batch.
 ///
@@ -27,7 +28,17 @@ final class FakePipeline: ServablePipeline, @unchecked Sendable {
     private var running = 0
     private var computed: [[String]] = []
 
-    func prepare(_ text: String, parameters: JSONValue?) throws -> Prepared {
+    func prepare(input: JSONValue, parameters: JSONValue?) throws -> Prepared {
+        let text: String
+        switch input {
+        case .string(let value): text = value
+        case .object where input["text"] != nil:
+            guard case .string(let value)? = input["text"] else {
+                throw PipelineError(.validation, "\"text\" must be a string")
+            }
+            text = value
+        default: throw PipelineError(.validation, #"fake-task takes a string or {"text": ...}"#)
+        }
         var shout = false
         if let parameters {
             guard case .object(let pairs) = parameters else {
@@ -77,6 +88,12 @@ final class FakePipeline: ServablePipeline, @unchecked Sendable {
         .object([
             ("text", .string(prepared.shout ? output + "!" : output)), ("tokens", .int(prepared.tokens)),
         ])
+    }
+
+    /// A list item says so, to show which of the two the server called.
+    func finishListItem(_ prepared: Prepared, _ output: String) throws -> JSONValue {
+        guard case .object(let pairs) = try finish(prepared, output) else { return .null }
+        return .object(pairs + [("in_list", .bool(true))])
     }
 
     /// Makes every batch wait at the start of `forward` until `release()`: blocked, or with
