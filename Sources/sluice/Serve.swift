@@ -109,7 +109,9 @@ struct Serve: AsyncParsableCommand {
         guard !modelOptions.model.isEmpty else {
             throw ValidationError("--model is required (or SLUICE_MODEL)")
         }
-        if let task = modelOptions.task, PipelineTask(rawValue: task) == nil {
+        if let task = modelOptions.task ?? environment.values["SLUICE_TASK"],
+            PipelineTask(rawValue: task) == nil
+        {
             let names = PipelineTask.allCases.map(\.rawValue).joined(separator: ", ")
             throw ValidationError("unknown task \"\(task)\" (supported: \(names))")
         }
