@@ -1,8 +1,8 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// Kernels are compiled for AVX2 + FMA only when SLUICE_NATIVE=1 is set at build time;
-// the default build is portable x86-64 (or whatever the host toolchain targets).
+// The build is portable x86-64: the C kernels compile their AVX2 + FMA paths per function and
+// choose them at run time (CSluiceKernels), so no target-wide CPU flags are needed.
 let package = Package(
     name: "Sluice",
     platforms: [.macOS(.v14)],

@@ -59,6 +59,9 @@ struct OrderedJSONParser {
     private mutating func parseObject() throws -> JSONValue {
         index += 1
         var pairs: [(String, JSONValue)] = []
+        // Where each key sits, by its exact UTF-8 (Python compares keys by code points; Swift's
+        // String == would merge canonically equivalent keys such as "é" and "e\u{301}").
+        var positions: [[UInt8]: Int] = [:]
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
@@ -75,9 +78,11 @@ struct OrderedJSONParser {
             index += 1
             skipWhitespace()
             let value = try parseValue()
-            if let existing = pairs.firstIndex(where: { $0.0 == key }) {
+            let exactKey = Array(key.utf8)
+            if let existing = positions[exactKey] {
                 pairs[existing].1 = value  // the last duplicate wins, as in Python
             } else {
+                positions[exactKey] = pairs.count
                 pairs.append((key, value))
             }
             skipWhitespace()

@@ -4,11 +4,11 @@ import SluiceModels
 import SluicePipelines
 
 @main
-struct Sluice: ParsableCommand {
+struct Sluice: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sluice",
         abstract: "Serve Hugging Face encoder pipelines, written in Swift.",
-        subcommands: [Predict.self, Bench.self]
+        subcommands: [Serve.self, Predict.self, Tokenize.self, Bench.self]
     )
 }
 
@@ -24,14 +24,14 @@ struct ModelOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Task: fill-mask, feature-extraction or sentence-embeddings (default: what the folder implies).",
+            "Task, as transformers.pipeline names it (default: what the folder implies; also SLUICE_TASK).",
             valueName: "task"))
-    var task: String? = ProcessInfo.processInfo.environment["SLUICE_TASK"]
+    var task: String?
 
     func loadPipeline() throws -> Pipeline {
         guard !model.isEmpty else { throw ValidationError("--model is required (or SLUICE_MODEL)") }
         var parsedTask: PipelineTask?
-        if let task {
+        if let task = task ?? ProcessInfo.processInfo.environment["SLUICE_TASK"] {
             guard let value = PipelineTask(rawValue: task) else {
                 let names = PipelineTask.allCases.map(\.rawValue).joined(separator: ", ")
                 throw ValidationError("unknown task \"\(task)\" (supported: \(names))")

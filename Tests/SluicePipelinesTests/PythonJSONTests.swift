@@ -41,3 +41,25 @@ final class PythonJSONTests: XCTestCase {
         XCTAssertThrowsError(try JSONValue.parse(Data(String(repeating: "[", count: 10_000).utf8)))
     }
 }
+
+final class OrderedJSONParserTests: XCTestCase {
+    func testDuplicateKeysKeepTheLastValueAtTheFirstPosition() throws {
+        let parsed = try JSONValue.parse(Data(#"{"a":1,"b":2,"a":3}"#.utf8))
+        XCTAssertEqual(parsed.pythonJSON, #"{"a":3,"b":2}"#)
+    }
+
+    func testCanonicallyEquivalentKeysStayDistinct() throws {
+        let parsed = try JSONValue.parse(Data("{\"\u{E9}\":1,\"e\u{301}\":2}".utf8))
+        guard case .object(let pairs) = parsed else { return XCTFail("not an object") }
+        XCTAssertEqual(pairs.count, 2)
+    }
+
+    func testManyKeysParseInLinearTime() throws {
+        // 100,000 distinct keys: quadratic duplicate checks would take minutes here.
+        let body = "{" + (0..<100_000).map { "\"k\($0)\":\($0)" }.joined(separator: ",") + "}"
+        guard case .object(let pairs) = try JSONValue.parse(Data(body.utf8)) else {
+            return XCTFail("not an object")
+        }
+        XCTAssertEqual(pairs.count, 100_000)
+    }
+}
