@@ -75,4 +75,5 @@ for variant in recipe recipe-batch; do
     kill $pid; wait $pid || true
 done
 
+echo "raw wrk outputs: $OUT"
 python3 scripts/bench/report.py "$OUT"

@@ -17,32 +17,52 @@ public func attentionForward(
 ) {
     let hidden = heads * headDim
     let scale = 1 / Float(headDim).squareRoot()
-    for sequence in sequences {
-        let t = sequence.count
-        guard t > 0 else { continue }
-        let start = sequence.lowerBound
-        for h in 0..<heads {
-            let qh = q + start * ldQKV + h * headDim
-            let kh = k + start * ldQKV + h * headDim
-            let vh = v + start * ldQKV + h * headDim
-            // scores[t, t] = scale · q_h · k_hᵀ
-            matmul(
-                scratch, ldc: t, qh, lda: ldQKV, kh, ldb: ldQKV, m: t, n: t, k: headDim, transposeB: true,
-                alpha: scale)
-            if let relativeBias {
-                precondition(t <= span, "sequence of \(t) tokens is longer than the bias span \(span)")
-                let headBias = relativeBias + h * (2 * span - 1) + span - 1
-                for i in 0..<t {
-                    let row = scratch + i * t
-                    let rowBias = headBias - i  // rowBias[j] is the bias for j − i
-                    for j in 0..<t { row[j] += rowBias[j] }
-                }
-            }
-            softmaxRowsInPlace(scratch, rows: t, cols: t)
-            // out_h[t, headDim] = scores · v_h
-            matmul(
-                out + start * hidden + h * headDim, ldc: hidden, scratch, lda: t, vh, ldb: ldQKV,
-                m: t, n: headDim, k: t, transposeB: false)
+    // Work items are (sequence, head) pairs, split across the compute threads; each thread has
+    // its own scores buffer (the caller's `scratch` serves the first).
+    let items = sequences.flatMap { sequence in (0..<heads).map { (sequence, $0) } }
+    let maxLength = sequences.map(\.count).max() ?? 0
+    let work = items.reduce(0) { $0 + $1.0.count * $1.0.count } * headDim
+    ComputeThreads.parallelRanges(items.count, minimumPerThread: work > 1 << 18 ? 1 : items.count) { range in
+        let ownScratch: UnsafeMutablePointer<Float>? =
+            range.lowerBound == 0 ? nil : .allocate(capacity: max(maxLength * maxLength, 1))
+        defer { ownScratch?.deallocate() }
+        let scores = ownScratch ?? scratch
+        for (sequence, h) in items[range] {
+            attendOneHead(
+                out: out, q: q, k: k, v: v, ldQKV: ldQKV, sequence: sequence, head: h, hidden: hidden,
+                headDim: headDim, scale: scale, scores: scores, relativeBias: relativeBias, span: span)
         }
     }
+}
+
+/// One head of one sequence: `out_h = softmax(scale · q_h · k_hᵀ + bias_h) · v_h`.
+private func attendOneHead(
+    out: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
+    v: UnsafePointer<Float>, ldQKV: Int, sequence: Range<Int>, head h: Int, hidden: Int, headDim: Int,
+    scale: Float, scores scratch: UnsafeMutablePointer<Float>, relativeBias: UnsafePointer<Float>?, span: Int
+) {
+    let t = sequence.count
+    guard t > 0 else { return }
+    let start = sequence.lowerBound
+    let qh = q + start * ldQKV + h * headDim
+    let kh = k + start * ldQKV + h * headDim
+    let vh = v + start * ldQKV + h * headDim
+    // scores[t, t] = scale · q_h · k_hᵀ
+    matmul(
+        scratch, ldc: t, qh, lda: ldQKV, kh, ldb: ldQKV, m: t, n: t, k: headDim, transposeB: true,
+        alpha: scale)
+    if let relativeBias {
+        precondition(t <= span, "sequence of \(t) tokens is longer than the bias span \(span)")
+        let headBias = relativeBias + h * (2 * span - 1) + span - 1
+        for i in 0..<t {
+            let row = scratch + i * t
+            let rowBias = headBias - i  // rowBias[j] is the bias for j − i
+            for j in 0..<t { row[j] += rowBias[j] }
+        }
+    }
+    softmaxRowsInPlace(scratch, rows: t, cols: t)
+    // out_h[t, headDim] = scores · v_h
+    matmul(
+        out + start * hidden + h * headDim, ldc: hidden, scratch, lda: t, vh, ldb: ldQKV,
+        m: t, n: headDim, k: t, transposeB: false)
 }

@@ -12,7 +12,7 @@ import Glibc
 /// Up to this many rows, a linear layer streams its weights through `sluice_linear_small_m`
 /// (each weight read once at memory speed) instead of calling `cblas_sgemm`, which streams
 /// the `[out, in]` layout at about half the memory bandwidth for small M.
-public let smallBatchRowLimit = 8
+public let smallBatchRowLimit = 6
 
 /// `out[m, n] = sum_k x[m, k] * w[n, k] + bias[n]`: a linear layer with a weight in the
 /// Hugging Face `[out, in]` layout. 2·M·N·K FLOP; reads N·K weights once.
@@ -37,19 +37,8 @@ public func linearForwardStreaming(
     bias: UnsafePointer<Float>?, rows m: Int, inFeatures k: Int, outFeatures n: Int
 ) {
     guard m > 0, n > 0 else { return }
-    // Plain integers cross into the worker threads; the buffers outlive the call.
-    let (o, x, w, b) = (
-        UInt(bitPattern: out), UInt(bitPattern: input), UInt(bitPattern: weight), UInt(bitPattern: bias)
-    )
-    let workers = ComputeThreads.count
-    let chunk = (n + workers - 1) / workers
-    DispatchQueue.concurrentPerform(iterations: workers) { t in
-        let begin = t * chunk
-        let end = min(n, begin + chunk)
-        guard begin < end else { return }
-        sluice_linear_small_m(
-            UnsafeMutablePointer(bitPattern: o), UnsafePointer(bitPattern: x), UnsafePointer(bitPattern: w),
-            UnsafePointer(bitPattern: b), m, k, n, begin, end)
+    ComputeThreads.parallelRanges(n, granularity: 8, minimumPerThread: 64) { range in
+        sluice_linear_small_m(out, input, weight, bias, m, k, n, range.lowerBound, range.upperBound)
     }
 }
 
@@ -59,12 +48,19 @@ public func linearForwardBLAS(
     bias: UnsafePointer<Float>?, rows m: Int, inFeatures k: Int, outFeatures n: Int
 ) {
     guard m > 0, n > 0 else { return }
-    if let bias {
-        for row in 0..<m { (out + row * n).update(from: bias, count: n) }
+    // Each thread computes its own columns: out[:, r] = x · W[r]ᵀ (+ bias[r]), one sgemm each.
+    ComputeThreads.parallelRanges(n, granularity: 16, minimumPerThread: 64) { range in
+        let width = range.count
+        if let bias {
+            for row in 0..<m {
+                (out + row * n + range.lowerBound).update(from: bias + range.lowerBound, count: width)
+            }
+        }
+        cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(width), Int32(k),
+            1.0, input, Int32(k), weight + range.lowerBound * k, Int32(k), bias == nil ? 0.0 : 1.0,
+            out + range.lowerBound, Int32(n))
     }
-    cblas_sgemm(
-        CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k),
-        1.0, input, Int32(k), weight, Int32(k), bias == nil ? 0.0 : 1.0, out, Int32(n))
 }
 
 /// `C[m, n] = alpha · A[m, k] · op(B) + beta · C`, row-major, with leading dimensions;
@@ -87,7 +83,16 @@ public func layerNormInPlace(
     _ x: UnsafeMutablePointer<Float>, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
     eps: Float, rows: Int, cols: Int
 ) {
-    for r in 0..<rows {
+    ComputeThreads.parallelRanges(rows, minimumPerThread: max(1, 16_384 / max(cols, 1))) { range in
+        layerNormRows(x, gamma: gamma, beta: beta, eps: eps, rows: range, cols: cols)
+    }
+}
+
+private func layerNormRows(
+    _ x: UnsafeMutablePointer<Float>, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
+    eps: Float, rows: Range<Int>, cols: Int
+) {
+    for r in rows {
         let row = x + r * cols
         var sum = 0.0
         for c in 0..<cols { sum += Double(row[c]) }
@@ -106,7 +111,9 @@ public func layerNormInPlace(
 
 /// `x += y` over `count` values (a residual connection).
 public func addInPlace(_ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, count: Int) {
-    for i in 0..<count { x[i] += y[i] }
+    ComputeThreads.parallelRanges(count, granularity: 16, minimumPerThread: 32_768) { range in
+        for i in range { x[i] += y[i] }
+    }
 }
 
 /// The activation functions a `config.json` names in `hidden_act`.
@@ -120,8 +127,14 @@ public enum Activation: String, Sendable, CaseIterable {
     /// `max(0, x)`.
     case relu
 
-    /// Applies the function in place to `count` values.
+    /// Applies the function in place to `count` values, split across the compute threads.
     public func apply(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        ComputeThreads.parallelRanges(count, granularity: 16, minimumPerThread: 8_192) { range in
+            apply(x + range.lowerBound, range.count)
+        }
+    }
+
+    private func apply(_ x: UnsafeMutablePointer<Float>, _ count: Int) {
         switch self {
         case .gelu:
             let invSqrt2: Float = 0.707_106_781_186_547_524_4

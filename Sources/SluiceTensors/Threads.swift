@@ -1,17 +1,65 @@
 import CBLAS
+import Dispatch
+import Foundation
+import Synchronization
 
-/// How many threads the engine's own kernels split work across: as many as OpenBLAS uses,
-/// so the two never ask for more cores than the machine has.
+/// How many threads the engine computes on. OpenBLAS is kept single-threaded and every
+/// kernel, matrix products included, splits its own work across this many threads, so BLAS's
+/// spinning worker pool and Sluice's threads never compete for the same cores.
 public enum ComputeThreads {
-    /// The current count (OpenBLAS's thread count).
-    public static var count: Int { max(1, Int(openblas_get_num_threads())) }
+    private static let configured = Atomic<Int>(0)
+
+    /// The thread count: what `configure` set, or every core.
+    public static var count: Int {
+        let value = configured.load(ordering: .relaxed)
+        if value > 0 { return value }
+        configure(ProcessInfo.processInfo.activeProcessorCount)
+        return configured.load(ordering: .relaxed)
+    }
+
+    /// Sets the thread count (at least 1) and makes OpenBLAS single-threaded.
+    public static func configure(_ threads: Int) {
+        openblas_set_num_threads(1)
+        configured.store(max(1, threads), ordering: .relaxed)
+    }
+
+    /// Runs `body(i)` for `i` in `0..<iterations` on up to `count` threads and returns when
+    /// all are done. One iteration runs on the calling thread.
+    public static func parallelFor(_ iterations: Int, _ body: (Int) -> Void) {
+        if iterations <= 1 {
+            if iterations == 1 { body(0) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            // concurrentPerform's closure is @Sendable; the kernels pass plain buffers whose
+            // disjoint parts each iteration writes.
+            let shared = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: iterations) { shared.value($0) }
+        }
+    }
+
+    /// Splits `0..<total` into at most `count` contiguous ranges, each a multiple of
+    /// `granularity` long (but the last), and runs `body` on each in parallel. Work below
+    /// `minimumPerThread` elements per thread runs on the calling thread alone.
+    public static func parallelRanges(
+        _ total: Int, granularity: Int = 1, minimumPerThread: Int = 1, _ body: (Range<Int>) -> Void
+    ) {
+        let threads = min(count, max(1, total / max(minimumPerThread, 1)))
+        guard threads > 1 else {
+            if total > 0 { body(0..<total) }
+            return
+        }
+        let perThread = ((total + threads - 1) / threads + granularity - 1) / granularity * granularity
+        parallelFor(threads) { t in
+            let begin = t * perThread
+            let end = min(total, begin + perThread)
+            if begin < end { body(begin..<end) }
+        }
+    }
 }
 
-/// How many threads OpenBLAS uses for one matrix product. The inference thread is the only
-/// caller of BLAS, so this is the whole machine's compute parallelism.
-public enum BLASThreads {
-    /// Sets OpenBLAS's thread count (at least 1).
-    public static func set(_ count: Int) { openblas_set_num_threads(Int32(max(1, count))) }
-    /// OpenBLAS's current thread count.
-    public static var current: Int { Int(openblas_get_num_threads()) }
+/// Wraps a value that is shared across threads under a discipline the compiler cannot see.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

@@ -23,7 +23,7 @@ struct Bench: ParsableCommand {
     @Option(name: .long, help: "Timed forward passes per batch size (the median is reported).")
     var iterations: Int = 20
 
-    @Option(name: .long, help: "BLAS threads (default: all cores).")
+    @Option(name: .long, help: "Compute threads (default: all cores).")
     var threads: Int?
 
     @Flag(name: .long, help: "Also time single linear layers (K=768, N=3072) by both kernels.")
@@ -33,7 +33,7 @@ struct Bench: ParsableCommand {
     var floorsJSON = false
 
     func run() throws {
-        if let threads { BLASThreads.set(threads) }
+        if let threads { ComputeThreads.configure(threads) }
         let folder = try ModelFolder(path: model)
         let config = try BertConfig(contentsOf: folder.file("config.json"))
         let weights = try WeightStore(files: folder.weightFiles())
@@ -59,7 +59,7 @@ struct Bench: ParsableCommand {
             return
         }
         print(
-            "machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, BLAS threads \(BLASThreads.current)"
+            "machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, compute threads \(ComputeThreads.count)"
         )
         print(
             String(

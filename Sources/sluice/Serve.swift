@@ -101,7 +101,7 @@ struct Serve: AsyncParsableCommand {
         let configuration = try serverConfiguration(environment)
         if let threads = try environment.setting(threads, "threads") {
             guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
-            BLASThreads.set(threads)
+            ComputeThreads.configure(threads)
         }
 
         // Mistakes in --model and --task fail here, before the port opens; the load itself
@@ -130,7 +130,7 @@ struct Serve: AsyncParsableCommand {
                 "max_queue": "\(limits.maxQueue)",
                 "request_timeout_ms": "\(Int(limits.requestTimeout / .milliseconds(1)))",
                 "max_body_bytes": "\(configuration.maxBodyBytes)",
-                "max_inputs": "\(configuration.maxInputs)", "threads": "\(BLASThreads.current)",
+                "max_inputs": "\(configuration.maxInputs)", "threads": "\(ComputeThreads.count)",
                 "api_key": "\(configuration.apiKey == nil ? "off" : "on")",
             ])
 
