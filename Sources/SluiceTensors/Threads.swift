@@ -1,5 +1,5 @@
 import CBLAS
-import Dispatch
+import CSluiceKernels
 import Foundation
 import Synchronization
 
@@ -23,18 +23,23 @@ public enum ComputeThreads {
         configured.store(max(1, threads), ordering: .relaxed)
     }
 
-    /// Runs `body(i)` for `i` in `0..<iterations` on up to `count` threads and returns when
-    /// all are done. One iteration runs on the calling thread.
+    /// Runs `body(i)` for `i` in `0..<iterations`, each on its own thread of the engine's
+    /// pool (index 0 on the calling thread), and returns when all are done. The kernels pass
+    /// plain buffers whose disjoint parts each iteration writes.
     public static func parallelFor(_ iterations: Int, _ body: (Int) -> Void) {
         if iterations <= 1 {
             if iterations == 1 { body(0) }
             return
         }
         withoutActuallyEscaping(body) { body in
-            // concurrentPerform's closure is @Sendable; the kernels pass plain buffers whose
-            // disjoint parts each iteration writes.
-            let shared = UncheckedSendable(body)
-            DispatchQueue.concurrentPerform(iterations: iterations) { shared.value($0) }
+            var task = body
+            withUnsafeMutablePointer(to: &task) { context in
+                sluice_parallel_for(
+                    iterations,
+                    { context, index in
+                        context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(index)
+                    }, context)
+            }
         }
     }
 
@@ -56,10 +61,4 @@ public enum ComputeThreads {
             if begin < end { body(begin..<end) }
         }
     }
-}
-
-/// Wraps a value that is shared across threads under a discipline the compiler cannot see.
-struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }
