@@ -25,15 +25,17 @@ def parse(path):
     p50 = re.search(r"^\s+50%\s+(\S+)", text, re.M)
     p99 = re.search(r"^\s+99%\s+(\S+)", text, re.M)
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    timeouts = re.search(r"timeout (\d+)", text)
     if not (rps and p50 and p99):
         return None
     return {"rps": float(rps.group(1)), "p50": ms(p50.group(1)), "p99": ms(p99.group(1)),
-            "errors": int(non2xx.group(1)) if non2xx else 0}
+            "errors": int(non2xx.group(1)) if non2xx else 0,
+            "timeouts": int(timeouts.group(1)) if timeouts else 0}
 
 
 servers = ["sluice", "recipe", "recipe-batch"]
 print(f"memory floor per request alone: {memory_floor * 1e3:.1f} ms; compute floor: {compute_rps:.0f} requests/s")
-print(f"{'server':13} {'clients':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}  floor fraction")
+print(f"{'server':13} {'clients':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} {'timeouts':>8}  floor fraction")
 results = {}
 for server in servers:
     for c in (1, 8, 32, 128):
@@ -42,13 +44,19 @@ for server in servers:
         if r is None:
             print(f"{server:13} {c:7} (no result)")
             continue
-        fraction = memory_floor * 1e3 / r["p50"] if c == 1 else r["rps"] / compute_rps
-        label = "of memory floor (p50)" if c == 1 else "of compute floor"
-        print(f"{server:13} {c:7} {r['rps']:8.1f} {r['p50']:8.1f} {r['p99']:8.1f} {r['errors']:8}  {fraction:5.0%} {label}")
+        # wrk reports no latency when every request of the run hit its 2 s timeout.
+        answered = r["p50"] > 0
+        p50 = f"{r['p50']:8.1f}" if answered else f"{'-':>8}"
+        p99 = f"{r['p99']:8.1f}" if answered else f"{'-':>8}"
+        if c == 1:
+            fraction, label = (memory_floor * 1e3 / r["p50"] if answered else 0), "of memory floor (p50)"
+        else:
+            fraction, label = r["rps"] / compute_rps, "of compute floor"
+        print(f"{server:13} {c:7} {r['rps']:8.1f} {p50} {p99} {r['errors']:8} {r['timeouts']:8}  {fraction:5.0%} {label}")
 print()
 for peer in ("recipe", "recipe-batch"):
     for c in (1, 8, 32, 128):
         a, b = results.get(("sluice", c)), results.get((peer, c))
-        if a and b:
+        if a and b and a["p50"] > 0 and b["p50"] > 0:
             print(f"sluice / {peer:12} at {c:3} clients: {a['rps'] / b['rps']:5.2f}x requests/s, "
                   f"{b['p50'] / a['p50']:5.2f}x lower p50")
