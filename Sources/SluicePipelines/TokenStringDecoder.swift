@@ -9,7 +9,8 @@ indirect enum TokenStringDecoder: Sendable {
     /// `decoders.WordPiece`: continuation pieces glued on, other tokens after a space, then the
     /// clean-up of spaces before punctuation, token by token.
     case wordPiece(prefix: String, cleanup: Bool)
-    /// `decoders.ByteLevel`: GPT-2's byte-to-character map undone, bytes read as UTF-8.
+    /// `decoders.ByteLevel`: GPT-2's byte-to-character map undone, token by token, bytes read as
+    /// UTF-8.
     case byteLevel
     /// `decoders.Metaspace`: the replacement character back to spaces, the first token's
     /// leading space dropped when the pre-tokenizer prepends one.
@@ -76,14 +77,16 @@ indirect enum TokenStringDecoder: Sendable {
                 return cleanup ? wordPieceCleanup(text) : text
             }
         case .byteLevel:
+            // As tokenizers' ByteLevel decoder: a token maps to bytes only when every character
+            // does, else it stays as its own UTF-8 (token classification joins words already
+            // decoded, such as " naïve", with this decoder); the bytes are then read lossily.
             var bytes: [UInt8] = []
             for token in tokens {
-                for scalar in token.unicodeScalars {
-                    if let byte = byteLevelDecoding[scalar] {
-                        bytes.append(byte)
-                    } else {
-                        bytes.append(contentsOf: Array(String(scalar).utf8))
-                    }
+                let mapped = token.unicodeScalars.compactMap { byteLevelDecoding[$0] }
+                if mapped.count == token.unicodeScalars.count {
+                    bytes.append(contentsOf: mapped)
+                } else {
+                    bytes.append(contentsOf: Array(token.utf8))
                 }
             }
             return [String(decoding: bytes, as: UTF8.self)]

@@ -57,6 +57,7 @@ final class TaskFixtureTests: XCTestCase {
             models: [
                 "text-classification-bert", "text-classification-distilbert-multi-label",
                 "text-classification-electra-regression", "text-classification-mpnet-one-label",
+                "text-classification-roberta", "text-classification-xlm-roberta",
             ])
     }
 
@@ -65,14 +66,16 @@ final class TaskFixtureTests: XCTestCase {
             .tokenClassification, "token_classification.jsonl",
             models: [
                 "token-classification-bert", "token-classification-electra",
-                "token-classification-distilbert",
+                "token-classification-distilbert", "token-classification-roberta",
+                "token-classification-xlm-roberta", "token-classification-camembert",
             ])
     }
 
     func testZeroShotClassificationMatchesTheTransformersPipeline() throws {
         try check(
             .zeroShotClassification, "zero_shot_classification.jsonl",
-            models: ["zero-shot-bert", "zero-shot-distilbert-entailment-first"], inferred: false)
+            models: ["zero-shot-bert", "zero-shot-distilbert-entailment-first", "zero-shot-roberta"],
+            inferred: false)
     }
 
     func testTextRankingMatchesCrossEncoderRank() throws {
@@ -103,6 +106,7 @@ final class TaskFixtureTests: XCTestCase {
             .questionAnswering, "question_answering.jsonl",
             models: [
                 "question-answering-bert", "question-answering-distilbert", "question-answering-electra",
+                "question-answering-roberta",
             ])
     }
 }
