@@ -9,12 +9,7 @@ public struct BertModel: EncoderModel {
     public init(weights: WeightStore, config: EncoderConfig) throws {
         try requireFamily(config, [.bert], model: "BertModel")
         let base = weights.encoderScope(config.family)
-        stack = EncoderStack(
-            config: config, embeddings: try Embeddings(base.scoped("embeddings"), config: config),
-            embeddingsProject: nil,
-            layers: try (0..<config.numHiddenLayers).map {
-                try EncoderLayer.bert(base.scoped("encoder.layer.\($0)"), config: config)
-            }, relativeBias: nil)
+        stack = try .bertStyle(base, config: config)
         self.config = config
     }
 
@@ -33,12 +28,7 @@ public struct RobertaModel: EncoderModel {
     public init(weights: WeightStore, config: EncoderConfig) throws {
         try requireFamily(config, [.roberta, .xlmRoberta, .camembert], model: "RobertaModel")
         let base = weights.encoderScope(config.family)
-        stack = EncoderStack(
-            config: config, embeddings: try Embeddings(base.scoped("embeddings"), config: config),
-            embeddingsProject: nil,
-            layers: try (0..<config.numHiddenLayers).map {
-                try EncoderLayer.bert(base.scoped("encoder.layer.\($0)"), config: config)
-            }, relativeBias: nil)
+        stack = try .bertStyle(base, config: config)
         self.config = config
     }
 
@@ -62,12 +52,7 @@ public struct ElectraModel: EncoderModel {
             config.embeddingSize == config.hiddenSize
             ? nil
             : try Linear(base.scoped("embeddings_project"), in: config.embeddingSize, out: config.hiddenSize)
-        stack = EncoderStack(
-            config: config, embeddings: try Embeddings(base.scoped("embeddings"), config: config),
-            embeddingsProject: project,
-            layers: try (0..<config.numHiddenLayers).map {
-                try EncoderLayer.bert(base.scoped("encoder.layer.\($0)"), config: config)
-            }, relativeBias: nil)
+        stack = try .bertStyle(base, config: config, embeddingsProject: project)
         self.config = config
     }
 
@@ -97,4 +82,19 @@ public struct DistilBertModel: EncoderModel {
 
     /// Runs the encoder over a ragged batch: `[tokens, hidden]` for every token.
     public func forward(_ batch: RaggedBatch) throws -> HiddenStates { try stack.forward(batch) }
+}
+
+extension EncoderStack {
+    /// BERT's shape, shared by BERT, the RoBERTa family and ELECTRA: `embeddings` (optionally
+    /// projected by `embeddings_project`), then `encoder.layer.N` blocks.
+    static func bertStyle(
+        _ base: WeightStore, config: EncoderConfig, embeddingsProject: Linear? = nil
+    ) throws -> EncoderStack {
+        EncoderStack(
+            config: config, embeddings: try Embeddings(base.scoped("embeddings"), config: config),
+            embeddingsProject: embeddingsProject,
+            layers: try (0..<config.numHiddenLayers).map {
+                try EncoderLayer.bert(base.scoped("encoder.layer.\($0)"), config: config)
+            }, relativeBias: nil)
+    }
 }
