@@ -58,6 +58,7 @@ final class TaskFixtureTests: XCTestCase {
                 "text-classification-bert", "text-classification-distilbert-multi-label",
                 "text-classification-electra-regression", "text-classification-mpnet-one-label",
                 "text-classification-roberta", "text-classification-xlm-roberta",
+                "text-classification-camembert", "text-classification-mpnet",
             ])
     }
 
@@ -68,19 +69,27 @@ final class TaskFixtureTests: XCTestCase {
                 "token-classification-bert", "token-classification-electra",
                 "token-classification-distilbert", "token-classification-roberta",
                 "token-classification-xlm-roberta", "token-classification-camembert",
+                "token-classification-mpnet",
             ])
     }
 
     func testZeroShotClassificationMatchesTheTransformersPipeline() throws {
         try check(
             .zeroShotClassification, "zero_shot_classification.jsonl",
-            models: ["zero-shot-bert", "zero-shot-distilbert-entailment-first", "zero-shot-roberta"],
+            models: [
+                "zero-shot-bert", "zero-shot-distilbert-entailment-first", "zero-shot-roberta",
+                "zero-shot-xlm-roberta", "zero-shot-camembert", "zero-shot-mpnet",
+            ],
             inferred: false)
     }
 
     func testTextRankingMatchesCrossEncoderRank() throws {
         try check(
-            .textRanking, "text_ranking.jsonl", models: ["text-ranking-bert", "text-ranking-electra-legacy"])
+            .textRanking, "text_ranking.jsonl",
+            models: [
+                "text-ranking-bert", "text-ranking-electra-legacy", "text-ranking-xlm-roberta",
+                "text-ranking-camembert", "text-ranking-mpnet",
+            ])
     }
 
     func testSentenceEmbeddingsMatchSentenceTransformers() throws {
@@ -106,7 +115,9 @@ final class TaskFixtureTests: XCTestCase {
             .questionAnswering, "question_answering.jsonl",
             models: [
                 "question-answering-bert", "question-answering-distilbert", "question-answering-electra",
-                "question-answering-roberta",
+                "question-answering-roberta", "question-answering-xlm-roberta",
+                "question-answering-camembert",
+                "question-answering-mpnet",
             ])
     }
 }
