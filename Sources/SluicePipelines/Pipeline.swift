@@ -265,7 +265,7 @@ public final class Pipeline: Sendable {
         case (.textClassification(let request), .sequenceLogits(let logits)):
             return textClassificationOutput(request, logits: logits)
         case (.tokenClassification(let request), .tokenLogits(let logits)):
-            return tokenClassificationOutput(request, logits: logits[0])
+            return tokenClassificationOutput(request, logits: logits)
         case (.zeroShot(let request), .sequenceLogits(let logits)):
             return zeroShotOutput(request, logits: logits)
         case (.textRanking(let request), .sequenceLogits(let logits)):

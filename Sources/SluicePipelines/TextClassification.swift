@@ -1,4 +1,5 @@
 import Foundation
+import SluiceTokenizers
 
 /// `ClassificationFunction`: what turns a classifier's logits into scores.
 enum ClassificationFunction: String, Sendable {
@@ -38,9 +39,10 @@ struct TextClassificationRequest: Sendable {
 
 extension Pipeline {
     /// `TextClassificationPipeline.preprocess`: a string, or `{"text", "text_pair"}`, tokenized
-    /// without truncation.
+    /// with the tokenizer arguments the pipeline forwards (`truncation`, `max_length`); without
+    /// truncation an input longer than the model is refused.
     func prepareTextClassification(_ input: JSONValue, parameters: JSONValue?) throws -> PreparedInput {
-        try checkParameters(parameters, allowed: ["top_k", "function_to_apply"])
+        try checkParameters(parameters, allowed: ["top_k", "function_to_apply", "truncation", "max_length"])
         let p = Parameters(parameters)
         var function = defaultClassificationFunction
         if let name = try p.string("function_to_apply") {
@@ -53,20 +55,66 @@ extension Pipeline {
         let request = TextClassificationRequest(
             function: function, topK: try p.nonNegativeInt("top_k"), legacy: !p.has("top_k"),
             wrapped: { if case .string = input { return true } else { return false } }())
-        let sequence: TokenSequence
+        let text: String
+        let pair: String?
         switch input {
-        case .string(let text):
-            sequence = try encode(text)
+        case .string(let string):
+            text = string
+            pair = nil
         case .object:
             let shape = #"{"text": ..., "text_pair": ...}"#
-            let text = try input.stringField("text", in: shape)
-            let pair = input.has("text_pair") ? try input.stringField("text_pair", in: shape) : nil
-            sequence = try encode(text, pair: pair)
+            text = try input.stringField("text", in: shape)
+            pair = input.has("text_pair") ? try input.stringField("text_pair", in: shape) : nil
         default:
             throw PipelineError.validation(
                 #"text-classification takes a string, or {"text": ..., "text_pair": ...} for a text pair"#)
         }
-        return PreparedInput(sequences: [sequence], options: .textClassification(request))
+        var tokenizer = self.tokenizer.tokenizer
+        tokenizer.truncation = try requestedTruncation(p)
+        guard !text.isEmpty else { throw PipelineError.validation("the input text is empty") }
+        let encoding: Encoding
+        do { encoding = try tokenizer.encode(text, pair: pair) } catch {
+            throw PipelineError.validation("cannot tokenize the input: \(error)")
+        }
+        guard encoding.ids.count <= maxInputTokens else {
+            throw PipelineError.validation(
+                "the input is \(encoding.ids.count) tokens long; this model takes at most \(maxInputTokens) "
+                    + #"(the parameter "truncation": true cuts it to the tokenizer's model_max_length)"#)
+        }
+        return PreparedInput(
+            sequences: [TokenSequence(encoding: encoding)], options: .textClassification(request))
+    }
+
+    /// transformers' `_get_padding_truncation_strategies` for `truncation` and `max_length`:
+    /// `true` or `"longest_first"`, `"only_first"`, `"only_second"` truncate to `max_length`,
+    /// else `model_max_length`; `false` or `"do_not_truncate"` do not; a `max_length` alone
+    /// truncates longest first.
+    private func requestedTruncation(_ p: Parameters) throws -> TruncationParameters? {
+        let maxLength = try p.positiveInt("max_length")
+        var strategy: TruncationParameters.Strategy?
+        switch p.values?["truncation"] {
+        case nil, .null?:
+            strategy = maxLength == nil ? nil : .longestFirst
+        case .bool(let on)?:
+            strategy = on ? .longestFirst : nil
+        case .string(let name)?:
+            switch name {
+            case "longest_first": strategy = .longestFirst
+            case "only_first": strategy = .onlyFirst
+            case "only_second": strategy = .onlySecond
+            case "do_not_truncate": strategy = nil
+            default:
+                throw PipelineError.validation(
+                    "truncation must be true, false, \"longest_first\", \"only_first\", \"only_second\" or \"do_not_truncate\" (got \"\(name)\")"
+                )
+            }
+        default:
+            throw PipelineError.validation(
+                "truncation must be true, false, \"longest_first\", \"only_first\", \"only_second\" or \"do_not_truncate\""
+            )
+        }
+        guard let strategy, let limit = maxLength ?? self.tokenizer.modelMaxLength else { return nil }
+        return TruncationParameters(maxLength: limit, strategy: strategy)
     }
 
     /// The `function_to_apply` default: none for regression, sigmoid for multi-label or a single

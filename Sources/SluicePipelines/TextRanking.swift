@@ -2,7 +2,7 @@ import Foundation
 import SluiceModels
 
 /// What a sentence-transformers `CrossEncoder` folder says about scoring: the activation on
-/// the logits and the length limit.
+/// the logits, the length limit and the prompts.
 struct CrossEncoderSettings: Sendable {
     /// `CrossEncoder.activation_fn`.
     enum Activation: String, Sendable {
@@ -22,6 +22,12 @@ struct CrossEncoderSettings: Sendable {
     var activation: Activation
     /// `max_seq_length` from `sentence_bert_config.json`, if the folder has one.
     var maxLength: Int?
+    /// Scores per pair: `CrossEncoder.num_labels`. Ranking needs one.
+    var numLabels: Int
+    /// `config_sentence_transformers.json`'s `prompts` (put before the query), and the one
+    /// used when a request names none.
+    var prompts: [String: String] = [:]
+    var defaultPromptName: String?
 
     /// Whether the folder was saved as a `CrossEncoder`: `config_sentence_transformers.json`
     /// says `"model_type": "CrossEncoder"`, or `config.json` carries the activation that
@@ -43,11 +49,7 @@ struct CrossEncoderSettings: Sendable {
     /// otherwise). Paths outside `torch.` are not trusted and fall through, as without
     /// `trust_remote_code`.
     init(folder: ModelFolder, config: EncoderConfig) throws {
-        guard config.numLabels == 1 else {
-            throw PipelineError.load(
-                "text-ranking scores with CrossEncoder.rank, which needs num_labels=1; \(folder.url.path) has \(config.numLabels) labels"
-            )
-        }
+        numLabels = config.numLabels
         let stConfig = readObject(folder.file("config_sentence_transformers.json"))
         let modelConfig = readObject(folder.file("config.json"))
         let candidates = [
@@ -65,7 +67,16 @@ struct CrossEncoderSettings: Sendable {
             chosen = activation
             break
         }
-        activation = chosen ?? .sigmoid
+        activation = chosen ?? (config.numLabels == 1 ? .sigmoid : .identity)
+        if case .object(let pairs) = stConfig["prompts"] {
+            for (name, value) in pairs { if case .string(let prompt) = value { prompts[name] = prompt } }
+        }
+        defaultPromptName = stConfig["default_prompt_name"]?.stringValue
+        if let name = defaultPromptName, prompts[name] == nil {
+            throw PipelineError.load(
+                "\(folder.url.path): default_prompt_name '\(name)' is not among the prompts \(prompts.keys.sorted())"
+            )
+        }
         maxLength = nil
         if case .array(let modules) = readObject(folder.file("modules.json")) {
             for module in modules where module["type"]?.stringValue?.hasSuffix("Transformer") == true {
@@ -94,12 +105,16 @@ struct TextRankingRequest: Sendable {
     var ranked: Bool
     var topK: Int?
     var returnDocuments: Bool
+    /// `CrossEncoder.predict(apply_softmax=True)`: softmax over the labels of each pair.
+    var applySoftmax: Bool
 }
 
 extension Pipeline {
-    /// One (query, text) pair per text, truncated longest-first at the cross-encoder's limit.
+    /// One (query, text) pair per text, the prompt before the query, truncated longest-first at
+    /// the cross-encoder's limit.
     func prepareTextRanking(_ input: JSONValue, parameters: JSONValue?) throws -> PreparedInput {
-        try checkParameters(parameters, allowed: ["top_k", "return_documents"])
+        try checkParameters(
+            parameters, allowed: ["top_k", "return_documents", "prompt_name", "prompt", "apply_softmax"])
         let p = Parameters(parameters)
         let query: String
         let texts: [String]
@@ -120,18 +135,54 @@ extension Pipeline {
             )
         }
         guard !texts.isEmpty else { throw PipelineError.validation("there are no texts to rank") }
-        let sequences = try texts.map { try encode(query, pair: $0) }
+        let numLabels = crossEncoder?.numLabels ?? 1
+        if ranked && numLabels != 1 {
+            throw PipelineError.validation(
+                "CrossEncoder.rank() only works for models with num_labels=1 (this one has \(numLabels)); "
+                    + #"send {"source_sentence": ..., "sentences": [...]} for CrossEncoder.predict()'s scores per label"#
+            )
+        }
+        let prompt = try crossEncoderPrompt(p)
+        let sequences = try texts.map { try encode(prompt + query, pair: $0) }
         let request = TextRankingRequest(
             texts: texts, ranked: ranked, topK: try p.nonNegativeInt("top_k"),
-            returnDocuments: try p.bool("return_documents") ?? false)
+            returnDocuments: try p.bool("return_documents") ?? false,
+            applySoftmax: try p.bool("apply_softmax") ?? false)
         return PreparedInput(sequences: sequences, options: .textRanking(request))
     }
 
+    /// `CrossEncoder._resolve_prompt`: `prompt`, else the prompt `prompt_name` names, else the
+    /// default prompt, else none.
+    private func crossEncoderPrompt(_ p: Parameters) throws -> String {
+        if let prompt = try p.string("prompt") { return prompt }
+        let prompts = crossEncoder?.prompts ?? [:]
+        if let name = try p.string("prompt_name") {
+            guard let prompt = prompts[name] else {
+                throw PipelineError.validation(
+                    "Prompt name '\(name)' not found in the configured prompts dictionary with keys \(prompts.keys.sorted())."
+                )
+            }
+            return prompt
+        }
+        return crossEncoder?.defaultPromptName.flatMap { prompts[$0] } ?? ""
+    }
+
     /// `CrossEncoder.rank`: activation on each logit, `{"corpus_id", "score"[, "text"]}` sorted
-    /// by score (ties in input order), the first `top_k`.
+    /// by score (ties in input order), the first `top_k`. For `{"source_sentence",
+    /// "sentences"}`, `CrossEncoder.predict`: the scores in input order, a list of label scores
+    /// per text when the model has several labels (softmaxed with `apply_softmax`).
     func textRankingOutput(_ request: TextRankingRequest, logits: [Float]) -> JSONValue {
         let activation = crossEncoder?.activation ?? .sigmoid
+        let numLabels = crossEncoder?.numLabels ?? 1
         let scores = logits.map { activation.apply($0) }
+        if numLabels != 1 {
+            return .array(
+                (0..<(scores.count / numLabels)).map { row in
+                    var labelScores = Array(scores[(row * numLabels)..<((row + 1) * numLabels)])
+                    if request.applySoftmax { labelScores = torchSoftmax(labelScores) }
+                    return .array(labelScores.map { .number(Double($0)) })
+                })
+        }
         guard request.ranked else { return .array(scores.map { .number(Double($0)) }) }
         var order = Array(scores.indices).sorted { a, b in
             scores[a] != scores[b] ? scores[a] > scores[b] : a < b
@@ -147,3 +198,6 @@ extension Pipeline {
             })
     }
 }
+
+/// `torch.nn.functional.softmax` over one row: `exp(x - max) / sum`.
+private func torchSoftmax(_ row: [Float]) -> [Float] { softmaxRow(row[...]) }

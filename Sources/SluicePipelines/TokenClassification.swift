@@ -10,15 +10,23 @@ enum AggregationStrategy: String, Sendable {
     case max
 }
 
-/// One `token-classification` request: the text, its tokens and the post-processing settings.
+/// One `token-classification` request: the sentence, its windows of tokens and the
+/// post-processing settings.
 struct TokenClassificationRequest: Sendable {
+    /// The sentence as the pipeline slices it: the text, or the words joined by the delimiter.
     var text: String
+    /// One window without `stride`; the overlapping windows of the whole text with it.
+    var windows: [TokenWindow]
+    var aggregation: AggregationStrategy
+    var ignoreLabels: [String]
+}
+
+/// One chunk the model sees: its tokens, with offsets into the request's sentence.
+struct TokenWindow: Sendable {
     var ids: [Int]
     var tokens: [String]
     var offsets: [TokenOffset]
     var specialTokensMask: [Int]
-    var aggregation: AggregationStrategy
-    var ignoreLabels: [String]
 }
 
 /// `gather_pre_entities`' record of one token.
@@ -42,12 +50,15 @@ private struct LabelledEntity {
 }
 
 extension Pipeline {
-    /// `TokenClassificationPipeline.preprocess`: truncated at `model_max_length` when the
-    /// tokenizer has one.
+    /// `TokenClassificationPipeline.preprocess`: the text (or, with `is_split_into_words`, a
+    /// list of words joined by `delimiter`), truncated at `model_max_length` when the tokenizer
+    /// has one; with `stride`, every overlapping window of the text instead of the first alone.
     func prepareTokenClassification(_ input: JSONValue, parameters: JSONValue?) throws -> PreparedInput {
-        try checkParameters(parameters, allowed: ["aggregation_strategy", "ignore_labels"])
+        try checkParameters(
+            parameters,
+            allowed: ["aggregation_strategy", "ignore_labels", "stride", "is_split_into_words", "delimiter"])
         let p = Parameters(parameters)
-        var aggregation = AggregationStrategy.none
+        var aggregation: AggregationStrategy?
         if let name = try p.string("aggregation_strategy") {
             guard let chosen = AggregationStrategy(rawValue: name.lowercased()) else {
                 throw PipelineError.validation(
@@ -55,32 +66,122 @@ extension Pipeline {
             }
             aggregation = chosen
         }
-        let text = try input.requireText(task)
+        let stride = try p.nonNegativeInt("stride")
         var tokenizer = self.tokenizer.tokenizer
         if let limit = self.tokenizer.modelMaxLength {
-            tokenizer.truncation = TruncationParameters(maxLength: limit)
+            tokenizer.truncation = TruncationParameters(maxLength: limit, stride: stride ?? 0)
         }
-        let encoding = try self.encoding(text, with: tokenizer)
+        if let stride {
+            try checkStride(stride, aggregation: aggregation, tokenizer: tokenizer)
+        }
+        let text: String
+        let encoding: Encoding
+        var wordStarts: [Int]?
+        if try p.bool("is_split_into_words") == true {
+            guard case .array(let items) = input else {
+                throw PipelineError.validation(
+                    "with is_split_into_words, token-classification takes a list of words")
+            }
+            let words = try items.map {
+                guard case .string(let word) = $0 else {
+                    throw PipelineError.validation("with is_split_into_words, the words must be strings")
+                }
+                return word
+            }
+            guard !words.isEmpty else { throw PipelineError.validation("At least one input is required.") }
+            let delimiter = try p.string("delimiter") ?? " "
+            text = words.joined(separator: delimiter)
+            // Each word's first character in the joined sentence, in code points (Python indices).
+            var next = 0
+            wordStarts = words.map { word in
+                defer { next += word.unicodeScalars.count + delimiter.unicodeScalars.count }
+                return next
+            }
+            do { encoding = try tokenizer.encode(words: words) } catch {
+                throw PipelineError.validation("cannot tokenize the input: \(error)")
+            }
+        } else {
+            text = try input.requireText(task)
+            do { encoding = try tokenizer.encode(text) } catch {
+                throw PipelineError.validation("cannot tokenize the input: \(error)")
+            }
+        }
+        let chunks = stride == nil ? [encoding] : [encoding] + encoding.overflowing
+        let windows = try chunks.map { chunk -> TokenWindow in
+            try checkLength(chunk.ids.count)
+            var offsets = chunk.offsets
+            if let wordStarts {
+                // Offsets of pre-split words count from their word: rebase them on the sentence.
+                for (index, word) in chunk.wordIds.enumerated() {
+                    guard let word else { continue }
+                    offsets[index].start += wordStarts[word]
+                    offsets[index].end += wordStarts[word]
+                }
+            }
+            return TokenWindow(
+                ids: chunk.ids, tokens: chunk.tokens, offsets: offsets,
+                specialTokensMask: chunk.specialTokensMask)
+        }
         let request = TokenClassificationRequest(
-            text: text, ids: encoding.ids, tokens: encoding.tokens, offsets: encoding.offsets,
-            specialTokensMask: encoding.specialTokensMask, aggregation: aggregation,
+            text: text, windows: windows, aggregation: aggregation ?? .none,
             ignoreLabels: try p.stringList("ignore_labels") ?? ["O"])
         return PreparedInput(
-            sequences: [TokenSequence(encoding: encoding)], options: .tokenClassification(request))
+            sequences: chunks.map { TokenSequence(encoding: $0) },
+            options: .tokenClassification(request))
     }
 
-    /// `TokenClassificationPipeline.postprocess` for one chunk: softmax per token, pre-entities,
-    /// aggregation, then the `ignore_labels` filter.
-    func tokenClassificationOutput(_ request: TokenClassificationRequest, logits: [Float]) -> JSONValue {
+    /// `_sanitize_parameters`' checks of `stride`, and the one tokenizers makes when truncation
+    /// is set: the windows must move forward past the special tokens.
+    private func checkStride(
+        _ stride: Int, aggregation: AggregationStrategy?, tokenizer: Tokenizer
+    ) throws {
+        if let limit = self.tokenizer.modelMaxLength, stride >= limit {
+            throw PipelineError.validation(
+                "`stride` must be less than `tokenizer.model_max_length` (or even lower if the tokenizer adds special tokens)"
+            )
+        }
+        if aggregation == AggregationStrategy.none {
+            throw PipelineError.validation(
+                #"`stride` was provided to process all the text but `aggregation_strategy="none"`, please select another one instead."#
+            )
+        }
+        if let limit = self.tokenizer.modelMaxLength {
+            var plain = tokenizer
+            plain.truncation = nil
+            let added = (try? plain.encode(""))?.ids.count ?? 0
+            if stride > limit - added {
+                throw PipelineError.validation(
+                    "tokenizer stride set to \(stride), which is greater than or equal to its effective max length of \(limit - added) (= \(limit) original max length - \(added) added special tokens)"
+                )
+            }
+        }
+    }
+
+    /// `TokenClassificationPipeline.postprocess`: per window, softmax per token, pre-entities,
+    /// aggregation and the `ignore_labels` filter; then, over several windows, the overlapping
+    /// entities merged.
+    func tokenClassificationOutput(_ request: TokenClassificationRequest, logits: [[Float]]) -> JSONValue {
+        var entities: [JSONValue] = []
+        for (window, windowLogits) in zip(request.windows, logits) {
+            entities += windowEntities(request, window, logits: windowLogits)
+        }
+        if request.windows.count > 1 { entities = mergeOverlapping(entities) }
+        return .array(entities)
+    }
+
+    /// One window's entities, before the windows are merged.
+    private func windowEntities(
+        _ request: TokenClassificationRequest, _ window: TokenWindow, logits: [Float]
+    ) -> [JSONValue] {
         let width = labels.count
         let sentence = Array(request.text.unicodeScalars)
         var pre: [PreEntity] = []
-        for index in request.ids.indices where request.specialTokensMask[index] == 0 {
+        for index in window.ids.indices where window.specialTokensMask[index] == 0 {
             let scores = softmaxRow(logits[(index * width)..<((index + 1) * width)])
-            let start = request.offsets[index].start
-            let end = request.offsets[index].end
+            let start = window.offsets[index].start
+            let end = window.offsets[index].end
             let wordRef = String(String.UnicodeScalarView(sentence[start..<end]))
-            var word = request.tokens[index]
+            var word = window.tokens[index]
             var isSubword: Bool
             if tokenizer.continuingSubwordPrefix != nil {
                 isSubword = word.unicodeScalars.count != wordRef.unicodeScalars.count
@@ -88,7 +189,7 @@ extension Pipeline {
                 // The reference's fallback heuristic for tokenizers without word pieces.
                 isSubword = start > 0 && !sentence[(start - 1)..<min(start + 1, sentence.count)].contains(" ")
             }
-            if request.ids[index] == tokenizer.unkTokenId {
+            if window.ids[index] == tokenizer.unkTokenId {
                 word = wordRef
                 isSubword = false
             }
@@ -96,10 +197,9 @@ extension Pipeline {
                 PreEntity(
                     word: word, scores: scores, start: start, end: end, index: index, isSubword: isSubword))
         }
-        let entities: [JSONValue]
         switch request.aggregation {
         case .none:
-            entities = pre.map { token in
+            return pre.map { token in
                 let best = argmax(token.scores)
                 return .object([
                     ("entity", .string(labels[best])), ("score", .number(Double(token.scores[best]))),
@@ -114,7 +214,7 @@ extension Pipeline {
                     entity: labels[best], score: token.scores[best], index: token.index, word: token.word,
                     start: token.start, end: token.end)
             }
-            entities = groupEntities(tokens, ignoring: request.ignoreLabels)
+            return groupEntities(tokens, ignoring: request.ignoreLabels)
         case .first, .average, .max:
             var words: [LabelledEntity] = []
             var group: [PreEntity] = []
@@ -126,9 +226,42 @@ extension Pipeline {
                 group.append(token)
             }
             if !group.isEmpty { words.append(aggregateWord(group, request.aggregation)) }
-            entities = groupEntities(words, ignoring: request.ignoreLabels)
+            return groupEntities(words, ignoring: request.ignoreLabels)
         }
-        return .array(entities)
+    }
+
+    /// `aggregate_overlapping_entities`: sorted by start (stably), an entity that starts inside
+    /// the one kept before it replaces it when longer, or as long with a higher score.
+    private func mergeOverlapping(_ entities: [JSONValue]) -> [JSONValue] {
+        guard !entities.isEmpty else { return entities }
+        func span(_ entity: JSONValue) -> (start: Int, end: Int, score: Double) {
+            guard case .int(let start) = entity["start"], case .int(let end) = entity["end"],
+                case .number(let score) = entity["score"]
+            else { return (0, 0, 0) }
+            return (start, end, score)
+        }
+        let sorted = entities.enumerated().sorted { a, b in
+            let (x, y) = (span(a.element).start, span(b.element).start)
+            return x != y ? x < y : a.offset < b.offset
+        }.map(\.element)
+        var merged: [JSONValue] = []
+        var previous = sorted[0]
+        for entity in sorted {
+            let current = span(entity)
+            let kept = span(previous)
+            if kept.start <= current.start && current.start < kept.end {
+                let length = current.end - current.start
+                let keptLength = kept.end - kept.start
+                if length > keptLength || (length == keptLength && current.score > kept.score) {
+                    previous = entity
+                }
+            } else {
+                merged.append(previous)
+                previous = entity
+            }
+        }
+        merged.append(previous)
+        return merged
     }
 
     /// `aggregate_word`: one label for the pieces of a word.

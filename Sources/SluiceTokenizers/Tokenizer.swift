@@ -79,9 +79,16 @@ public struct Tokenizer: Sendable {
     /// the vocabulary lacks its unknown token.
     public func encode(_ text: String, pair: String? = nil, addSpecialTokens: Bool = true) throws -> Encoding
     {
-        var first = try encodeSequence(text, typeId: 0)
-        var second = try pair.map { try encodeSequence($0, typeId: 1) }
+        try process(
+            try encodeSequence(text, typeId: 0), pair: try pair.map { try encodeSequence($0, typeId: 1) },
+            addSpecialTokens: addSpecialTokens)
+    }
 
+    /// Truncation, the post-processor (special tokens) and padding over encoded sequences:
+    /// `TokenizerImpl::post_process`.
+    func process(_ first: RawEncoding, pair second: RawEncoding?, addSpecialTokens: Bool) throws -> Encoding {
+        var first = first
+        var second = second
         if let truncation {
             var parameters = truncation
             let added = postProcessor?.addedTokenCount(isPair: second != nil) ?? 0
