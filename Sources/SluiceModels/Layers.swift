@@ -3,22 +3,24 @@ import SluiceTensors
 /// A linear layer's weights in the checkpoint's `[out, in]` layout.
 /// Mirrors `torch.nn.Linear`.
 struct Linear: Sendable {
-    let weight: WeightBuffer
+    let weight: LinearWeight
     let bias: WeightBuffer?
     let inFeatures: Int
     let outFeatures: Int
 
+    /// Loads `weight` (and `bias`), held as `weights.denseWeights` says.
     init(_ weights: WeightStore, in inFeatures: Int, out outFeatures: Int, bias hasBias: Bool = true) throws {
-        weight = try weights.tensor("weight", shape: [outFeatures, inFeatures])
+        weight = try weights.linearWeight("weight", shape: [outFeatures, inFeatures])
         bias = hasBias ? try weights.tensor("bias", shape: [outFeatures]) : nil
         self.inFeatures = inFeatures
         self.outFeatures = outFeatures
     }
 
-    /// A layer over weights found elsewhere (a decoder tied to the word embeddings).
-    init(weight: WeightBuffer, bias: WeightBuffer?) {
+    /// A layer over weights found elsewhere (a decoder tied to the word embeddings), held as
+    /// `format` says; the f32 original stays as it is for its other user.
+    init(weight: WeightBuffer, bias: WeightBuffer?, format: DenseWeightFormat = .f32) {
         precondition(weight.shape.count == 2 && bias.map { $0.shape == [weight.shape[0]] } ?? true)
-        self.weight = weight
+        self.weight = LinearWeight(weight, format: format)
         self.bias = bias
         outFeatures = weight.shape[0]
         inFeatures = weight.shape[1]
@@ -26,9 +28,44 @@ struct Linear: Sendable {
 
     /// `out[rows, outFeatures] = input[rows, inFeatures] · weightᵀ + bias`.
     func forward(_ input: UnsafePointer<Float>, rows: Int, into out: UnsafeMutablePointer<Float>) {
-        linearForward(
-            out: out, input: input, weight: weight.baseAddress, bias: bias?.baseAddress, rows: rows,
-            inFeatures: inFeatures, outFeatures: outFeatures)
+        let bias = bias?.baseAddress
+        switch weight {
+        case .f32(let weight):
+            linearForward(
+                out: out, input: input, weight: weight.baseAddress, bias: bias, rows: rows,
+                inFeatures: inFeatures, outFeatures: outFeatures)
+        case .bf16(let weight):
+            linearForward(out: out, input: input, weight: weight, bias: bias, rows: rows)
+        case .int8(let weight):
+            linearForward(out: out, input: input, weight: weight, bias: bias, rows: rows)
+        }
+    }
+}
+
+/// A linear layer's `[out, in]` weight in the format the model was loaded with.
+enum LinearWeight: Sendable {
+    case f32(WeightBuffer)
+    case bf16(BFloat16Weights)
+    case int8(Int8Weights)
+
+    /// `weight` converted to `format` (rounded to bf16, or quantized per row to int8).
+    init(_ weight: WeightBuffer, format: DenseWeightFormat) {
+        let rows = weight.shape[0]
+        let columns = weight.shape[1]
+        switch format {
+        case .f32: self = .f32(weight)
+        case .bf16: self = .bf16(BFloat16Weights(rounding: weight.baseAddress, rows: rows, columns: columns))
+        case .int8: self = .int8(Int8Weights(quantizing: weight.baseAddress, rows: rows, columns: columns))
+        }
+    }
+
+    /// How the values are held.
+    var format: DenseWeightFormat {
+        switch self {
+        case .f32: return .f32
+        case .bf16: return .bf16
+        case .int8: return .int8
+        }
     }
 }
 

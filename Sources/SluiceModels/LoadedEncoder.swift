@@ -1,3 +1,5 @@
+import SluiceTensors
+
 /// A model folder's encoder, loaded once: what the pipeline layer holds.
 ///
 /// ```swift
@@ -14,11 +16,13 @@ public struct LoadedEncoder: Sendable {
     /// The folder's weights, for loading heads.
     public let weights: WeightStore
 
-    /// Reads `config.json` and the safetensors weights and loads the encoder. Fails with a
-    /// message naming the supported families when `model_type` is not one of them.
-    public init(folder: ModelFolder) throws {
+    /// Reads `config.json` and the safetensors weights and loads the encoder, its dense layers
+    /// holding their weights as `denseWeights` says. Fails with a message naming the supported
+    /// families when `model_type` is not one of them.
+    public init(folder: ModelFolder, denseWeights: DenseWeightFormat = .f32) throws {
         let config = try EncoderConfig(contentsOf: folder.file("config.json"))
-        try self.init(config: config, weights: WeightStore(files: folder.weightFiles()))
+        try self.init(
+            config: config, weights: WeightStore(files: folder.weightFiles(), denseWeights: denseWeights))
     }
 
     /// Loads the encoder of `config.family` from `weights`.
@@ -27,6 +31,9 @@ public struct LoadedEncoder: Sendable {
         self.weights = weights
         encoder = try loadEncoder(weights: weights, config: config)
     }
+
+    /// How the dense layers (encoder and heads) hold their weights.
+    public var denseWeights: DenseWeightFormat { weights.denseWeights }
 
     /// Runs the encoder over a ragged batch: `[tokens, hidden]` for every token.
     public func forward(_ batch: RaggedBatch) throws -> HiddenStates { try encoder.forward(batch) }

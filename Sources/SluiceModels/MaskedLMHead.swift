@@ -53,5 +53,5 @@ func tiedDecoder(
     if let sharedBias, !head.contains(biasName) || (config.tieWordEmbeddings && head.contains(sharedBias)) {
         name = sharedBias
     }
-    return Linear(weight: weight, bias: try head.tensor(name, shape: [v]))
+    return Linear(weight: weight, bias: try head.tensor(name, shape: [v]), format: head.denseWeights)
 }

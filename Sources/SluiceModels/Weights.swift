@@ -10,23 +10,30 @@ import SluiceTensors
 public struct WeightStore: Sendable {
     private let files: [SafeTensorsFile]
     private let prefix: String
+    /// How the model's dense layers hold the weights they load from here.
+    public let denseWeights: DenseWeightFormat
 
-    /// Opens the safetensors files (memory-mapped; f32 tensors are not copied).
-    public init(files urls: [URL]) throws {
+    /// Opens the safetensors files (memory-mapped; f32 tensors are not copied). Dense layers
+    /// loaded from the store hold their weights as `denseWeights` says.
+    public init(files urls: [URL], denseWeights: DenseWeightFormat = .f32) throws {
         self.files = try urls.map { url in
             do { return try SafeTensorsFile(url: url) } catch { throw ModelError("\(error)") }
         }
         self.prefix = ""
+        self.denseWeights = denseWeights
     }
 
-    private init(files: [SafeTensorsFile], prefix: String) {
+    private init(files: [SafeTensorsFile], prefix: String, denseWeights: DenseWeightFormat) {
         self.files = files
         self.prefix = prefix
+        self.denseWeights = denseWeights
     }
 
     /// The same store with `component` appended to the prefix.
     public func scoped(_ component: String) -> WeightStore {
-        WeightStore(files: files, prefix: prefix.isEmpty ? component : "\(prefix).\(component)")
+        WeightStore(
+            files: files, prefix: prefix.isEmpty ? component : "\(prefix).\(component)",
+            denseWeights: denseWeights)
     }
 
     /// The full name a lookup of `name` asks for.
@@ -55,6 +62,26 @@ public struct WeightStore: Sendable {
         let data: FloatTensorData
         do { data = try file.floats(full) } catch { throw ModelError("\(error)") }
         return WeightBuffer(baseAddress: data.baseAddress, count: data.count, shape: shape, owner: data)
+    }
+
+    /// A dense layer's `[out, in]` weight `name`, held as `denseWeights` says. A bf16 tensor
+    /// read as bf16 is used where it lies in the mapping; anything else goes through f32.
+    func linearWeight(_ name: String, shape: [Int]) throws -> LinearWeight {
+        let full = fullName(name)
+        if denseWeights == .bf16, let file = files.first(where: { $0.info(full) != nil }),
+            let info = file.info(full), info.dtype == .bf16, info.shape == shape
+        {
+            // The bytes lie in the file's mapping, which lives as long as `file`: the view keeps
+            // `file` as its owner.
+            let base = try file.withRawBytes(of: full) { $0.baseAddress }
+            if let base {
+                return .bf16(
+                    BFloat16Weights(
+                        viewing: base.assumingMemoryBound(to: UInt16.self), rows: shape[0], columns: shape[1],
+                        owner: file))
+            }
+        }
+        return LinearWeight(try tensor(name, shape: shape), format: denseWeights)
     }
 
     /// Where the checkpoint keeps the model's base weights: checkpoints saved from a head model

@@ -1,5 +1,6 @@
 import Foundation
 import SluiceModels
+import SluiceTensors
 import SluiceTokenizers
 
 /// One token sequence the model computes: ids and type ids, special tokens included.
@@ -60,6 +61,8 @@ public final class Pipeline: Sendable {
     public let tokenizer: PipelineTokenizer
     /// The longest input in tokens (special tokens included) that the model accepts.
     public let maxInputTokens: Int
+    /// How the model's dense layers hold their weights (`f32`, `bf16`, `int8`).
+    public var denseWeights: DenseWeightFormat { model.denseWeights }
     /// Class names by index: `id2label`, or `LABEL_i` where the config names none.
     let labels: [String]
     let model: LoadedEncoder
@@ -73,11 +76,18 @@ public final class Pipeline: Sendable {
     /// `token_type_ids`): RoBERTa-style checkpoints, and tokenizers whose class says so.
     let zeroTypeIds: Bool
 
-    /// Loads the folder for `task`, or for the task the folder implies.
-    public init(folder: ModelFolder, task requested: PipelineTask? = nil) throws {
+    /// Loads the folder for `task`, or for the task the folder implies, its dense layers
+    /// holding their weights as `denseWeights` says (f32: the checkpoint's values).
+    public init(
+        folder: ModelFolder, task requested: PipelineTask? = nil, denseWeights: DenseWeightFormat = .f32
+    )
+        throws
+    {
         self.folder = folder
         let model: LoadedEncoder
-        do { model = try LoadedEncoder(folder: folder) } catch let error as ModelError {
+        do { model = try LoadedEncoder(folder: folder, denseWeights: denseWeights) } catch let error
+            as ModelError
+        {
             throw PipelineError.load(error.description)
         }
         self.model = model

@@ -23,4 +23,7 @@ typedef void (*sluice_task)(void *context, size_t index);
 /// hand-offs cost well under a microsecond while busy and nothing while idle. Calls from
 /// different threads are serialised.
 void sluice_parallel_for(size_t count, sluice_task task, void *context);
+
+// The bf16 and int8 kernels.
+#include "sluice_lowp_kernels.h"
 #endif

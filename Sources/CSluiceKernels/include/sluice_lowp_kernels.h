@@ -1,0 +1,36 @@
+#ifndef SLUICE_LOWP_KERNELS_H
+#define SLUICE_LOWP_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+// Dense weights in 16 and 8 bits, computed in f32. Layouts as sluice_kernels.h: x [m, k],
+// w [n_total, k] (the Hugging Face [out, in] layout), out [m, n_total]; bias may be NULL.
+// Every kernel has an AVX2 + FMA path chosen at run time and a portable one.
+
+/// dst[i] = bfloat16(src[i]), rounded to nearest, ties to even (NaN stays a quiet NaN).
+void sluice_f32_to_bf16(uint16_t *dst, const float *src, size_t count);
+
+/// dst[i] = f32(w[i]) for i in [0, count): exact.
+void sluice_bf16_to_f32(float *dst, const uint16_t *w, size_t count);
+
+/// out[m, n] = sum_k x[m, k] · f32(w[n, k]) + bias[n], for rows n in [n_begin, n_end).
+/// Weight streaming for small m: each bf16 weight row is read once (2·k bytes) and widened in
+/// registers. 2·m·k FLOP per weight row.
+void sluice_linear_bf16_small_m(float *out, const float *x, const uint16_t *w, const float *bias, size_t m,
+                                size_t k, size_t n_total, size_t n_begin, size_t n_end);
+
+/// Symmetric per-row int8: scales[r] = max|src[r, :]| / 127, dst[r, c] = round(src[r, c] / scales[r])
+/// in [-127, 127] (ties away from zero); an all-zero row has scale 0.
+void sluice_quantize_rows_int8(int8_t *dst, float *scales, const float *src, size_t rows, size_t k);
+
+/// dst[r, c] = scales[r] · w[r, c] for r in [0, rows).
+void sluice_int8_to_f32(float *dst, const int8_t *w, const float *scales, size_t rows, size_t k);
+
+/// out[m, n] = scales[n] · sum_k x[m, k] · w[n, k] + bias[n], for rows n in [n_begin, n_end).
+/// Weight streaming for small m: each int8 weight row is read once (k bytes) and widened to f32
+/// in registers. 2·m·k FLOP per weight row.
+void sluice_linear_int8_small_m(float *out, const float *x, const int8_t *w, const float *scales,
+                                const float *bias, size_t m, size_t k, size_t n_total, size_t n_begin,
+                                size_t n_end);
+#endif

@@ -1,0 +1,170 @@
+import CBLAS
+import CSluiceKernels
+
+// Dense layers whose weights are held in 16 or 8 bits and computed in f32. Shapes as in
+// Kernels.swift: activations `[tokens, features]`, weights `[out, in]`, row-major.
+//
+// Small batches stream the weights through the C kernels (each weight read once, widened in
+// registers): the bytes read per forward pass fall to 1/2 (bf16) or 1/4 (int8) of f32. Large
+// batches are compute-bound: each thread widens a tile of weight rows into f32 scratch and
+// multiplies it with `cblas_sgemm`, so they run at the f32 rate.
+
+/// How a model holds the weights of its dense (linear) layers. Embeddings and layer norms
+/// stay f32 whatever this says.
+public enum DenseWeightFormat: String, Sendable, CaseIterable {
+    /// The checkpoint's f32 values (memory-mapped, not copied, when the file stores f32).
+    case f32
+    /// bfloat16 (8 exponent bits, 8 significant bits), rounded to nearest even; computed in f32.
+    case bf16
+    /// Symmetric int8 with one f32 scale per output row (`max |w| / 127`); computed in f32.
+    case int8
+}
+
+/// Up to this many rows, a bf16 or int8 linear layer streams its weights through the C kernel;
+/// above it each thread widens tiles of weights to f32 and calls `cblas_sgemm`.
+public let lowPrecisionStreamingRowLimit = 8
+
+/// A `[out, in]` weight matrix in bfloat16.
+public struct BFloat16Weights: @unchecked Sendable {
+    /// First value (bf16 bit patterns); valid while `owner` lives.
+    public let baseAddress: UnsafePointer<UInt16>
+    /// Output features (rows).
+    public let rows: Int
+    /// Input features (columns).
+    public let columns: Int
+    // Retained only to keep `baseAddress` valid.
+    private let owner: AnyObject
+
+    /// Views bf16 values that `owner` keeps alive (a checkpoint's own bf16 tensor: no copy).
+    public init(viewing baseAddress: UnsafePointer<UInt16>, rows: Int, columns: Int, owner: AnyObject) {
+        self.baseAddress = baseAddress
+        self.rows = rows
+        self.columns = columns
+        self.owner = owner
+    }
+
+    /// Rounds f32 weights `[rows, columns]` to bf16 (nearest, ties to even).
+    public init(rounding weights: UnsafePointer<Float>, rows: Int, columns: Int) {
+        let storage = OwnedStorage<UInt16>(rows * columns)
+        sluice_f32_to_bf16(storage.pointer, weights, rows * columns)
+        self.init(viewing: storage.pointer, rows: rows, columns: columns, owner: storage)
+    }
+
+    /// Bytes held.
+    public var byteCount: Int { rows * columns * 2 }
+}
+
+/// A `[out, in]` weight matrix in int8 with one f32 scale per row: `w[r, c] ≈ scales[r] · q[r, c]`.
+public struct Int8Weights: @unchecked Sendable {
+    /// The quantized values, `[rows, columns]`.
+    public let values: UnsafePointer<Int8>
+    /// One scale per row.
+    public let scales: UnsafePointer<Float>
+    /// Output features (rows).
+    public let rows: Int
+    /// Input features (columns).
+    public let columns: Int
+    // Retained only to keep `values` and `scales` valid.
+    private let owner: AnyObject
+
+    /// Quantizes f32 weights `[rows, columns]` row by row (symmetric, `max |w| / 127`).
+    public init(quantizing weights: UnsafePointer<Float>, rows: Int, columns: Int) {
+        let values = OwnedStorage<Int8>(rows * columns)
+        let scales = OwnedStorage<Float>(rows)
+        sluice_quantize_rows_int8(values.pointer, scales.pointer, weights, rows, columns)
+        self.values = UnsafePointer(values.pointer)
+        self.scales = UnsafePointer(scales.pointer)
+        self.rows = rows
+        self.columns = columns
+        self.owner = [values, scales] as AnyObject
+    }
+
+    /// Bytes held (values and scales).
+    public var byteCount: Int { rows * columns + rows * 4 }
+}
+
+/// `out[m, n] = sum_k x[m, k] · w[n, k] + bias[n]` with bf16 weights. 2·M·N·K FLOP; reads
+/// 2·N·K bytes of weights once for small M.
+public func linearForward(
+    out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, weight: BFloat16Weights,
+    bias: UnsafePointer<Float>?, rows m: Int
+) {
+    let n = weight.rows
+    let k = weight.columns
+    guard m > 0, n > 0 else { return }
+    if m <= lowPrecisionStreamingRowLimit {
+        ComputeThreads.parallelRanges(n, granularity: 8, minimumPerThread: 64) { range in
+            sluice_linear_bf16_small_m(
+                out, input, weight.baseAddress, bias, m, k, n, range.lowerBound, range.upperBound)
+        }
+        return
+    }
+    linearForwardWidened(out: out, input: input, bias: bias, rows: m, inFeatures: k, outFeatures: n) {
+        tile, rows in
+        sluice_bf16_to_f32(tile, weight.baseAddress + rows.lowerBound * k, rows.count * k)
+    }
+}
+
+/// `out[m, n] = scales[n] · sum_k x[m, k] · q[n, k] + bias[n]` with int8 weights. 2·M·N·K
+/// FLOP; reads N·K bytes of weights once for small M.
+public func linearForward(
+    out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, weight: Int8Weights,
+    bias: UnsafePointer<Float>?, rows m: Int
+) {
+    let n = weight.rows
+    let k = weight.columns
+    guard m > 0, n > 0 else { return }
+    if m <= lowPrecisionStreamingRowLimit {
+        ComputeThreads.parallelRanges(n, granularity: 8, minimumPerThread: 64) { range in
+            sluice_linear_int8_small_m(
+                out, input, weight.values, weight.scales, bias, m, k, n, range.lowerBound, range.upperBound)
+        }
+        return
+    }
+    linearForwardWidened(out: out, input: input, bias: bias, rows: m, inFeatures: k, outFeatures: n) {
+        tile, rows in
+        sluice_int8_to_f32(
+            tile, weight.values + rows.lowerBound * k, weight.scales + rows.lowerBound, rows.count, k)
+    }
+}
+
+/// The large-batch path: each thread takes a range of output features and, a tile of weight
+/// rows at a time, widens them into f32 scratch (`widen(tile, rows)`) and computes
+/// `out[:, tile] = x · tileᵀ (+ bias)` with one sgemm. A tile is about 512 KB of f32, so it
+/// stays in the core's cache while sgemm reads it; widening costs N·K operations per call
+/// against 2·M·N·K FLOP.
+func linearForwardWidened(
+    out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+    rows m: Int, inFeatures k: Int, outFeatures n: Int,
+    widen: (UnsafeMutablePointer<Float>, Range<Int>) -> Void
+) {
+    let tileRows = max(16, (131_072 / max(k, 1)) / 16 * 16)
+    ComputeThreads.parallelRanges(n, granularity: 16, minimumPerThread: 64) { range in
+        let tile = UnsafeMutablePointer<Float>.allocate(capacity: min(tileRows, range.count) * k)
+        defer { tile.deallocate() }
+        var start = range.lowerBound
+        while start < range.upperBound {
+            let rows = start..<min(range.upperBound, start + tileRows)
+            widen(tile, rows)
+            if let bias {
+                for row in 0..<m {
+                    (out + row * n + rows.lowerBound).update(from: bias + rows.lowerBound, count: rows.count)
+                }
+            }
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(rows.count), Int32(k),
+                1.0, input, Int32(k), tile, Int32(k), bias == nil ? 0.0 : 1.0,
+                out + rows.lowerBound, Int32(n))
+            start = rows.upperBound
+        }
+    }
+}
+
+/// Heap storage with a stable address, freed with the object.
+final class OwnedStorage<Element> {
+    let pointer: UnsafeMutablePointer<Element>
+
+    init(_ count: Int) { pointer = .allocate(capacity: max(count, 1)) }
+
+    deinit { pointer.deallocate() }
+}
