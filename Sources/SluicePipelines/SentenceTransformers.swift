@@ -188,7 +188,8 @@ struct SentenceTransformerModules: Sendable {
 }
 
 /// `sentence_transformers` Dense: `activation(W x + b)`, plus the input again with
-/// `use_residual`. Weights from the module folder's `model.safetensors`.
+/// `use_residual`. Weights from the module folder's `model.safetensors`, or its
+/// `pytorch_model.bin` where an older sentence-transformers saved that instead.
 struct DenseModule: Sendable {
     enum Activation: String, Sendable {
         case tanh = "Tanh"
@@ -228,19 +229,29 @@ struct DenseModule: Sendable {
         self.activation = activation
         useResidual = settings["use_residual"] == .bool(true)
         let weightsURL = folder.appendingPathComponent("model.safetensors")
+        let torchURL = folder.appendingPathComponent("pytorch_model.bin")
+        let hasBias = settings["bias"] != .bool(false)
+        let hasResidual = useResidual && inFeatures != outFeatures
+        if !FileManager.default.fileExists(atPath: weightsURL.path)
+            && FileManager.default.fileExists(atPath: torchURL.path)
+        {
+            // Older sentence-transformers folders: `torch.save(self.state_dict())`.
+            let state = try TorchStateDict(url: torchURL)
+            weight = try state.tensor("linear.weight", shape: [outFeatures, inFeatures])
+            bias = hasBias ? try state.tensor("linear.bias", shape: [outFeatures]) : nil
+            residual =
+                hasResidual ? try state.tensor("residual.weight", shape: [outFeatures, inFeatures]) : nil
+            return
+        }
         guard FileManager.default.fileExists(atPath: weightsURL.path) else {
-            throw PipelineError.load(
-                "\(folder.path) has no model.safetensors (Sluice reads Dense weights only from safetensors, not pytorch_model.bin)"
-            )
+            throw PipelineError.load("\(folder.path) has neither model.safetensors nor pytorch_model.bin")
         }
         do {
             let store = try WeightStore(files: [weightsURL])
             weight = Array(try store.tensor("linear.weight", shape: [outFeatures, inFeatures]).buffer)
-            bias =
-                settings["bias"] == .bool(false)
-                ? nil : Array(try store.tensor("linear.bias", shape: [outFeatures]).buffer)
+            bias = hasBias ? Array(try store.tensor("linear.bias", shape: [outFeatures]).buffer) : nil
             residual =
-                useResidual && inFeatures != outFeatures
+                hasResidual
                 ? Array(try store.tensor("residual.weight", shape: [outFeatures, inFeatures]).buffer) : nil
         } catch let error as ModelError {
             throw PipelineError.load(error.description)

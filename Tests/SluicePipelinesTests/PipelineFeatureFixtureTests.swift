@@ -34,14 +34,15 @@ final class PipelineFeatureFixtureTests: XCTestCase {
         }
     }
 
-    private func check(_ task: PipelineTask, _ file: String, models: [String], minimumErrors: Int = 1) throws
-    {
+    private func check(
+        _ task: PipelineTask, _ file: String, models: [String], minimumCases: Int = 10, minimumErrors: Int = 1
+    ) throws {
         for model in models {
             let folder = try Fixtures.folder("tasks/\(model)")
             let pipeline = try Pipeline(folder: folder, task: task)
             XCTAssertEqual(try PipelineTask.infer(folder: folder, config: pipeline.config), task, model)
             let all = try cases(model, file)
-            XCTAssertGreaterThanOrEqual(all.count, 10, model)
+            XCTAssertGreaterThanOrEqual(all.count, minimumCases, model)
             XCTAssertGreaterThanOrEqual(all.filter { $0.reference == nil }.count, minimumErrors, model)
             for item in all {
                 let label = "\(model) \(item.input.pythonJSON) \(item.parameters?.pythonJSON ?? "")"
@@ -90,6 +91,13 @@ final class PipelineFeatureFixtureTests: XCTestCase {
         try check(
             .textRanking, "text_ranking.jsonl",
             models: ["text-ranking-prompts-bert", "text-ranking-multi-label-bert"], minimumErrors: 2)
+    }
+
+    func testDenseModulesStoredAsPytorchModelBinMatchSentenceTransformers() throws {
+        try check(
+            .sentenceEmbeddings, "sentence_embeddings.jsonl",
+            models: ["sentence-embeddings-dense-pytorch-bin"],
+            minimumCases: 5, minimumErrors: 0)
     }
 
     func testStrideWindowsAreSeparateSequencesOfOneInput() throws {
