@@ -106,7 +106,7 @@ final class TaskFixtureTests: XCTestCase {
             .fillMask, "fill_mask.jsonl",
             models: [
                 "fill-mask-distilbert", "fill-mask-electra", "fill-mask-mpnet", "fill-mask-roberta",
-                "fill-mask-xlm-roberta", "fill-mask-camembert",
+                "fill-mask-xlm-roberta", "fill-mask-camembert", "fill-mask-mpnet-lstrip-mask",
             ])
     }
 
