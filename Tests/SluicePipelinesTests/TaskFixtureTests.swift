@@ -98,6 +98,17 @@ final class TaskFixtureTests: XCTestCase {
             models: [
                 "sentence-embeddings-cls-dense-normalize", "sentence-embeddings-max-meansqrt-dense",
                 "sentence-embeddings-weightedmean-prompts", "sentence-embeddings-lasttoken-mean",
+                "sentence-embeddings-roberta-mean-normalize", "sentence-embeddings-xlm-roberta-mean",
+            ])
+    }
+
+    func testFeatureExtractionMatchesTheTransformersPipelineOnOtherFamilies() throws {
+        try check(
+            .featureExtraction, "feature_extraction.jsonl",
+            models: [
+                "feature-extraction-distilbert", "feature-extraction-electra", "feature-extraction-mpnet",
+                "feature-extraction-roberta", "feature-extraction-xlm-roberta",
+                "feature-extraction-camembert",
             ])
     }
 
