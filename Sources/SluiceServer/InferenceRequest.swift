@@ -12,6 +12,10 @@ import SluicePipelines
 ///   `{"inputs": …, "parameters": {…}}`, where `inputs` is one input (a string, or an object
 ///   for tasks with structured inputs such as `{"question", "context"}`) or a list of them;
 ///   `options` is accepted and ignored.
+///
+/// With the parameter `"is_split_into_words": true` (token classification), an input is a list
+/// of words, as transformers' pipeline reads it: a list of strings is one sentence and a list
+/// of such lists several; both are answered as a list.
 struct InferenceRequest: Equatable {
     var inputs: [JSONValue]
     var isList: Bool
@@ -51,6 +55,30 @@ struct InferenceRequest: Equatable {
         for (key, _) in members where !["inputs", "parameters", "options"].contains(key) {
             throw ServerError(.validation, "unknown field \"\(key)\" (accepted: inputs, parameters, options)")
         }
+        switch document["parameters"] {
+        case nil, .null?:
+            parameters = nil
+        case .object?:
+            parameters = document["parameters"]
+        default:
+            throw ServerError(.validation, "\"parameters\" must be an object")
+        }
+        if parameters?["is_split_into_words"] == .bool(true), case .array(let items)? = document["inputs"],
+            !items.isEmpty
+        {
+            // `TokenClassificationPipeline.__call__`: unless every item is a list, the list is
+            // one sentence's words (answered, like any list, as a list).
+            let sentences =
+                items.allSatisfy { if case .array = $0 { true } else { false } } ? items : [.array(items)]
+            guard sentences.count <= maxInputs else {
+                throw ServerError(
+                    .payloadTooLarge,
+                    "\"inputs\" has \(sentences.count) items; this server takes at most \(maxInputs)")
+            }
+            inputs = sentences
+            isList = true
+            return
+        }
         switch document["inputs"] {
         case let input? where Self.isInput(input):
             inputs = [input]
@@ -71,14 +99,6 @@ struct InferenceRequest: Equatable {
             throw ServerError(.validation, "the JSON body has no \"inputs\"")
         default:
             throw ServerError(.validation, "\"inputs\" must be a string, an object, or a list of them")
-        }
-        switch document["parameters"] {
-        case nil, .null?:
-            parameters = nil
-        case .object?:
-            parameters = document["parameters"]
-        default:
-            throw ServerError(.validation, "\"parameters\" must be an object")
         }
     }
 
