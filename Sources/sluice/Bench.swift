@@ -2,17 +2,31 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import SluiceModels
+import SluicePipelines
 import SluiceTensors
 
 /// `sluice bench`: encoder throughput on ragged batches, stated against this machine's two
 /// floors measured in the same run (memory bandwidth for small batches, GEMM FLOP/s for
-/// large ones).
+/// large ones). With `--batches`, the pipeline's model step (encoder and head, as the server's
+/// inference thread runs it) on given batches of texts, for comparing engines on the same
+/// batches (`scripts/bench/compare.sh`).
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure the encoder's speed against the memory and compute floors of this machine.")
+        abstract: "Measure the encoder's speed against the memory and compute floors of this machine.",
+        discussion: """
+            With --batches FILE (JSON lines {"name": ..., "texts": [...]}), each batch's texts are \
+            tokenized and prepared for --task once, then Pipeline.forward (one ragged forward pass \
+            and the task's head, as the server's inference thread runs it) is timed on them; one \
+            JSON line per batch: name, sequences, tokens, max_tokens, median_ms, min_ms.
+            """)
 
-    @Option(name: .long, help: ArgumentHelp("Model folder (a BERT checkpoint).", valueName: "folder"))
-    var model: String
+    @OptionGroup var modelOptions: ModelOptions
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Time the pipeline's forward pass on these batches of texts (JSON lines).", valueName: "file"))
+    var batches: String?
 
     @Option(name: .long, help: "Comma-separated batch sizes (sequences per forward pass).")
     var batchSizes: String = "1,8,32"
@@ -34,7 +48,11 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         if let threads { ComputeThreads.configure(threads) }
-        let folder = try ModelFolder(path: model)
+        if let batches { return try benchBatches(file: batches) }
+        guard !modelOptions.model.isEmpty else {
+            throw ValidationError("--model is required (or SLUICE_MODEL)")
+        }
+        let folder = try ModelFolder(path: modelOptions.model)
         let config = try BertConfig(contentsOf: folder.file("config.json"))
         let weights = try WeightStore(files: folder.weightFiles())
         let encoder = try BertModel(weights: weights, config: config)
@@ -50,11 +68,16 @@ struct Bench: ParsableCommand {
         if floorsJSON {
             // The masked-LM head: transform (H²) and vocabulary projection (V·H), per masked row.
             let headWeights = h * h + Double(config.vocabSize) * h
+            // Attention: Q·Kᵀ and the weighted sum of V, H multiply-adds each per pair of tokens
+            // of one sequence, in every layer.
+            let attentionFlopPerPair = 2 * 2 * h * layers
             print(
                 """
                 {"read_bytes_per_s":\(bandwidth),"gemm_flop_per_s":\(gemm),"encoder_bytes":\(encoderBytes),\
                 "head_bytes":\(4 * headWeights),"flop_per_token":\(denseFlopPerToken),\
-                "head_flop_per_mask":\(2 * headWeights)}
+                "head_flop_per_mask":\(2 * headWeights),"attention_flop_per_token_pair":\(attentionFlopPerPair),\
+                "layers":\(config.numHiddenLayers),"hidden":\(config.hiddenSize),\
+                "intermediate":\(config.intermediateSize),"vocab":\(config.vocabSize)}
                 """)
             return
         }
@@ -78,14 +101,7 @@ struct Bench: ParsableCommand {
                 let ids = [101] + (0..<max(tokens - 2, 0)).map { 1000 + (s * 7 + $0 * 13) % 20000 } + [102]
                 batch.append(ids: ids, typeIds: Array(repeating: 0, count: ids.count))
             }
-            _ = try encoder.forward(batch)  // warm-up
-            var times: [Double] = []
-            for _ in 0..<max(iterations, 1) {
-                let start = DispatchTime.now().uptimeNanoseconds
-                _ = try encoder.forward(batch)
-                times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-            }
-            times.sort()
+            let times = try timedRuns { _ = try encoder.forward(batch) }
             let median = times[times.count / 2]
             let flop = denseFlopPerToken * Double(batch.tokenCount)
             // The floor is whichever bound is higher: reading every weight once, or the FLOPs.
@@ -96,6 +112,42 @@ struct Bench: ParsableCommand {
                     batch.tokenCount,
                     median * 1e3, Double(batch.tokenCount) / median, flop / median / 1e9, floor * 1e3,
                     100 * floor / median, encoderBytes / bandwidth > flop / gemm ? "memory" : "compute"))
+        }
+    }
+
+    /// Seconds of `iterations` runs of `body` after one warm-up run, sorted.
+    private func timedRuns(_ body: () throws -> Void) rethrows -> [Double] {
+        try body()  // warm-up
+        var times: [Double] = []
+        for _ in 0..<max(iterations, 1) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try body()
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        return times.sorted()
+    }
+
+    /// Times `Pipeline.forward` on each batch of the JSON-lines file, after tokenizing and
+    /// preparing its texts once, and prints one JSON line per batch.
+    private func benchBatches(file: String) throws {
+        let pipeline = try modelOptions.loadPipeline()
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        for line in text.split(whereSeparator: \.isNewline) where !line.allSatisfy(\.isWhitespace) {
+            guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                let name = object["name"] as? String, let texts = object["texts"] as? [String], !texts.isEmpty
+            else {
+                throw ValidationError(
+                    "each line of \(file) must be {\"name\": string, \"texts\": [string, ...]}")
+            }
+            let inputs = try texts.map { try pipeline.prepare($0) }
+            let times = try timedRuns { _ = try pipeline.forward(inputs) }
+            let result: [String: Any] = [
+                "name": name, "sequences": inputs.count, "tokens": inputs.reduce(0) { $0 + $1.tokenCount },
+                "max_tokens": inputs.map(\.tokenCount).max() ?? 0, "median_ms": times[times.count / 2] * 1e3,
+                "min_ms": times[0] * 1e3, "iterations": times.count,
+            ]
+            let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
+            print(String(decoding: json, as: UTF8.self))
         }
     }
 
