@@ -51,16 +51,23 @@ extension Scheduler {
         }
     }
 
-    /// Whether a batch that is not full should wait for more jobs: only within the one window
-    /// that opened at the oldest job's arrival, and never while draining.
+    /// Whether a batch that is not full should wait for more jobs: within the one window that
+    /// opened at the oldest job's arrival (`maxBatchWait`), or, while it holds fewer jobs than
+    /// the previous batch did, within the refill wait after that batch ended (`maxRefillWait`,
+    /// at most half its compute time); never while draining.
     private func mustWaitForMoreJobs(
         _ plan: JobQueue<Input, Output>.BatchPlan, now: Duration, _ state: inout SchedulerState<Input, Output>
     ) -> Bool {
-        guard !plan.isFull, !state.draining, configuration.maxBatchWait > .zero,
-            let oldest = state.queue.first
-        else { return false }
-        let end = oldest.arrival + configuration.maxBatchWait
-        guard now < end else { return false }
+        guard !plan.isFull, !state.draining, let oldest = state.queue.first else { return false }
+        var end: Duration?
+        if configuration.maxBatchWait > .zero {
+            end = oldest.arrival + configuration.maxBatchWait
+        }
+        if let last = state.lastBatch, plan.count < min(last.jobs, configuration.maxBatchSize) {
+            let refillEnd = last.end + min(configuration.maxRefillWait, last.duration / 2)
+            end = max(end ?? refillEnd, refillEnd)
+        }
+        guard let end, now < end else { return false }
         if state.window?.end != end {
             openWindow(until: end, &state)
         }
@@ -94,10 +101,12 @@ extension Scheduler {
         let inputs = batch.map(\.input)
         let start = clock.now
         let outcome = Result { try forward(inputs) }
-        let duration = clock.now - start
+        let end = clock.now
+        let duration = end - start
         metrics.compute.recordNanoseconds(duration.nanoseconds)
         state.withLock { state in
             state.drainRate.record(jobs: batch.count, duration: duration)
+            state.lastBatch = SchedulerState.FinishedBatch(end: end, jobs: batch.count, duration: duration)
             switch outcome {
             case .success(let outputs) where outputs.count == batch.count:
                 for (job, output) in zip(batch, outputs) {

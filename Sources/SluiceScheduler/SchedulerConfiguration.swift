@@ -7,6 +7,12 @@ public struct SchedulerConfiguration: Sendable, Equatable {
     /// How long a batch that is not full may wait for more jobs, counted once from its oldest
     /// job's arrival. Zero (the default) never waits: an idle server answers at once.
     public var maxBatchWait: Duration
+    /// The most a batch that is not full waits, after the previous batch ends, for as many jobs
+    /// as that batch held: under a steady load their clients come back within moments of their
+    /// answers, and a batch cut before they do is a fragment that costs a whole pass over the
+    /// weights. The wait is also at most half the previous batch's compute time, and it ends as
+    /// soon as the batch has that many jobs, so a lone client never waits. Zero turns it off.
+    public var maxRefillWait: Duration
     /// How many jobs may wait in the queue; `submit` refuses the next one as overloaded.
     public var maxQueue: Int
     /// How long after submission a job may wait before it is answered with a timeout.
@@ -17,12 +23,14 @@ public struct SchedulerConfiguration: Sendable, Equatable {
         maxBatchSize: Int = 32,
         maxBatchTokens: Int = 16384,
         maxBatchWait: Duration = .zero,
+        maxRefillWait: Duration = .milliseconds(20),
         maxQueue: Int = 1024,
         requestTimeout: Duration = .seconds(30)
     ) {
         self.maxBatchSize = maxBatchSize
         self.maxBatchTokens = maxBatchTokens
         self.maxBatchWait = maxBatchWait
+        self.maxRefillWait = maxRefillWait
         self.maxQueue = maxQueue
         self.requestTimeout = requestTimeout
     }
@@ -37,6 +45,9 @@ public struct SchedulerConfiguration: Sendable, Equatable {
         }
         if maxBatchWait < .zero {
             throw InvalidSchedulerConfiguration(parameter: "maxBatchWait", reason: "must not be negative")
+        }
+        if maxRefillWait < .zero {
+            throw InvalidSchedulerConfiguration(parameter: "maxRefillWait", reason: "must not be negative")
         }
         if maxQueue < 1 {
             throw InvalidSchedulerConfiguration(parameter: "maxQueue", reason: "must be at least 1")

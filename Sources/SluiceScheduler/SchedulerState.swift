@@ -1,7 +1,8 @@
 /// Everything the scheduler's lock guards: the queue, the lifecycle, and the armed timers.
 struct SchedulerState<Input: Sendable, Output: Sendable> {
     /// The one wait window of the batch being formed: it ends at the oldest job's arrival plus
-    /// `maxBatchWait`, and a new arrival never moves it.
+    /// `maxBatchWait`, or at the refill wait's end after the previous batch (whichever is later),
+    /// and a new arrival never moves it.
     struct BatchWindow {
         var end: Duration
         var timer: any SchedulerTimer
@@ -15,7 +16,15 @@ struct SchedulerState<Input: Sendable, Output: Sendable> {
         var timer: any SchedulerTimer
     }
 
+    /// The batch computed last: when it ended, how many jobs it held, how long it took.
+    struct FinishedBatch {
+        var end: Duration
+        var jobs: Int
+        var duration: Duration
+    }
+
     var queue = JobQueue<Input, Output>()
+    var lastBatch: FinishedBatch?
     var window: BatchWindow?
     var deadlineTimer: DeadlineTimer?
     var drainRate = DrainRateEstimator()

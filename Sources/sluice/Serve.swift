@@ -47,6 +47,13 @@ struct Serve: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
+            "After a batch, how long a smaller one may wait for as many requests as it held; "
+                + "at most half that batch's compute time, 0 turns it off (default 20).",
+            valueName: "ms"))
+    var maxRefillWaitMs: Int?
+
+    @Option(
+        help: ArgumentHelp(
             "Most requests waiting; beyond it requests get 503 with Retry-After (default 1024).",
             valueName: "n"))
     var maxQueue: Int?
@@ -127,6 +134,7 @@ struct Serve: AsyncParsableCommand {
             metadata: [
                 "max_batch_size": "\(limits.maxBatchSize)", "max_batch_tokens": "\(limits.maxBatchTokens)",
                 "max_batch_wait_ms": "\(Int(limits.maxBatchWait / .milliseconds(1)))",
+                "max_refill_wait_ms": "\(Int(limits.maxRefillWait / .milliseconds(1)))",
                 "max_queue": "\(limits.maxQueue)",
                 "request_timeout_ms": "\(Int(limits.requestTimeout / .milliseconds(1)))",
                 "max_body_bytes": "\(configuration.maxBodyBytes)",
@@ -169,6 +177,8 @@ struct Serve: AsyncParsableCommand {
                 maxBatchTokens, "max-batch-tokens", default: defaults.scheduler.maxBatchTokens),
             maxBatchWait: .milliseconds(
                 try environment.setting(maxBatchWaitMs, "max-batch-wait-ms", default: 0)),
+            maxRefillWait: .milliseconds(
+                try environment.setting(maxRefillWaitMs, "max-refill-wait-ms", default: 20)),
             maxQueue: try environment.setting(maxQueue, "max-queue", default: defaults.scheduler.maxQueue),
             requestTimeout: .milliseconds(
                 try environment.setting(requestTimeoutMs, "request-timeout-ms", default: 30_000))

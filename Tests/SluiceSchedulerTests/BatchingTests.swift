@@ -128,4 +128,98 @@ struct BatchingTests {
         #expect(harness.model.batches == [[1], [2, 3, 4]])
         await harness.scheduler.shutdown()
     }
+
+    @Test("after a batch, a smaller one waits for as many jobs as the last held")
+    func refillWaitsForTheLastBatchSize() async {
+        let harness = Harness(SchedulerConfiguration(maxBatchSize: 8))
+        harness.model.takeComputeTime(.milliseconds(10))
+        let first = [await harness.enqueue(1), await harness.enqueue(2), await harness.enqueue(3)]
+        harness.scheduler.start()
+        for job in first { _ = await job.outcome }
+        // The batch of three ended at 10 ms after 10 ms of compute: the refill wait ends at 15 ms.
+
+        let fourth = harness.submit(4)
+        #expect(await eventually { harness.clock.pendingDeadlines.contains(.milliseconds(15)) })
+        let fifth = harness.submit(5)
+        #expect(await eventually { harness.scheduler.queueDepth == 2 })
+        #expect(harness.model.batches.count == 1)
+        let sixth = harness.submit(6)
+
+        #expect(await fourth.outcome == .output(40))
+        #expect(await fifth.outcome == .output(50))
+        #expect(await sixth.outcome == .output(60))
+        #expect(harness.model.batches == [[1, 2, 3], [4, 5, 6]])
+        // The third arrival filled the batch: nobody waited for the timer.
+        #expect(harness.clock.now == .milliseconds(20))
+        await harness.scheduler.shutdown()
+    }
+
+    @Test("the refill wait lasts at most half the last batch's compute time")
+    func refillWaitIsBounded() async {
+        let harness = Harness(SchedulerConfiguration(maxBatchSize: 8))
+        harness.model.takeComputeTime(.milliseconds(10))
+        let first = [await harness.enqueue(1), await harness.enqueue(2)]
+        harness.scheduler.start()
+        for job in first { _ = await job.outcome }
+
+        let third = harness.submit(3)
+        #expect(await eventually { harness.clock.pendingDeadlines.contains(.milliseconds(15)) })
+        harness.clock.advance(by: .milliseconds(4))
+        #expect(harness.model.batches.count == 1)
+        harness.clock.advance(by: .milliseconds(1))
+
+        #expect(await third.outcome == .output(30))
+        #expect(harness.model.batches == [[1, 2], [3]])
+        await harness.scheduler.shutdown()
+    }
+
+    @Test("the refill wait is also capped by maxRefillWait, and zero turns it off")
+    func refillWaitIsCapped() async {
+        for cap in [Duration.milliseconds(2), .zero] {
+            let harness = Harness(SchedulerConfiguration(maxBatchSize: 8, maxRefillWait: cap))
+            harness.model.takeComputeTime(.milliseconds(10))
+            let first = [await harness.enqueue(1), await harness.enqueue(2)]
+            harness.scheduler.start()
+            for job in first { _ = await job.outcome }
+
+            let third = harness.submit(3)
+            if cap > .zero {
+                #expect(await eventually { harness.clock.pendingDeadlines.contains(.milliseconds(10) + cap) })
+                #expect(harness.model.batches.count == 1)
+                harness.clock.advance(by: cap)
+            }
+
+            #expect(await third.outcome == .output(30))
+            #expect(harness.model.batches == [[1, 2], [3]])
+            await harness.scheduler.shutdown()
+        }
+    }
+
+    @Test("a lone client never waits for a refill")
+    func loneClientNeverWaits() async {
+        let harness = Harness()
+        harness.model.takeComputeTime(.milliseconds(10))
+        harness.scheduler.start()
+        for input in 1...3 {
+            #expect(await harness.submit(input).outcome == .output(input * 10))
+        }
+        #expect(harness.model.batches == [[1], [2], [3]])
+        #expect(harness.clock.now == .milliseconds(30))
+        await harness.scheduler.shutdown()
+    }
+
+    @Test("an idle server does not wait for a refill after a long pause")
+    func idleServerAfterPauseDoesNotWait() async {
+        let harness = Harness()
+        harness.model.takeComputeTime(.milliseconds(10))
+        let first = [await harness.enqueue(1), await harness.enqueue(2)]
+        harness.scheduler.start()
+        for job in first { _ = await job.outcome }
+        harness.clock.advance(by: .milliseconds(100))
+
+        #expect(await harness.submit(3).outcome == .output(30))
+        #expect(harness.model.batches == [[1, 2], [3]])
+        #expect(harness.clock.now == .milliseconds(120))
+        await harness.scheduler.shutdown()
+    }
 }
