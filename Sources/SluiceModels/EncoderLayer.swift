@@ -93,14 +93,12 @@ struct EncoderLayer: Sendable {
             heads: heads, headDim: headDim, scratch: scratch.scores, relativeBias: relativeBias, span: span)
         // x = LayerNorm(x + context · Woᵀ + bo)
         attentionOutput.forward(scratch.context, rows: rows, into: scratch.q)
-        addInPlace(x, scratch.q, count: rows * h)
-        attentionLayerNorm.forward(inPlace: x, rows: rows)
+        attentionLayerNorm.forward(inPlace: x, adding: scratch.q, rows: rows)
         // x = LayerNorm(x + act(x · W1ᵀ + b1) · W2ᵀ + b2)
         intermediate.forward(x, rows: rows, into: scratch.intermediate)
         activation.apply(scratch.intermediate, count: rows * intermediateSize)
         output.forward(scratch.intermediate, rows: rows, into: scratch.q)
-        addInPlace(x, scratch.q, count: rows * h)
-        outputLayerNorm.forward(inPlace: x, rows: rows)
+        outputLayerNorm.forward(inPlace: x, adding: scratch.q, rows: rows)
     }
 }
 
@@ -128,5 +126,14 @@ final class LayerScratch {
         context_ = Scratch(rows * h)
         intermediate_ = Scratch(rows * config.intermediateSize)
         scores_ = Scratch(maxLength * maxLength)
+    }
+}
+
+extension LayerNorm {
+    /// `x = LayerNorm(x + residual)` in place: a residual connection and its norm in one pass.
+    func forward(inPlace x: UnsafeMutablePointer<Float>, adding residual: UnsafePointer<Float>, rows: Int) {
+        layerNormInPlace(
+            x, adding: residual, gamma: weight.baseAddress, beta: bias.baseAddress, eps: eps, rows: rows,
+            cols: width)
     }
 }

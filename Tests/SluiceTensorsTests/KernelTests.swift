@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 
 @testable import SluiceTensors
@@ -57,6 +58,92 @@ final class KernelTests: XCTestCase {
         var relu: [Float] = [-1, 2]
         Activation.relu.apply(&relu, count: 2)
         XCTAssertEqual(relu, [0, 2])
+    }
+}
+
+/// The vectorised element-wise kernels against their definitions computed in f64, over
+/// lengths that leave a scalar tail and values across and beyond the range a layer sees.
+final class ElementwiseKernelTests: XCTestCase {
+    private let values: [Float] =
+        (0..<4003).map { Float($0 - 2001) / 150 } + [-100, -30, 1e-7, -1e-7, 30, 100]
+
+    func testExactGeluMatchesDefinition() {
+        var x = values
+        Activation.gelu.apply(&x, count: x.count)
+        for (v, out) in zip(values, x) {
+            let d = Double(v)
+            let expected = 0.5 * d * (1 + erf(d / 2.0.squareRoot()))
+            XCTAssertEqual(Double(out), expected, accuracy: 5e-7 * max(1, abs(d)), "gelu(\(v))")
+        }
+    }
+
+    func testTanhGeluMatchesDefinition() {
+        for activation in [Activation.geluNew, .geluPytorchTanh] {
+            var x = values
+            activation.apply(&x, count: x.count)
+            for (v, out) in zip(values, x) {
+                let d = Double(v)
+                let expected = 0.5 * d * (1 + tanh((2 / Double.pi).squareRoot() * (d + 0.044715 * d * d * d)))
+                XCTAssertEqual(Double(out), expected, accuracy: 5e-7 * max(1, abs(d)), "\(activation)(\(v))")
+            }
+        }
+    }
+
+    func testLayerNormWithResidualMatchesDefinition() {
+        for cols in [1, 7, 8, 37, 768] {
+            let rows = 5
+            let x = (0..<(rows * cols)).map { Float(($0 * 37) % 101) / 13 - 3 }
+            let residual = (0..<(rows * cols)).map { Float(($0 * 11) % 17) / 5 - 1.5 }
+            let gamma = (0..<cols).map { Float($0 % 7) / 3 + 0.5 }
+            let beta = (0..<cols).map { Float($0 % 5) / 4 - 0.5 }
+            var out = x
+            layerNormInPlace(
+                &out, adding: residual, gamma: gamma, beta: beta, eps: 1e-5, rows: rows, cols: cols)
+            for r in 0..<rows {
+                let row = (0..<cols).map { Double(x[r * cols + $0] + residual[r * cols + $0]) }
+                let mean = row.reduce(0, +) / Double(cols)
+                let variance = row.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(cols)
+                for c in 0..<cols {
+                    let expected =
+                        (row[c] - mean) / (variance + 1e-5).squareRoot() * Double(gamma[c]) + Double(beta[c])
+                    XCTAssertEqual(
+                        Double(out[r * cols + c]), expected, accuracy: 1e-5 * max(1, abs(expected)),
+                        "cols \(cols) row \(r) col \(c)")
+                }
+            }
+        }
+    }
+}
+
+/// The AVX-512 outer-product kernel against the definition, over shapes that exercise every
+/// edge: rows not a multiple of 16 or 32, several row blocks (> 128 rows), several passes
+/// over k (> 768), weight tiles cut short (n not a multiple of 12), with and without bias.
+final class WideKernelTests: XCTestCase {
+    func testWideLinearMatchesDefinition() throws {
+        for (m, k, n) in [
+            (7, 5, 13), (16, 64, 12), (17, 33, 25), (33, 800, 37), (130, 96, 50), (40, 1601, 14),
+        ] {
+            let x = (0..<(m * k)).map { Float(($0 * 7) % 13) / 6 - 1 }
+            let w = (0..<(n * k)).map { Float(($0 * 5) % 11) / 5 - 1 }
+            let b = (0..<n).map { Float($0) / 4 - 1 }
+            for bias in [b, nil] {
+                var out = [Float](repeating: .nan, count: m * n)
+                let ran = linearForwardWide(
+                    out: &out, input: x, weight: w, bias: bias, rows: m, inFeatures: k, outFeatures: n)
+                guard ran else {
+                    throw XCTSkip("this processor has no AVX-512: the wide kernel does not run")
+                }
+                for i in 0..<m {
+                    for j in 0..<n {
+                        var s = Double(bias?[j] ?? 0)
+                        for p in 0..<k { s += Double(x[i * k + p]) * Double(w[j * k + p]) }
+                        XCTAssertEqual(
+                            Double(out[i * n + j]), s, accuracy: 1e-4 * max(1, abs(s)), "m \(m) k \(k) n \(n)"
+                        )
+                    }
+                }
+            }
+        }
     }
 }
 

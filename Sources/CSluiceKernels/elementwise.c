@@ -1,0 +1,217 @@
+// Element-wise and row-wise kernels of the encoder layer: GELU (exact and tanh forms) and
+// layer norm with the residual added in the same pass. The portable paths are plain C with
+// libm; the AVX2 + FMA paths are chosen at run time (see kernels.c) and agree with them to a
+// few units in the last place.
+#include "sluice_elementwise.h"
+
+#include <math.h>
+
+#include "sluice_kernels.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define SLUICE_X86 1
+#endif
+
+// ---------------------------------------------------------------------------------------------
+// Portable paths.
+
+static void gelu_erf_portable(float *x, size_t n) {
+    for (size_t i = 0; i < n; i++) x[i] = 0.5f * x[i] * (1.0f + erff(x[i] * 0.70710678118654752f));
+}
+
+static void gelu_tanh_portable(float *x, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        float v = x[i];
+        x[i] = 0.5f * v * (1.0f + tanhf(0.79788456080286536f * (v + 0.044715f * v * v * v)));
+    }
+}
+
+// x[r] = (x[r] + residual[r] - mean) / sqrt(var + eps) * gamma + beta, with the mean and the
+// biased variance accumulated in double over the row (two passes, as exact as the data allow).
+static void add_layer_norm_portable(float *x, const float *residual, const float *gamma, const float *beta,
+                                    float eps, size_t rows, size_t cols) {
+    for (size_t r = 0; r < rows; r++) {
+        float *row = x + r * cols;
+        if (residual) {
+            const float *add = residual + r * cols;
+            for (size_t c = 0; c < cols; c++) row[c] += add[c];
+        }
+        double sum = 0;
+        for (size_t c = 0; c < cols; c++) sum += row[c];
+        double mean = sum / (double)cols;
+        double squares = 0;
+        for (size_t c = 0; c < cols; c++) {
+            double d = (double)row[c] - mean;
+            squares += d * d;
+        }
+        float rstd = (float)(1.0 / sqrt(squares / (double)cols + (double)eps));
+        float meanf = (float)mean;
+        for (size_t c = 0; c < cols; c++) row[c] = (row[c] - meanf) * rstd * gamma[c] + beta[c];
+    }
+}
+
+#ifdef SLUICE_X86
+// ---------------------------------------------------------------------------------------------
+// AVX2 + FMA paths.
+
+#define AVX2 __attribute__((target("avx2,fma")))
+
+// e^x for x in [-87.3, 88] to about 1 ulp: x = n·ln 2 + r with |r| ≤ ln 2 / 2 (ln 2 split in
+// two parts so that r is exact), e^r by its degree-7 Taylor polynomial (truncation below
+// 1e-8 relative over that interval), times 2^n built in the exponent bits. Arguments below
+// the range give e^-87.3, above it e^88: both far beyond what the callers can distinguish.
+AVX2 static inline __m256 exp_avx2(__m256 x) {
+    x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.3f)), _mm256_set1_ps(88.0f));
+    __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 p = _mm256_set1_ps(1.0f / 5040.0f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 720.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(bits));
+}
+
+// erf(x) by Abramowitz & Stegun 7.1.26 (absolute error below 1.5e-7):
+// erf(|x|) = 1 − t·(a1 + t·(a2 + t·(a3 + t·(a4 + t·a5))))·e^(−x²), t = 1 / (1 + p·|x|).
+AVX2 static inline __m256 erf_avx2(__m256 x) {
+    const __m256 sign_mask = _mm256_set1_ps(-0.0f);
+    __m256 sign = _mm256_and_ps(x, sign_mask);
+    __m256 ax = _mm256_andnot_ps(sign_mask, x);
+    __m256 t = _mm256_div_ps(_mm256_set1_ps(1.0f), _mm256_fmadd_ps(ax, _mm256_set1_ps(0.3275911f), _mm256_set1_ps(1.0f)));
+    __m256 q = _mm256_set1_ps(1.061405429f);
+    q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(-1.453152027f));
+    q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(1.421413741f));
+    q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(-0.284496736f));
+    q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(0.254829592f));
+    q = _mm256_mul_ps(q, t);
+    __m256 e = exp_avx2(_mm256_mul_ps(_mm256_xor_ps(ax, sign_mask), ax));
+    __m256 y = _mm256_fnmadd_ps(q, e, _mm256_set1_ps(1.0f));
+    return _mm256_or_ps(y, sign);
+}
+
+AVX2 static void gelu_erf_avx2(float *x, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i);
+        __m256 e = erf_avx2(_mm256_mul_ps(v, _mm256_set1_ps(0.70710678118654752f)));
+        __m256 half_v = _mm256_mul_ps(v, _mm256_set1_ps(0.5f));
+        _mm256_storeu_ps(x + i, _mm256_fmadd_ps(half_v, e, half_v));
+    }
+    gelu_erf_portable(x + i, n - i);
+}
+
+// 0.5·v·(1 + tanh(u)) = v / (1 + e^(−2u)), u = √(2/π)·(v + 0.044715·v³): no cancellation
+// near 0 and the right limits at both ends.
+AVX2 static void gelu_tanh_avx2(float *x, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i);
+        __m256 v3 = _mm256_mul_ps(_mm256_mul_ps(v, v), v);
+        __m256 u = _mm256_mul_ps(_mm256_fmadd_ps(v3, _mm256_set1_ps(0.044715f), v),
+                                 _mm256_set1_ps(-2.0f * 0.79788456080286536f));
+        __m256 d = _mm256_add_ps(_mm256_set1_ps(1.0f), exp_avx2(u));
+        _mm256_storeu_ps(x + i, _mm256_div_ps(v, d));
+    }
+    gelu_tanh_portable(x + i, n - i);
+}
+
+AVX2 static inline double hsum_pd(__m256d v) {
+    __m128d lo = _mm256_castpd256_pd128(v);
+    __m128d hi = _mm256_extractf128_pd(v, 1);
+    lo = _mm_add_pd(lo, hi);
+    return _mm_cvtsd_f64(_mm_add_sd(lo, _mm_unpackhi_pd(lo, lo)));
+}
+
+AVX2 static void add_layer_norm_avx2(float *x, const float *residual, const float *gamma, const float *beta,
+                                     float eps, size_t rows, size_t cols) {
+    size_t c8 = cols & ~(size_t)7;
+    for (size_t r = 0; r < rows; r++) {
+        float *row = x + r * cols;
+        __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
+        double tail = 0;
+        if (residual) {
+            const float *add = residual + r * cols;
+            for (size_t c = 0; c < c8; c += 8) {
+                __m256 v = _mm256_add_ps(_mm256_loadu_ps(row + c), _mm256_loadu_ps(add + c));
+                _mm256_storeu_ps(row + c, v);
+                s0 = _mm256_add_pd(s0, _mm256_cvtps_pd(_mm256_castps256_ps128(v)));
+                s1 = _mm256_add_pd(s1, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
+            }
+            for (size_t c = c8; c < cols; c++) {
+                row[c] += add[c];
+                tail += row[c];
+            }
+        } else {
+            for (size_t c = 0; c < c8; c += 8) {
+                __m256 v = _mm256_loadu_ps(row + c);
+                s0 = _mm256_add_pd(s0, _mm256_cvtps_pd(_mm256_castps256_ps128(v)));
+                s1 = _mm256_add_pd(s1, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
+            }
+            for (size_t c = c8; c < cols; c++) tail += row[c];
+        }
+        double mean = (hsum_pd(_mm256_add_pd(s0, s1)) + tail) / (double)cols;
+        __m256d vmean = _mm256_set1_pd(mean);
+        __m256d q0 = _mm256_setzero_pd(), q1 = _mm256_setzero_pd();
+        double qtail = 0;
+        for (size_t c = 0; c < c8; c += 8) {
+            __m256 v = _mm256_loadu_ps(row + c);
+            __m256d d0 = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(v)), vmean);
+            __m256d d1 = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)), vmean);
+            q0 = _mm256_fmadd_pd(d0, d0, q0);
+            q1 = _mm256_fmadd_pd(d1, d1, q1);
+        }
+        for (size_t c = c8; c < cols; c++) {
+            double d = (double)row[c] - mean;
+            qtail += d * d;
+        }
+        double squares = hsum_pd(_mm256_add_pd(q0, q1)) + qtail;
+        float rstd = (float)(1.0 / sqrt(squares / (double)cols + (double)eps));
+        float meanf = (float)mean;
+        __m256 vm = _mm256_set1_ps(meanf), vr = _mm256_set1_ps(rstd);
+        for (size_t c = 0; c < c8; c += 8) {
+            __m256 v = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(row + c), vm), vr);
+            _mm256_storeu_ps(row + c, _mm256_fmadd_ps(v, _mm256_loadu_ps(gamma + c), _mm256_loadu_ps(beta + c)));
+        }
+        for (size_t c = c8; c < cols; c++) row[c] = (row[c] - meanf) * rstd * gamma[c] + beta[c];
+    }
+}
+#endif
+
+void sluice_gelu_erf(float *x, size_t n) {
+#ifdef SLUICE_X86
+    if (sluice_kernels_use_avx2()) {
+        gelu_erf_avx2(x, n);
+        return;
+    }
+#endif
+    gelu_erf_portable(x, n);
+}
+
+void sluice_gelu_tanh(float *x, size_t n) {
+#ifdef SLUICE_X86
+    if (sluice_kernels_use_avx2()) {
+        gelu_tanh_avx2(x, n);
+        return;
+    }
+#endif
+    gelu_tanh_portable(x, n);
+}
+
+void sluice_add_layer_norm(float *x, const float *residual, const float *gamma, const float *beta, float eps,
+                           size_t rows, size_t cols) {
+#ifdef SLUICE_X86
+    if (sluice_kernels_use_avx2()) {
+        add_layer_norm_avx2(x, residual, gamma, beta, eps, rows, cols);
+        return;
+    }
+#endif
+    add_layer_norm_portable(x, residual, gamma, beta, eps, rows, cols);
+}

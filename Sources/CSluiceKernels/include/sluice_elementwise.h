@@ -1,0 +1,18 @@
+#ifndef SLUICE_ELEMENTWISE_H
+#define SLUICE_ELEMENTWISE_H
+
+#include <stddef.h>
+
+/// x = 0.5·x·(1 + erf(x/√2)) over n values: PyTorch's exact GELU.
+void sluice_gelu_erf(float *x, size_t n);
+
+/// x = 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) over n values: the tanh GELU.
+void sluice_gelu_tanh(float *x, size_t n);
+
+/// For each of `rows` rows of `cols` values: x = LayerNorm(x + residual) with the biased
+/// variance, `gamma` and `beta`, as torch.nn.LayerNorm; `residual` may be NULL (no add).
+/// The mean and variance are accumulated in double.
+void sluice_add_layer_norm(float *x, const float *residual, const float *gamma, const float *beta, float eps,
+                           size_t rows, size_t cols);
+
+#endif

@@ -1,0 +1,27 @@
+#ifndef SLUICE_WIDE_H
+#define SLUICE_WIDE_H
+
+#include <stddef.h>
+
+/// 1 when `sluice_linear_wide` runs its AVX-512 kernels on this processor; 0 when it would
+/// take its portable path (correct, slow: callers should use BLAS instead then).
+int sluice_wide_available(void);
+
+/// The row count `sluice_linear_wide` works on: m rounded up to a multiple of 16.
+size_t sluice_wide_padded_rows(size_t m);
+
+/// x (m rows of k) transposed into panels of 16 rows, `sluice_wide_padded_rows(m) · k` floats:
+/// xt[(t·k + p)·16 + i] = x[16t + i, p], zero for rows ≥ m.
+void sluice_transpose_padded(float *xt, const float *x, size_t m, size_t k);
+
+/// out[i, n] = sum_p x[i, p] · w[n, p] + bias[n] for n in [n_begin, n_end), from xt (as
+/// `sluice_transpose_padded` writes it) and w in the Hugging Face [out, in] layout, read in
+/// place. out is [m, n_total]; bias may be NULL. 2·m·k FLOP per weight row.
+void sluice_linear_wide(float *out, const float *xt, const float *w, const float *bias, size_t m, size_t k,
+                        size_t n_total, size_t n_begin, size_t n_end);
+
+/// A buffer of at least `floats` floats, 64-byte aligned, owned by the calling thread and
+/// reused by its next call (its contents are not kept); NULL if memory ran out.
+float *sluice_wide_scratch(size_t floats);
+
+#endif

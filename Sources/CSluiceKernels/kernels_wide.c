@@ -1,0 +1,217 @@
+// Linear layers for batches of many rows, on AVX-512, without copying the weights.
+//
+// BLAS packs (copies) the whole weight matrix on every call before multiplying; at the row
+// counts a server batches (tens to hundreds of tokens) that copy costs a large share of the
+// product. Here the activations are transposed instead (x is small: rows × in), and each
+// output tile is an outer product: 16·A rows of xᵀ in A vectors, times NR weights broadcast
+// one at a time straight from the Hugging Face [out, in] layout, accumulated in A·NR
+// registers over the whole of k. No horizontal sums; each weight row is read from memory
+// once and from cache for the other row tiles.
+#include "sluice_wide.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sluice_cpu.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define SLUICE_X86 1
+#endif
+
+enum {
+    NR = 12,       // weight rows per tile: 2·12 accumulators + 2 inputs + a broadcast ≤ 32 registers
+    K_BLOCK = 768, // k per pass: a tile's weights (12 × 768 floats, 36 KiB) stay in L1
+    M_BLOCK = 128, // rows per pass: their xᵀ block (128 × 768 floats, 384 KiB) stays in L2
+};
+
+int sluice_wide_available(void) { return sluice_cpu_has_avx512(); }
+
+size_t sluice_wide_padded_rows(size_t m) { return (m + 15) & ~(size_t)15; }
+
+// Layout of xt: panels of 16 rows, each panel k × 16 contiguous (xt[(t·k + p)·16 + i] is
+// x[16t + i, p]), so a tile walks each of its panels sequentially for any k range.
+static void transpose_columns_portable(float *panel, const float *src, size_t rows, size_t k, size_t p0,
+                                       size_t p1) {
+    for (size_t i = 0; i < 16; i++)
+        for (size_t p = p0; p < p1; p++) panel[p * 16 + i] = i < rows ? src[i * k + p] : 0.0f;
+}
+
+#ifdef SLUICE_X86
+#define AVX512 __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq")))
+
+// Columns [p0, p0 + 16) of one panel: 16 rows loaded (those ≥ rows as zeros), transposed in
+// registers in four rounds of shuffles (pairs of floats, of doubles, of 128- then 256-bit
+// lanes), stored as 16 contiguous columns.
+AVX512 static void transpose_block_avx512(float *panel, const float *src, size_t rows, size_t k, size_t p0) {
+    __m512 r[16], t[16];
+    for (size_t i = 0; i < 16; i++) r[i] = i < rows ? _mm512_loadu_ps(src + i * k + p0) : _mm512_setzero_ps();
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 16; i += 4) {
+        r[i] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[i]), _mm512_castps_pd(t[i + 2])));
+        r[i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[i]), _mm512_castps_pd(t[i + 2])));
+        r[i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[i + 1]), _mm512_castps_pd(t[i + 3])));
+        r[i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[i + 1]), _mm512_castps_pd(t[i + 3])));
+    }
+    // r[4q + j] now holds, in each 128-bit lane L, column 4L + j of rows 4q … 4q + 3.
+    for (int q = 0; q < 4; q++) {
+        for (int j = 0; j < 4; j++) t[4 * q + j] = r[4 * q + j];
+    }
+    for (int j = 0; j < 4; j++) {
+        // Gather lane L of rows-groups 0..3 for column 4L + j.
+        __m512 a = _mm512_shuffle_f32x4(t[j], t[4 + j], 0x88);       // lanes 0,2 of g0 | 0,2 of g1
+        __m512 b = _mm512_shuffle_f32x4(t[8 + j], t[12 + j], 0x88);  // lanes 0,2 of g2 | 0,2 of g3
+        __m512 c = _mm512_shuffle_f32x4(t[j], t[4 + j], 0xDD);       // lanes 1,3 of g0 | 1,3 of g1
+        __m512 d = _mm512_shuffle_f32x4(t[8 + j], t[12 + j], 0xDD);  // lanes 1,3 of g2 | 1,3 of g3
+        r[j] = _mm512_shuffle_f32x4(a, b, 0x88);       // lane 0 of g0..g3: column j
+        r[8 + j] = _mm512_shuffle_f32x4(a, b, 0xDD);   // lane 2: column 8 + j
+        r[4 + j] = _mm512_shuffle_f32x4(c, d, 0x88);   // lane 1: column 4 + j
+        r[12 + j] = _mm512_shuffle_f32x4(c, d, 0xDD);  // lane 3: column 12 + j
+    }
+    for (int c = 0; c < 16; c++) _mm512_storeu_ps(panel + (p0 + (size_t)c) * 16, r[c]);
+}
+
+// One tile: rows [m0, m0 + 16·A) (those ≥ m are padding, never stored) × weight rows
+// [n0, n0 + R), over k in [p0, p1). The first pass (p0 == 0) writes x·wᵀ + bias; later passes
+// add to what is there. A and R are compile-time constants at every call site, so the loops
+// unroll and the accumulators live in registers.
+AVX512 __attribute__((always_inline)) static inline void
+wide_tile(float *out, const float *xt, const float *w, const float *bias, size_t m, size_t k, size_t n_total,
+          size_t m0, size_t n0, size_t p0, size_t p1, const int A, const int R) {
+    __m512 acc[2][NR];
+#pragma clang loop unroll(full)
+    for (int a = 0; a < 2; a++)
+#pragma clang loop unroll(full)
+        for (int j = 0; j < NR; j++) acc[a][j] = _mm512_setzero_ps();
+    const float *wr = w + n0 * k;
+    const float *x0p = xt + (m0 / 16) * k * 16;
+    const float *x1p = x0p + k * 16;
+#pragma clang loop unroll(disable)
+    for (size_t p = p0; p < p1; p++) {
+        __m512 x0 = _mm512_loadu_ps(x0p + p * 16);
+        __m512 x1 = A > 1 ? _mm512_loadu_ps(x1p + p * 16) : x0;
+#pragma clang loop unroll(full)
+        for (int j = 0; j < R; j++) {
+            __m512 wj = _mm512_set1_ps(wr[(size_t)j * k + p]);
+            acc[0][j] = _mm512_fmadd_ps(x0, wj, acc[0][j]);
+            if (A > 1) acc[1][j] = _mm512_fmadd_ps(x1, wj, acc[1][j]);
+        }
+    }
+    const __m512i stride = _mm512_mullo_epi32(
+        _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32((int)n_total));
+#pragma clang loop unroll(full)
+    for (int a = 0; a < A; a++) {
+        size_t row = m0 + 16 * (size_t)a;
+        if (row >= m) break;
+        size_t valid = m - row < 16 ? m - row : 16;
+        __mmask16 mask = (__mmask16)((1u << valid) - 1u);
+        float *base = out + row * n_total + n0;
+#pragma clang loop unroll(full)
+        for (int j = 0; j < R; j++) {
+            __m512 v = acc[a][j];
+            if (p0 > 0) {
+                v = _mm512_add_ps(v, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), mask, stride, base + j, 4));
+            } else if (bias) {
+                v = _mm512_add_ps(v, _mm512_set1_ps(bias[n0 + j]));
+            }
+            _mm512_mask_i32scatter_ps(base + j, mask, stride, v, 4);
+        }
+    }
+}
+
+#define WIDE_TILE(A, R)                                                                                    \
+    AVX512 static void wide_tile_##A##_##R(float *out, const float *xt, const float *w, const float *bias, \
+                                           size_t m, size_t k, size_t n_total, size_t m0, size_t n0,       \
+                                           size_t p0, size_t p1) {                                         \
+        wide_tile(out, xt, w, bias, m, k, n_total, m0, n0, p0, p1, A, R);                                  \
+    }
+#define WIDE_TILES(A)                                                                                      \
+    WIDE_TILE(A, 1)                                                                                        \
+    WIDE_TILE(A, 2)                                                                                        \
+    WIDE_TILE(A, 3)                                                                                        \
+    WIDE_TILE(A, 4)                                                                                        \
+    WIDE_TILE(A, 5)                                                                                        \
+    WIDE_TILE(A, 6)                                                                                        \
+    WIDE_TILE(A, 7)                                                                                        \
+    WIDE_TILE(A, 8)                                                                                        \
+    WIDE_TILE(A, 9)                                                                                        \
+    WIDE_TILE(A, 10)                                                                                       \
+    WIDE_TILE(A, 11)                                                                                       \
+    WIDE_TILE(A, 12)
+WIDE_TILES(1)
+WIDE_TILES(2)
+
+typedef void (*wide_tile_fn)(float *, const float *, const float *, const float *, size_t, size_t, size_t,
+                             size_t, size_t, size_t, size_t);
+static const wide_tile_fn wide_tiles[2][NR + 1] = {
+    {0, wide_tile_1_1, wide_tile_1_2, wide_tile_1_3, wide_tile_1_4, wide_tile_1_5, wide_tile_1_6, wide_tile_1_7,
+     wide_tile_1_8, wide_tile_1_9, wide_tile_1_10, wide_tile_1_11, wide_tile_1_12},
+    {0, wide_tile_2_1, wide_tile_2_2, wide_tile_2_3, wide_tile_2_4, wide_tile_2_5, wide_tile_2_6, wide_tile_2_7,
+     wide_tile_2_8, wide_tile_2_9, wide_tile_2_10, wide_tile_2_11, wide_tile_2_12},
+};
+#endif
+
+void sluice_transpose_padded(float *xt, const float *x, size_t m, size_t k) {
+    size_t panels = sluice_wide_padded_rows(m) / 16;
+    for (size_t t = 0; t < panels; t++) {
+        float *panel = xt + t * k * 16;
+        size_t rows = m - 16 * t < 16 ? m - 16 * t : 16;
+        const float *src = x + 16 * t * k;
+        size_t p = 0;
+#ifdef SLUICE_X86
+        if (sluice_wide_available())
+            for (; p + 16 <= k; p += 16) transpose_block_avx512(panel, src, rows, k, p);
+#endif
+        transpose_columns_portable(panel, src, rows, k, p, k);
+    }
+}
+
+void sluice_linear_wide(float *out, const float *xt, const float *w, const float *bias, size_t m, size_t k,
+                        size_t n_total, size_t n_begin, size_t n_end) {
+    size_t mpad = sluice_wide_padded_rows(m);
+#ifdef SLUICE_X86
+    if (sluice_wide_available()) {
+        // Blocks of rows, then passes over k, then weight-row tiles, then row tiles: a tile's
+        // weights come from memory once per row block and from L1 for its other row tiles, and
+        // the block's xᵀ stays in L2 for all the weight tiles.
+        for (size_t mb = 0; mb < mpad; mb += M_BLOCK) {
+            size_t me = mb + M_BLOCK < mpad ? mb + M_BLOCK : mpad;
+            for (size_t p0 = 0; p0 < k; p0 += K_BLOCK) {
+                size_t p1 = p0 + K_BLOCK < k ? p0 + K_BLOCK : k;
+                for (size_t n0 = n_begin; n0 < n_end; n0 += NR) {
+                    size_t r = n_end - n0 < NR ? n_end - n0 : NR;
+                    size_t m0 = mb;
+                    for (; m0 + 32 <= me; m0 += 32) wide_tiles[1][r](out, xt, w, bias, m, k, n_total, m0, n0, p0, p1);
+                    if (m0 < me) wide_tiles[0][r](out, xt, w, bias, m, k, n_total, m0, n0, p0, p1);
+                }
+            }
+        }
+        return;
+    }
+#endif
+    // Portable: the same sums from the transposed input.
+    (void)mpad;
+    for (size_t n = n_begin; n < n_end; n++) {
+        const float *row = w + n * k;
+        for (size_t i = 0; i < m; i++) {
+            const float *panel = xt + (i / 16) * k * 16 + i % 16;
+            float s = 0;
+            for (size_t p = 0; p < k; p++) s += panel[p * 16] * row[p];
+            out[i * n_total + n] = s + (bias ? bias[n] : 0.0f);
+        }
+    }
+}
+
+float *sluice_wide_scratch(size_t floats) {
+    static _Thread_local float *buffer;
+    static _Thread_local size_t capacity;
+    if (floats > capacity) {
+        free(buffer);
+        buffer = aligned_alloc(64, (floats * sizeof(float) + 63) & ~(size_t)63);
+        capacity = buffer ? floats : 0;
+    }
+    return buffer;
+}
