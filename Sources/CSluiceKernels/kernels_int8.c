@@ -5,19 +5,12 @@
 #include "sluice_kernels.h"
 #include "lowp_simd.h"
 
-#include <math.h>
-
 void sluice_quantize_rows_int8(int8_t *dst, float *scales, const float *src, size_t rows, size_t k) {
     for (size_t r = 0; r < rows; r++) {
         const float *row = src + r * k;
-        float amax = 0;
-        for (size_t c = 0; c < k; c++) amax = fmaxf(amax, fabsf(row[c]));
-        float scale = amax / 127.0f;
+        float scale = lowp_row_scale(row, k);
         float inverse = scale > 0 ? 1.0f / scale : 0.0f;
-        for (size_t c = 0; c < k; c++) {
-            float q = roundf(row[c] * inverse);
-            dst[r * k + c] = (int8_t)(q > 127.0f ? 127.0f : q < -127.0f ? -127.0f : q);
-        }
+        for (size_t c = 0; c < k; c++) dst[r * k + c] = (int8_t)lowp_quantize(row[c], inverse);
         scales[r] = scale;
     }
 }

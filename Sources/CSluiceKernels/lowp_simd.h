@@ -5,6 +5,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <math.h>
+
+// Symmetric 8-bit quantization of one row: the scale max|row| / 127 (0 for an all-zero row).
+static inline float lowp_row_scale(const float *row, size_t k) {
+    float amax = 0;
+    for (size_t c = 0; c < k; c++) amax = fmaxf(amax, fabsf(row[c]));
+    return amax / 127.0f;
+}
+
+// round(value · inverse) clamped to [-127, 127], ties away from zero.
+static inline int lowp_quantize(float value, float inverse) {
+    float q = roundf(value * inverse);
+    return (int)(q > 127.0f ? 127.0f : q < -127.0f ? -127.0f : q);
+}
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #define SLUICE_LOWP_X86 1

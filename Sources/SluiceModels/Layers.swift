@@ -36,8 +36,9 @@ struct Linear: Sendable {
                 inFeatures: inFeatures, outFeatures: outFeatures)
         case .bf16(let weight):
             linearForward(out: out, input: input, weight: weight, bias: bias, rows: rows)
-        case .int8(let weight):
-            linearForward(out: out, input: input, weight: weight, bias: bias, rows: rows)
+        case .int8(let weight, let activations):
+            linearForward(
+                out: out, input: input, weight: weight, bias: bias, rows: rows, activations: activations)
         }
     }
 }
@@ -46,7 +47,7 @@ struct Linear: Sendable {
 enum LinearWeight: Sendable {
     case f32(WeightBuffer)
     case bf16(BFloat16Weights)
-    case int8(Int8Weights)
+    case int8(Int8Weights, Int8Activations)
 
     /// `weight` converted to `format` (rounded to bf16, or quantized per row to int8).
     init(_ weight: WeightBuffer, format: DenseWeightFormat) {
@@ -55,7 +56,10 @@ enum LinearWeight: Sendable {
         switch format {
         case .f32: self = .f32(weight)
         case .bf16: self = .bf16(BFloat16Weights(rounding: weight.baseAddress, rows: rows, columns: columns))
-        case .int8: self = .int8(Int8Weights(quantizing: weight.baseAddress, rows: rows, columns: columns))
+        case .int8, .int8Dynamic:
+            self = .int8(
+                Int8Weights(quantizing: weight.baseAddress, rows: rows, columns: columns),
+                format == .int8 ? .f32 : .quantized)
         }
     }
 
@@ -64,7 +68,8 @@ enum LinearWeight: Sendable {
         switch self {
         case .f32: return .f32
         case .bf16: return .bf16
-        case .int8: return .int8
+        case .int8(_, .f32): return .int8
+        case .int8(_, .quantized): return .int8Dynamic
         }
     }
 }

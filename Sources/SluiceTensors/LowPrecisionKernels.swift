@@ -18,6 +18,10 @@ public enum DenseWeightFormat: String, Sendable, CaseIterable {
     case bf16
     /// Symmetric int8 with one f32 scale per output row (`max |w| / 127`); computed in f32.
     case int8
+    /// The same int8 weights, and on small batches (2 to `lowPrecisionStreamingRowLimit`
+    /// rows) the input rows quantized to int8 at run time too, multiplied by integer dot
+    /// products: faster, less exact (`Int8Activations.quantized`).
+    case int8Dynamic = "int8-dynamic"
 }
 
 /// Up to this many rows, a bf16 or int8 linear layer streams its weights through the C kernel;
@@ -60,6 +64,8 @@ public struct Int8Weights: @unchecked Sendable {
     public let values: UnsafePointer<Int8>
     /// One scale per row.
     public let scales: UnsafePointer<Float>
+    /// The sum of each row's quantized values (for the integer kernel's offset correction).
+    public let rowSums: UnsafePointer<Int32>
     /// Output features (rows).
     public let rows: Int
     /// Input features (columns).
@@ -71,16 +77,30 @@ public struct Int8Weights: @unchecked Sendable {
     public init(quantizing weights: UnsafePointer<Float>, rows: Int, columns: Int) {
         let values = OwnedStorage<Int8>(rows * columns)
         let scales = OwnedStorage<Float>(rows)
+        let rowSums = OwnedStorage<Int32>(rows)
         sluice_quantize_rows_int8(values.pointer, scales.pointer, weights, rows, columns)
+        sluice_int8_row_sums(rowSums.pointer, values.pointer, rows, columns)
         self.values = UnsafePointer(values.pointer)
         self.scales = UnsafePointer(scales.pointer)
+        self.rowSums = UnsafePointer(rowSums.pointer)
         self.rows = rows
         self.columns = columns
-        self.owner = [values, scales] as AnyObject
+        self.owner = [values, scales, rowSums] as AnyObject
     }
 
-    /// Bytes held (values and scales).
-    public var byteCount: Int { rows * columns + rows * 4 }
+    /// Bytes held (values, scales and row sums).
+    public var byteCount: Int { rows * columns + rows * 8 }
+}
+
+/// How an int8 linear layer treats its input on small batches.
+public enum Int8Activations: Sendable {
+    /// Quantized per row to int8 (`max |x| / 127`; `torch.ao.quantization.quantize_dynamic`
+    /// does this per tensor) and multiplied by integer dot products: the weights stream at the
+    /// memory rate. One input row alone stays f32, where f32 is as fast.
+    case quantized
+    /// Kept in f32, the weights widened to f32 in registers: more exact, but bound by f32 FMAs
+    /// from about three input rows on (about half the memory rate at four rows).
+    case f32
 }
 
 /// `out[m, n] = sum_k x[m, k] · w[n, k] + bias[n]` with bf16 weights. 2·M·N·K FLOP; reads
@@ -106,14 +126,27 @@ public func linearForward(
 }
 
 /// `out[m, n] = scales[n] · sum_k x[m, k] · q[n, k] + bias[n]` with int8 weights. 2·M·N·K
-/// FLOP; reads N·K bytes of weights once for small M.
+/// multiply-adds; reads N·K bytes of weights once for small M, where `activations` says how
+/// the input is treated. Large M widens the weights and keeps the input in f32.
 public func linearForward(
     out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, weight: Int8Weights,
-    bias: UnsafePointer<Float>?, rows m: Int
+    bias: UnsafePointer<Float>?, rows m: Int, activations: Int8Activations
 ) {
     let n = weight.rows
     let k = weight.columns
     guard m > 0, n > 0 else { return }
+    if m <= lowPrecisionStreamingRowLimit, m > 1, activations == .quantized {
+        let quantized = OwnedStorage<UInt8>(m * k)
+        let scales = OwnedStorage<Float>(m)
+        sluice_quantize_activations_u8(quantized.pointer, scales.pointer, input, m, k)
+        ComputeThreads.parallelRanges(n, granularity: 8, minimumPerThread: 64) { range in
+            sluice_linear_int8_quantized_small_m(
+                out, quantized.pointer, scales.pointer, weight.values, weight.scales, weight.rowSums, bias, m,
+                k,
+                n, range.lowerBound, range.upperBound)
+        }
+        return
+    }
     if m <= lowPrecisionStreamingRowLimit {
         ComputeThreads.parallelRanges(n, granularity: 8, minimumPerThread: 64) { range in
             sluice_linear_int8_small_m(

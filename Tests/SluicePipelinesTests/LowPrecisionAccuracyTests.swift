@@ -29,8 +29,10 @@ final class LowPrecisionAccuracyTests: XCTestCase {
             if case .string(let s) = row["input"] { return s }
             return nil
         }
-        let outputs = try pipeline.run(inputs)
-        return zip(rows, outputs).map { row, ours in
+        // One sentence at a time (as a lone request runs) and all together (as a full batch).
+        let alone = try inputs.map { try pipeline.run([$0])[0] }
+        let outputs = alone + (try pipeline.run(inputs))
+        return zip(rows + rows, outputs).map { row, ours in
             let x = numbers(ours)
             let y = numbers(row["embedding"])
             let dot = zip(x, y).map { $0 * $1 }.reduce(0, +)
@@ -46,7 +48,7 @@ final class LowPrecisionAccuracyTests: XCTestCase {
         print(
             String(
                 format:
-                    "all-MiniLM-L6-v2 %@ vs f32 sentence-transformers: mean cosine %.6f, min %.6f over %d sentences",
+                    "all-MiniLM-L6-v2 %@ vs f32 sentence-transformers: mean cosine %.6f, min %.6f over %d embeddings (each sentence alone, then all in one batch)",
                 format.rawValue, mean, cosines.min() ?? .nan, cosines.count))
         XCTAssertGreaterThanOrEqual(mean, bound, "\(format.rawValue) mean cosine")
     }
@@ -61,6 +63,10 @@ final class LowPrecisionAccuracyTests: XCTestCase {
 
     func testMiniLMEmbeddingsWithInt8WeightsStayWithinCosine099() throws {
         try checkMiniLM(.int8, meanAtLeast: 0.99)
+    }
+
+    func testMiniLMEmbeddingsWithDynamicInt8StayWithinCosine099() throws {
+        try checkMiniLM(.int8Dynamic, meanAtLeast: 0.99)
     }
 
     /// Each mask's answer in a fill-mask output: one list of predictions, or one per mask.
@@ -122,8 +128,10 @@ final class LowPrecisionAccuracyTests: XCTestCase {
         return (checked, same, nearTies)
     }
 
-    private func checkFillMaskTopTokens(_ format: DenseWeightFormat, minimumAgreement: Double) throws {
-        for (fixtures, strict) in [(Self.familyFixtures, true), (Self.chaoticFixtures, false)] {
+    private func checkFillMaskTopTokens(
+        _ format: DenseWeightFormat, strictOnFamilies: Bool, minimumAgreement: Double
+    ) throws {
+        for (fixtures, strict) in [(Self.familyFixtures, strictOnFamilies), (Self.chaoticFixtures, false)] {
             var (checked, same, nearTies) = (0, 0, 0)
             for model in fixtures {
                 let counts = try compareTopTokens(format, model, strict: strict)
@@ -132,7 +140,7 @@ final class LowPrecisionAccuracyTests: XCTestCase {
                 nearTies += counts.2
             }
             print(
-                "fill-mask \(strict ? "family" : "bert-tiny") fixtures, \(format.rawValue): same top-1 as f32 at \(same) of \(checked) masks (\(nearTies) of the others near-ties)"
+                "fill-mask \(fixtures == Self.familyFixtures ? "family" : "bert-tiny") fixtures, \(format.rawValue): same top-1 as f32 at \(same) of \(checked) masks (\(nearTies) of the others near-ties)"
             )
             XCTAssertGreaterThan(checked, 20)
             if !strict {
@@ -142,10 +150,17 @@ final class LowPrecisionAccuracyTests: XCTestCase {
     }
 
     func testFillMaskWithBFloat16WeightsKeepsTheTopToken() throws {
-        try checkFillMaskTopTokens(.bf16, minimumAgreement: 0.9)
+        try checkFillMaskTopTokens(.bf16, strictOnFamilies: true, minimumAgreement: 0.9)
     }
 
     func testFillMaskWithInt8WeightsKeepsTheTopToken() throws {
-        try checkFillMaskTopTokens(.int8, minimumAgreement: 0.75)
+        try checkFillMaskTopTokens(.int8, strictOnFamilies: true, minimumAgreement: 0.75)
+    }
+
+    /// Dynamic int8 also rounds every small batch's input to 8 bits: on these fixtures (hidden
+    /// size 16, so a row's 16 values share one scale) it changes leads of up to e^0.9 even
+    /// on the family models, so it is held to agreement counts only.
+    func testFillMaskWithDynamicInt8MostlyKeepsTheTopToken() throws {
+        try checkFillMaskTopTokens(.int8Dynamic, strictOnFamilies: false, minimumAgreement: 0.7)
     }
 }

@@ -1,3 +1,4 @@
+import CSluiceKernels
 import SluiceTensors
 import XCTest
 
@@ -85,7 +86,7 @@ final class LowPrecisionKernelTests: XCTestCase {
         _ compute: (
             _ out: inout [Float], _ x: [Float], _ w: [Float], _ b: [Float], _ m: Int, _ k: Int, _ n: Int
         )
-            -> [Float],
+            -> (weights: [Float], input: [Float]),
         label: String
     ) {
         var generator = SystemRandomNumberGenerator()
@@ -96,14 +97,15 @@ final class LowPrecisionKernelTests: XCTestCase {
                 let x = (0..<(m * k)).map { _ in Float.random(in: -2...2, using: &generator) }
                 var out = [Float](repeating: .nan, count: m * n)
                 // The weights as the format holds them, widened back to f32.
-                let held = compute(&out, x, w, b, m, k, n)
+                // The weights as the format holds them and the input as the kernel used it, in f32.
+                let (held, used) = compute(&out, x, w, b, m, k, n)
                 for i in 0..<m {
                     for j in 0..<n {
                         var sum = Double(b[j])
                         var magnitude = abs(Double(b[j]))
                         for p in 0..<k {
-                            sum += Double(x[i * k + p]) * Double(held[j * k + p])
-                            magnitude += abs(Double(x[i * k + p]) * Double(held[j * k + p]))
+                            sum += Double(used[i * k + p]) * Double(held[j * k + p])
+                            magnitude += abs(Double(used[i * k + p]) * Double(held[j * k + p]))
                         }
                         let error = abs(Double(out[i * n + j]) - sum)
                         if !(error <= 1e-5 * magnitude + 1e-6) {
@@ -123,19 +125,70 @@ final class LowPrecisionKernelTests: XCTestCase {
                     BFloat16Weights(rounding: $0.baseAddress!, rows: n, columns: k)
                 }
                 linearForward(out: &out, input: x, weight: weights, bias: b, rows: m)
-                return (0..<(n * k)).map { widen(weights.baseAddress[$0]) }
+                return ((0..<(n * k)).map { widen(weights.baseAddress[$0]) }, x)
             }, label: "bf16")
     }
 
-    func testInt8LinearComputesWithTheDequantizedWeightsInF32() {
+    /// The input as the int8 kernel quantizes it: per row, `max |x| / 127`, rounded half away.
+    private func quantizedInput(_ x: [Float], m: Int, k: Int) -> [Float] {
+        (0..<m).flatMap { i -> [Float] in
+            let row = x[(i * k)..<((i + 1) * k)]
+            let scale = row.map(abs).max()! / 127
+            let inverse = scale > 0 ? 1 / scale : 0
+            return row.map { scale * max(-127, min(127, ($0 * inverse).rounded())) }
+        }
+    }
+
+    func testInt8LinearComputesWithDequantizedWeightsAndQuantizedSmallBatches() {
         checkLinear(
             { out, x, w, b, m, k, n in
                 let weights = w.withUnsafeBufferPointer {
                     Int8Weights(quantizing: $0.baseAddress!, rows: n, columns: k)
                 }
-                linearForward(out: &out, input: x, weight: weights, bias: b, rows: m)
-                return (0..<(n * k)).map { weights.scales[$0 / k] * Float(weights.values[$0]) }
+                linearForward(out: &out, input: x, weight: weights, bias: b, rows: m, activations: .quantized)
+                let quantized = m > 1 && m <= lowPrecisionStreamingRowLimit
+                let input = quantized ? quantizedInput(x, m: m, k: k) : x
+                return ((0..<(n * k)).map { weights.scales[$0 / k] * Float(weights.values[$0]) }, input)
             }, label: "int8")
+    }
+
+    func testInt8LinearWithF32ActivationsComputesWithTheDequantizedWeights() {
+        checkLinear(
+            { out, x, w, b, m, k, n in
+                let weights = w.withUnsafeBufferPointer {
+                    Int8Weights(quantizing: $0.baseAddress!, rows: n, columns: k)
+                }
+                linearForward(out: &out, input: x, weight: weights, bias: b, rows: m, activations: .f32)
+                return ((0..<(n * k)).map { weights.scales[$0 / k] * Float(weights.values[$0]) }, x)
+            }, label: "int8, f32 activations")
+    }
+
+    /// AVX-VNNI, AVX2 and the portable loop sum the same integers, so they agree bit for bit.
+    func testInt8IntegerDotProductPathsAgreeExactly() {
+        var generator = SystemRandomNumberGenerator()
+        let (m, k, n) = (5, 100, 37)
+        let w = (0..<(n * k)).map { _ in Float.random(in: -1...1, using: &generator) }
+        let x = (0..<(m * k)).map { _ in Float.random(in: -3...3, using: &generator) }
+        let b = (0..<n).map { _ in Float.random(in: -1...1, using: &generator) }
+        let weights = w.withUnsafeBufferPointer {
+            Int8Weights(quantizing: $0.baseAddress!, rows: n, columns: k)
+        }
+        var quantized = [UInt8](repeating: 0, count: m * k)
+        var scales = [Float](repeating: 0, count: m)
+        sluice_quantize_activations_u8(&quantized, &scales, x, m, k)
+        let levels = Array(0...Int(sluice_int8_dot_level()))
+        XCTAssertGreaterThan(levels.count, 1, "this machine runs only the portable path")
+        let outputs = levels.map { level -> [Float] in
+            var out = [Float](repeating: .nan, count: m * n)
+            sluice_linear_int8_quantized_small_m_at(
+                Int32(level), &out, quantized, scales, weights.values, weights.scales, weights.rowSums, b, m,
+                k, n, 0,
+                n)
+            return out
+        }
+        for (level, out) in zip(levels, outputs) {
+            XCTAssertEqual(out, outputs[0], "path \(level) against the portable path")
+        }
     }
 
     func testLinearWithoutBias() {
