@@ -31,6 +31,7 @@ struct OperationsController<Pipeline: ServablePipeline> {
             ("model_id", .string(configuration.modelID)),
             ("task", .string(pipeline.taskName)),
             ("architecture", pipeline.architecture.map(JSONValue.string) ?? .null),
+            ("weights", .string(pipeline.weightFormat)),
             ("max_input_tokens", .int(pipeline.maxInputTokens)),
             (
                 "limits",

@@ -7,5 +7,7 @@ extension Pipeline: ServablePipeline {
 
     public var architecture: String? { config.architectures.first }
 
+    public var weightFormat: String { denseWeights.rawValue }
+
     public func tokenCount(of prepared: PreparedInput) -> Int { prepared.tokenCount }
 }

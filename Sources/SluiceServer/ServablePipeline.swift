@@ -17,6 +17,8 @@ public protocol ServablePipeline: Sendable {
     var architecture: String? { get }
     /// The longest input, in tokens with the special tokens, that the model accepts.
     var maxInputTokens: Int { get }
+    /// How the model holds its dense-layer weights (`f32`, `bf16`, `int8`, `int8-dynamic`), for `/info`.
+    var weightFormat: String { get }
 
     /// Prepares one input as the Hugging Face Inference API sends it for the task: a string, or
     /// an object for tasks with structured inputs (`{"question", "context"}`, …), and checks
@@ -32,4 +34,9 @@ public protocol ServablePipeline: Sendable {
     /// The same, for an input that came as one item of a list (some tasks answer a list item
     /// in a different shape than a lone input).
     func finishListItem(_ prepared: Prepared, _ output: Output) throws -> JSONValue
+}
+
+extension ServablePipeline {
+    /// The checkpoint's own f32 weights, unless the pipeline says otherwise.
+    public var weightFormat: String { "f32" }
 }

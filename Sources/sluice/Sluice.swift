@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SluiceModels
 import SluicePipelines
+import SluiceTensors
 
 @main
 struct Sluice: AsyncParsableCommand {
@@ -28,6 +29,46 @@ struct ModelOptions: ParsableArguments {
             valueName: "task"))
     var task: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Dense-layer weights: f32 (default), or bf16: half the memory and bytes read per request, computed in f32 (also SLUICE_WEIGHTS).",
+            valueName: "f32|bf16"))
+    var weights: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Quantize the dense layers: none (default); int8: per-row symmetric int8 weights, a quarter of the bytes of f32, computed in f32; int8-dynamic: the same weights, and small batches' inputs quantized to int8 at run time, faster and less exact (also SLUICE_QUANTIZE).",
+            valueName: "none|int8|int8-dynamic"))
+    var quantize: String?
+
+    /// How the dense layers hold their weights, from `--weights` and `--quantize` (or
+    /// `SLUICE_WEIGHTS` and `SLUICE_QUANTIZE`; the command line wins).
+    func denseWeights() throws -> DenseWeightFormat {
+        let environment = ProcessInfo.processInfo.environment
+        let weights = self.weights ?? environment["SLUICE_WEIGHTS"] ?? "f32"
+        let quantize = self.quantize ?? environment["SLUICE_QUANTIZE"] ?? "none"
+        guard weights == "f32" || weights == "bf16" else {
+            throw ValidationError("unknown --weights \"\(weights)\" (supported: f32, bf16)")
+        }
+        guard quantize == "none" || quantize == "int8" || quantize == "int8-dynamic" else {
+            throw ValidationError("unknown --quantize \"\(quantize)\" (supported: none, int8, int8-dynamic)")
+        }
+        if quantize != "none" {
+            guard weights == "f32" else {
+                throw ValidationError(
+                    "--quantize \(quantize) replaces --weights \(weights): give one of them")
+            }
+            return quantize == "int8" ? .int8 : .int8Dynamic
+        }
+        return weights == "bf16" ? .bf16 : .f32
+    }
+
+    /// Checks `--weights` and `--quantize` while the arguments are parsed, before any model
+    /// is loaded or port opened.
+    func validate() throws { _ = try denseWeights() }
+
     func loadPipeline() throws -> Pipeline {
         guard !model.isEmpty else { throw ValidationError("--model is required (or SLUICE_MODEL)") }
         var parsedTask: PipelineTask?
@@ -39,7 +80,7 @@ struct ModelOptions: ParsableArguments {
             parsedTask = value
         }
         let folder = try ModelFolder(path: model)
-        return try Pipeline(folder: folder, task: parsedTask)
+        return try Pipeline(folder: folder, task: parsedTask, denseWeights: try denseWeights())
     }
 }
 

@@ -36,7 +36,7 @@ struct OperationsTests {
         }
     }
 
-    @Test("/info names the model, task, architecture, limits and version")
+    @Test("/info names the model, task, architecture, weight format, limits and version")
     func infoDescribesTheServer() async throws {
         let configuration = ServerConfiguration(
             scheduler: SchedulerConfiguration(
@@ -48,7 +48,8 @@ struct OperationsTests {
             #expect(info.status == .ok)
             #expect(
                 info.text
-                    == #"{"model_id":"models/fake","task":"fake-task","architecture":"FakeForTesting","max_input_tokens":64,"#
+                    == #"{"model_id":"models/fake","task":"fake-task","architecture":"FakeForTesting","weights":"f32","#
+                    + #""max_input_tokens":64,"#
                     + #""limits":{"max_batch_size":8,"max_batch_tokens":1000,"max_batch_wait_ms":2,"max_queue":50,"#
                     + #""request_timeout_ms":3000,"max_body_bytes":4096,"max_inputs":16},"version":"0.1.0"}"#)
         }
