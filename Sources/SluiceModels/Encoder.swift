@@ -51,7 +51,28 @@ struct EncoderStack: Sendable {
     let layers: [EncoderLayer]
     let relativeBias: MPNetRelativePositionBias?
 
+    /// The most rows one pass computes. A larger batch runs as consecutive passes over whole
+    /// sequences, so that activation memory stays bounded (about 3 KiB per row per 100 hidden
+    /// units) while every pass is still large enough for the matrix products' full speed.
+    static let rowsPerPass = 2048
+
     func forward(_ batch: RaggedBatch) throws -> HiddenStates {
+        guard batch.tokenCount > Self.rowsPerPass, batch.sequences.count > 1 else { return try pass(batch) }
+        var values: [Float] = []
+        values.reserveCapacity(batch.tokenCount * config.hiddenSize)
+        var part = RaggedBatch()
+        for sequence in batch.sequences {
+            if part.tokenCount > 0, part.tokenCount + sequence.count > Self.rowsPerPass {
+                values += try pass(part).values
+                part = RaggedBatch()
+            }
+            part.append(sequence, of: batch)
+        }
+        values += try pass(part).values
+        return HiddenStates(values: values, hidden: config.hiddenSize, sequences: batch.sequences)
+    }
+
+    private func pass(_ batch: RaggedBatch) throws -> HiddenStates {
         let rows = batch.tokenCount
         let h = config.hiddenSize
         var values = [Float](repeating: 0, count: rows * h)

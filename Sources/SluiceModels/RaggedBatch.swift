@@ -25,6 +25,14 @@ public struct RaggedBatch: Sendable, Equatable {
         sequences.append(start..<ids.count)
     }
 
+    /// Appends the sequence of `other` at `rows`.
+    mutating func append(_ rows: Range<Int>, of other: RaggedBatch) {
+        let start = ids.count
+        ids += other.ids[rows]
+        typeIds += other.typeIds[rows]
+        sequences.append(start..<ids.count)
+    }
+
     /// Total rows.
     public var tokenCount: Int { ids.count }
     /// Longest sequence.

@@ -87,6 +87,35 @@ final class BertMaskedLMTests: XCTestCase {
         }
     }
 
+    func testBatchOverOnePassRunsInPassesWithTheSameResults() throws {
+        let (model, _, cases) = try load("bert-tiny-uncased")
+        var batch = RaggedBatch()
+        var order: [Case] = []
+        while batch.tokenCount <= EncoderStack.rowsPerPass + 100 {
+            for c in cases {
+                order.append(c)
+                batch.append(ids: c.ids, typeIds: Array(repeating: 0, count: c.ids.count))
+            }
+        }
+        let batched = try model.forward(batch)
+        XCTAssertEqual(batched.sequences, batch.sequences)
+        XCTAssertEqual(batched.tokenCount, batch.tokenCount)
+        var alone: [[Int]: HiddenStates] = [:]
+        for (c, rows) in zip(order, batch.sequences) {
+            if alone[c.ids] == nil {
+                var single = RaggedBatch()
+                single.append(ids: c.ids, typeIds: Array(repeating: 0, count: c.ids.count))
+                alone[c.ids] = try model.forward(single)
+            }
+            let expected = alone[c.ids]!.values
+            let got = Array(
+                batched.values[(rows.lowerBound * batched.hidden)..<(rows.upperBound * batched.hidden)])
+            let scale = expected.map { abs($0) }.max() ?? 1
+            let worst = zip(expected, got).map { abs($0 - $1) }.max() ?? 0
+            XCTAssertLessThanOrEqual(worst, 1e-5 * scale, "\(c.text): batched differs from alone by \(worst)")
+        }
+    }
+
     func testMissingTensorNamesTensorShapeAndFile() throws {
         let folder = FixturePaths.model("bert-tiny-uncased")
         var config = try BertConfig(contentsOf: folder.appendingPathComponent("config.json"))
