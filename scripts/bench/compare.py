@@ -46,6 +46,9 @@ parser.add_argument("--skip-http", action="store_true")
 parser.add_argument("--skip-engine", action="store_true")
 parser.add_argument("--sluice", default=".build/release/sluice")
 parser.add_argument("--port", type=int, default=18000, help="where each server listens in turn")
+parser.add_argument("--threads", type=int,
+                    help="compute threads of every server and engine (default: each one's own, all cores); "
+                         "the floors are always measured on all cores")
 parser.add_argument("--out", help="results folder (default bench-results/<UTC time>)")
 args = parser.parse_args()
 quick = args.quick
@@ -94,7 +97,8 @@ def request(url, body, content_type, timeout=30):
 def server_command(server, spec):
     python = sys.executable
     if server == "sluice":
-        return [args.sluice, "serve", "--model", spec["model"], "--port", str(PORT)]
+        return [args.sluice, "serve", "--model", spec["model"], "--port", str(PORT)] + (
+            ["--threads", str(args.threads)] if args.threads else [])
     if server in ("recipe", "recipe-batch"):
         command = [python, os.path.join(HERE, "recipe_server.py"), "--model", spec["model"], "--task", spec["task"],
                    "--port", str(PORT)]
@@ -120,8 +124,11 @@ class Server:
                 raise SystemExit(f"port {PORT} is taken by another process; choose another with --port")
         self.name = server
         self.log = open(log_path, "w")
+        env = dict(os.environ)
+        if args.threads:  # torch's intra-op threads in the Python servers
+            env.update(OMP_NUM_THREADS=str(args.threads), MKL_NUM_THREADS=str(args.threads))
         self.process = subprocess.Popen(server_command(server, spec), stdout=self.log, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
+                                        env=env, start_new_session=True)
 
     def wait_ready(self, url, body, content_type, limit=600):
         start = time.monotonic()
@@ -242,8 +249,10 @@ def main():
 
     tokenizer = AutoTokenizer.from_pretrained(workloads.MINILM)
     specs = workloads.http_workloads(tokenizer)
-    results = {"machine": machine(), "settings": {"concurrency": concurrency, "seconds": seconds,
-                                                  "engine_iterations": engine_iterations, "quick": quick},
+    command = " ".join(["scripts/bench/compare.sh"] + sys.argv[1:])
+    results = {"machine": machine(), "command": command, "settings": {"concurrency": concurrency, "seconds": seconds,
+                                                  "engine_iterations": engine_iterations, "quick": quick,
+                                                  "threads": args.threads},
                "workloads": {}, "floors": {}, "http": {}}
     for w, spec in specs.items():
         bodies = spec["body"] if spec["type"] == "text/plain" else json.loads(spec["body"])["inputs"]
@@ -262,7 +271,7 @@ def main():
         import engine
 
         log("== engine only (same batches, in-process)")
-        results["engine"] = engine.run(args.sluice, engine_iterations, results["floors"], out, log)
+        results["engine"] = engine.run(args.sluice, engine_iterations, results["floors"], out, log, args.threads)
         save(results)
     log(f"== start-up: sluice serve --model {workloads.BERT} to a ready /health ({startups}x)")
     results["startup"] = measure_startup()

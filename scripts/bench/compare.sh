@@ -8,7 +8,8 @@
 # (--quick: about 5, once the environment exists).
 #
 #   scripts/bench/compare.sh [--quick] [--workloads abcd] [--concurrency 1,8,32,128]
-#                            [--seconds 10] [--engine-iterations 20] [--skip-http] [--skip-engine]
+#                            [--seconds 10] [--engine-iterations 20] [--startups 5] [--threads N]
+#                            [--skip-http] [--skip-engine] [--port 18000]
 #
 # Workloads: (a) fill-mask `test [MASK]` on models/bert-base-random (bert-base-uncased shaped,
 # random weights; made here with numpy); (b) one short sentence, (c) one 128-token paragraph,

@@ -13,6 +13,7 @@ import statistics
 import subprocess
 import time
 
+import report
 import workloads
 
 EXPORTS = os.path.join("bench-results", "onnx")
@@ -38,44 +39,46 @@ def median_ms(fn, iterations):
     return statistics.median(times) * 1e3
 
 
-def time_sluice(sluice, model, task, batches, iterations, out):
+def time_sluice(sluice, model, task, batches, iterations, out, threads):
     path = os.path.join(out, f"batches-{os.path.basename(model)}.jsonl")
     with open(path, "w") as f:
         for name, texts in batches:
             f.write(json.dumps({"name": name, "texts": texts}) + "\n")
     text = subprocess.run([sluice, "bench", "--model", model, "--task", task, "--batches", path,
-                           "--iterations", str(iterations)], check=True, capture_output=True, text=True).stdout
+                           "--iterations", str(iterations), "--threads", str(threads)], check=True, capture_output=True, text=True).stdout
     return {r["name"]: r for r in map(json.loads, text.splitlines())}
 
 
 def floor_ms(floors, task, lengths):
     """The batch's floor: reading every weight once, or its FLOPs at the sgemm rate."""
-    masks = len(lengths) if task == "fill-mask" else 0
-    weight_bytes = floors["encoder_bytes"] + (floors["head_bytes"] if masks else 0)
-    flop = (sum(lengths) * floors["flop_per_token"] + sum(n * n for n in lengths) * floors["attention_flop_per_token_pair"]
-            + masks * floors["head_flop_per_mask"])
-    memory, compute = weight_bytes / floors["read_bytes_per_s"], flop / floors["gemm_flop_per_s"]
+    memory, compute = report.floor_seconds(floors, lengths, len(lengths) if task == "fill-mask" else 0)
     return max(memory, compute) * 1e3, "memory" if memory > compute else "compute"
 
 
-def run(sluice, iterations, floors, out, log):
+def run(sluice, iterations, floors, out, log, threads=None):
     import numpy as np
     import onnxruntime as ort
     import torch
     from transformers import AutoModel, AutoModelForMaskedLM, AutoTokenizer
 
-    threads = os.cpu_count()
+    threads = threads or os.cpu_count()
     torch.set_num_threads(threads)
     rows = []
     minilm_tokenizer = AutoTokenizer.from_pretrained(workloads.MINILM)
-    for model, task, batches in workloads.engine_batches(minilm_tokenizer):
+    models = workloads.engine_batches(minilm_tokenizer)
+    for model, task, _ in models:
+        export(model, task)
+    # Sluice first, before this process has started any ORT or torch thread that could still
+    # be spinning while it runs.
+    sluice_times = {model: time_sluice(sluice, model, task, batches, iterations, out, threads)
+                    for model, task, batches in models}
+    for model, task, batches in models:
         tokenizer = AutoTokenizer.from_pretrained(model)
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         session = ort.InferenceSession(export(model, task), options, providers=["CPUExecutionProvider"])
         feeds = {i.name for i in session.get_inputs()}
         net = (AutoModelForMaskedLM if task == "fill-mask" else AutoModel).from_pretrained(model).eval()
-        sluice_times = time_sluice(sluice, model, task, batches, iterations, out)
         for name, texts in batches:
             enc = tokenizer(texts, padding=True, return_tensors="np")
             lengths = [int(n) for n in enc["attention_mask"].sum(axis=1)]
@@ -84,7 +87,7 @@ def run(sluice, iterations, floors, out, log):
             pt = {k: torch.from_numpy(v) for k, v in inputs.items()}
             with torch.inference_mode():
                 torch_ms = median_ms(lambda: net(**pt), iterations)
-            s = sluice_times[name]
+            s = sluice_times[model][name]
             if s["tokens"] != sum(lengths):
                 log(f"   warning: {name}: Sluice computed {s['tokens']} tokens, the tokenizer made {sum(lengths)}")
             floor, bound = floor_ms(floors[model], task, lengths)
@@ -93,5 +96,4 @@ def run(sluice, iterations, floors, out, log):
                    "torch_ms": torch_ms, "floor_ms": floor, "bound": bound}
             rows.append(row)
             log(f"   {name:24} sluice {s['median_ms']:8.2f} ms  onnxruntime {ort_ms:8.2f} ms  torch {torch_ms:8.2f} ms")
-        del session, net
     return {"threads": threads, "iterations": iterations, "rows": rows}

@@ -37,15 +37,20 @@ def short(r):
     return f"{r['rps']:8.1f} req/s  p50 {r['p50']:8.1f} ms  p99 {r['p99']:8.1f} ms"
 
 
-def workload_floor(results, w):
-    """(seconds per request alone if memory-bound, seconds of compute per request) for workload w."""
-    spec = results["workloads"][w]
-    f = results["floors"][spec["model"]]
-    weight_bytes = f["encoder_bytes"] + (f["head_bytes"] if spec["masks"] else 0)
-    lengths = spec["lengths"]
+def floor_seconds(f, lengths, masks):
+    """(seconds to read the weights once, seconds of its FLOPs at the sgemm rate) for one
+    forward pass over sequences of `lengths` tokens with `masks` masked positions, from
+    `sluice bench --floors-json` output `f`."""
+    weight_bytes = f["encoder_bytes"] + (f["head_bytes"] if masks else 0)
     flop = (sum(lengths) * f["flop_per_token"] + sum(n * n for n in lengths) * f["attention_flop_per_token_pair"]
-            + spec["masks"] * f["head_flop_per_mask"])
+            + masks * f["head_flop_per_mask"])
     return weight_bytes / f["read_bytes_per_s"], flop / f["gemm_flop_per_s"]
+
+
+def workload_floor(results, w):
+    """floor_seconds of one request of workload w."""
+    spec = results["workloads"][w]
+    return floor_seconds(results["floors"][spec["model"]], spec["lengths"], spec["masks"])
 
 
 def floor_rps(memory, compute, clients):
@@ -58,8 +63,14 @@ def render(results):
     lines = []
     add = lines.append
     m = results["machine"]
+    if "command" in results:
+        add(f"command: {results['command']}")
     add(f"machine: {m['cpu']} ({m['isa']}), {m['cores']} cores, load average {m['load']:.1f} at start, {m['date']}")
     add("peers: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + f"; Python {m['python']}")
+    st = results.get("settings", {})
+    if st:
+        add(f"wrk: {st['seconds']} s per point; compute threads: "
+            + (f"{st['threads']} in every server and engine" if st.get("threads") else "each server's default (all cores)"))
     for model, f in results["floors"].items():
         add(f"floors (this run, {model}): read {f['read_bytes_per_s'] / 1e9:.1f} GB/s, "
             f"sgemm {f['gemm_flop_per_s'] / 1e9:.1f} GFLOP/s; encoder weights {f['encoder_bytes'] / 1e6:.0f} MB, "
