@@ -151,7 +151,7 @@ def plot(results, path):
     import matplotlib.pyplot as plt
 
     names = list(results["http"])
-    fig, axes = plt.subplots(2, len(names), figsize=(4.2 * len(names), 7), squeeze=False)
+    fig, axes = plt.subplots(2, len(names), figsize=(max(4.2 * len(names), 9), 7), squeeze=False)
     colors = {"sluice": "tab:blue", "recipe": "tab:gray", "recipe-batch": "tab:orange", "infinity": "tab:green"}
     for col, w in enumerate(names):
         spec = results["workloads"][w]
