@@ -39,6 +39,7 @@ struct OperationsController<Pipeline: ServablePipeline> {
                     ("max_batch_size", .int(limits.maxBatchSize)),
                     ("max_batch_tokens", .int(limits.maxBatchTokens)),
                     ("max_batch_wait_ms", .int(Int(limits.maxBatchWait / .milliseconds(1)))),
+                    ("max_refill_wait_ms", .int(Int(limits.maxRefillWait / .milliseconds(1)))),
                     ("max_queue", .int(limits.maxQueue)),
                     ("request_timeout_ms", .int(Int(limits.requestTimeout / .milliseconds(1)))),
                     ("max_body_bytes", .int(configuration.maxBodyBytes)),

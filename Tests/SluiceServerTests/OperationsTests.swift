@@ -40,7 +40,8 @@ struct OperationsTests {
     func infoDescribesTheServer() async throws {
         let configuration = ServerConfiguration(
             scheduler: SchedulerConfiguration(
-                maxBatchSize: 8, maxBatchTokens: 1000, maxBatchWait: .milliseconds(2), maxQueue: 50,
+                maxBatchSize: 8, maxBatchTokens: 1000, maxBatchWait: .milliseconds(2),
+                maxRefillWait: .milliseconds(7), maxQueue: 50,
                 requestTimeout: .seconds(3)),
             maxBodyBytes: 4096, maxInputs: 16, modelID: "models/fake")
         try await withServer(configuration: configuration) { server in
@@ -50,7 +51,8 @@ struct OperationsTests {
                 info.text
                     == #"{"model_id":"models/fake","task":"fake-task","architecture":"FakeForTesting","weights":"f32","#
                     + #""max_input_tokens":64,"#
-                    + #""limits":{"max_batch_size":8,"max_batch_tokens":1000,"max_batch_wait_ms":2,"max_queue":50,"#
+                    + #""limits":{"max_batch_size":8,"max_batch_tokens":1000,"max_batch_wait_ms":2,"max_refill_wait_ms":7,"#
+                    + #""max_queue":50,"#
                     + #""request_timeout_ms":3000,"max_body_bytes":4096,"max_inputs":16},"version":"0.1.0"}"#)
         }
     }
