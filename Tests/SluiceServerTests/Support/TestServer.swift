@@ -68,6 +68,24 @@ func withServer<Value: Sendable>(
     }
 }
 
+/// Runs `body` with the port of a live server around the pipeline `load` gives (a real one, as
+/// `sluice serve` loads it), once `/health` says the model is loaded; then shuts it down.
+func withLiveServer<Pipeline: ServablePipeline>(
+    modelID: String, _ load: @escaping @Sendable () throws -> Pipeline,
+    _ body: @escaping @Sendable (_ port: Int) async throws -> Void
+) async throws {
+    let app = buildApplication(
+        configuration: ServerConfiguration(modelID: modelID), logger: quietLogger, loadPipeline: load)
+    try await app.test(.live) { client in
+        let port = client.port!
+        try await waitUntil {
+            (try? await TestClient.withClient(host: "localhost", port: port) { try await $0.get("/health") })?
+                .status == .ok
+        }
+        try await body(port)
+    }
+}
+
 /// Polls `condition` every 10 ms until it holds; fails after `limit` (generous: the condition
 /// is expected to hold quickly, and the limit only keeps a broken test from hanging).
 func waitUntil(

@@ -1,0 +1,99 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import SluiceModels
+import SluicePipelines
+import SluiceServer
+import Testing
+
+/// Every task through `POST /` and the scheduler, on the checkpoints of
+/// scripts/fixtures/make_task_fixtures.py: all of a model's fixture rows are sent at once, each
+/// on a connection of its own, so the inference thread batches rows of different lengths,
+/// pairs and parameters together; each answer must be the reference's output for its row.
+@Suite("Task fixtures through the Inference API", .serialized, .timeLimit(.minutes(5)))
+struct TaskFixtureServerTests {
+    static let tasks = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/models/tasks")
+
+    /// A fixture folder, the task it is served for and its file of expected outputs.
+    struct Model: Sendable, CustomTestStringConvertible {
+        var folder: String
+        var task: PipelineTask
+        var file: String
+        var testDescription: String { folder }
+    }
+
+    /// Each task on each tokenizer family its fixtures cover (WordPiece, byte-level BPE,
+    /// Unigram with XLM-R's and with CamemBERT's special ids, MPNet's WordPiece).
+    static let models: [Model] = [
+        ("text-classification", ["bert", "roberta", "xlm-roberta", "camembert", "mpnet"]),
+        ("token-classification", ["bert", "roberta", "xlm-roberta", "camembert", "mpnet"]),
+        ("zero-shot", ["bert", "roberta", "xlm-roberta", "camembert", "mpnet"]),
+        ("question-answering", ["bert", "roberta", "xlm-roberta", "camembert", "mpnet"]),
+        ("text-ranking", ["bert", "xlm-roberta", "camembert", "mpnet"]),
+        ("feature-extraction", ["roberta", "xlm-roberta", "camembert", "mpnet"]),
+        ("fill-mask", ["roberta", "xlm-roberta", "camembert", "mpnet-lstrip-mask"]),
+        ("sentence-embeddings", ["cls-dense-normalize", "roberta-mean-normalize", "xlm-roberta-mean"]),
+    ].flatMap { prefix, variants in
+        variants.map { variant in
+            let task = PipelineTask(name: prefix == "zero-shot" ? "zero-shot-classification" : prefix)!
+            return Model(
+                folder: "\(prefix)-\(variant)", task: task,
+                file: task.rawValue.replacingOccurrences(of: "-", with: "_") + ".jsonl")
+        }
+    }
+
+    struct Row: Sendable {
+        var input: JSONValue
+        var parameters: JSONValue
+        var reference: JSONValue
+    }
+
+    struct FixtureError: Error {}
+
+    static func rows(_ model: Model) throws -> [Row] {
+        let text = try String(
+            contentsOf: tasks.appendingPathComponent("\(model.folder)/expected/\(model.file)"),
+            encoding: .utf8)
+        return try text.split(separator: "\n").map { line in
+            let row = try JSONValue.parse(Data(line.utf8))
+            guard let input = row["input"], let parameters = row["parameters"],
+                case .string(let json)? = row["json"]
+            else { throw FixtureError() }
+            return Row(
+                input: input, parameters: parameters, reference: try JSONValue.parse(Data(json.utf8)))
+        }
+    }
+
+    @Test("every row at once, each answered as the reference answers it alone", arguments: models)
+    func everyRowAtOnce(_ model: Model) async throws {
+        let rows = try Self.rows(model)
+        #expect(rows.count >= 5)
+        let folder = Self.tasks.appendingPathComponent(model.folder).path
+        try await withLiveServer(modelID: model.folder) {
+            try Pipeline(folder: try ModelFolder(path: folder), task: model.task)
+        } _: { port in
+            try await withThrowingTaskGroup(of: (Int, TestClient.Response).self) { group in
+                for (i, row) in rows.enumerated() {
+                    let body = JSONValue.object([("inputs", row.input), ("parameters", row.parameters)])
+                    group.addTask {
+                        let response = try await TestClient.withClient(host: "localhost", port: port) {
+                            try await $0.post(
+                                "/", headers: [.contentType: "application/json"],
+                                body: ByteBuffer(string: body.pythonJSON))
+                        }
+                        return (i, response)
+                    }
+                }
+                for try await (i, response) in group {
+                    let label =
+                        "\(model.folder) row \(i): \(rows[i].input.pythonJSON) \(rows[i].parameters.pythonJSON)"
+                    #expect(response.status == .ok, "\(label): \(response.text)")
+                    let answer = try JSONValue.parse(Data(response.text.utf8))
+                    #expect(sameJSON(answer, rows[i].reference), "\(label): \(response.text)")
+                }
+            }
+        }
+    }
+}
