@@ -135,9 +135,14 @@ void sluice_linear_int8_small_m(float *out, const float *x, const int8_t *w, con
                                 size_t n_end) {
 #ifdef SLUICE_LOWP_X86
     if (sluice_kernels_use_avx2()) {
-        for (size_t i = 0; i < m; i += LOWP_MAX_M) {
-            size_t mi = m - i < LOWP_MAX_M ? m - i : LOWP_MAX_M;
-            int8_kernels[mi](out + i * n_total, x + i * k, w, scales, bias, k, n_total, n_begin, n_end);
+        // Beyond 8 input rows, each tile of weight rows (in L2) serves every block of 8 input
+        // rows before the next tile is read from memory.
+        for (size_t n0 = n_begin; n0 < n_end; n0 += LOWP_TILE_N) {
+            size_t n1 = n_end - n0 < LOWP_TILE_N ? n_end : n0 + LOWP_TILE_N;
+            for (size_t i = 0; i < m; i += LOWP_MAX_M) {
+                size_t mi = m - i < LOWP_MAX_M ? m - i : LOWP_MAX_M;
+                int8_kernels[mi](out + i * n_total, x + i * k, w, scales, bias, k, n_total, n0, n1);
+            }
         }
         return;
     }

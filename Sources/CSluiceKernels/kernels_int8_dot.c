@@ -1,4 +1,4 @@
-// int8 × int8 → int32 dot products for the int8 linear layer on small batches: the input rows
+// int8 × int8 → int32 dot products for the int8-dynamic linear layer: the input rows
 // are quantized per row (dynamically, as torch's quantize_dynamic does), so a weight row costs
 // one integer multiply-add instruction per 32 weights and input row instead of four f32 FMAs,
 // and the kernel streams int8 weights at the memory rate where the f32-widening kernel is bound
@@ -15,7 +15,8 @@ void sluice_int8_row_sums(int32_t *row_sums, const int8_t *w, size_t rows, size_
     }
 }
 
-void sluice_quantize_activations_u8(uint8_t *dst, float *scales, const float *x, size_t m, size_t k) {
+__attribute__((always_inline)) static inline void quantize_activations(uint8_t *dst, float *scales, const float *x,
+                                                                         size_t m, size_t k) {
     for (size_t i = 0; i < m; i++) {
         const float *row = x + i * k;
         float scale = lowp_row_scale(row, k);
@@ -23,6 +24,24 @@ void sluice_quantize_activations_u8(uint8_t *dst, float *scales, const float *x,
         for (size_t c = 0; c < k; c++) dst[i * k + c] = (uint8_t)(lowp_quantize(row[c], inverse) + 128);
         scales[i] = scale;
     }
+}
+
+#ifdef SLUICE_LOWP_X86
+// The same loops compiled for AVX2, where clang turns them into vector max, round and packs.
+__attribute__((target("avx2,fma"))) static void quantize_activations_avx2(uint8_t *dst, float *scales,
+                                                                          const float *x, size_t m, size_t k) {
+    quantize_activations(dst, scales, x, m, k);
+}
+#endif
+
+void sluice_quantize_activations_u8(uint8_t *dst, float *scales, const float *x, size_t m, size_t k) {
+#ifdef SLUICE_LOWP_X86
+    if (sluice_kernels_use_avx2()) {
+        quantize_activations_avx2(dst, scales, x, m, k);
+        return;
+    }
+#endif
+    quantize_activations(dst, scales, x, m, k);
 }
 
 static void linear_int8_quantized_portable(float *out, const uint8_t *xq, const float *x_scales, const int8_t *w,
@@ -161,10 +180,15 @@ void sluice_linear_int8_quantized_small_m_at(int level, float *out, const uint8_
 #ifdef SLUICE_LOWP_X86
     if (level >= 1) {
         const int8_dot_kernel *kernels = level == 2 ? int8_dot_vnni : int8_dot_avx2;
-        for (size_t i = 0; i < m; i += LOWP_MAX_M) {
-            size_t mi = m - i < LOWP_MAX_M ? m - i : LOWP_MAX_M;
-            kernels[mi](out + i * n_total, xq + i * k, x_scales + i, w, w_scales, row_sums, bias, k, n_total, n_begin,
-                        n_end);
+        // Beyond 8 input rows, each tile of weight rows (in L2) serves every block of 8 input
+        // rows before the next tile is read from memory.
+        for (size_t n0 = n_begin; n0 < n_end; n0 += LOWP_TILE_N) {
+            size_t n1 = n_end - n0 < LOWP_TILE_N ? n_end : n0 + LOWP_TILE_N;
+            for (size_t i = 0; i < m; i += LOWP_MAX_M) {
+                size_t mi = m - i < LOWP_MAX_M ? m - i : LOWP_MAX_M;
+                kernels[mi](out + i * n_total, xq + i * k, x_scales + i, w, w_scales, row_sums, bias, k, n_total, n0,
+                            n1);
+            }
         }
         return;
     }

@@ -5,9 +5,11 @@ import CSluiceKernels
 // Kernels.swift: activations `[tokens, features]`, weights `[out, in]`, row-major.
 //
 // Small batches stream the weights through the C kernels (each weight read once, widened in
-// registers): the bytes read per forward pass fall to 1/2 (bf16) or 1/4 (int8) of f32. Large
-// batches are compute-bound: each thread widens a tile of weight rows into f32 scratch and
-// multiplies it with `cblas_sgemm`, so they run at the f32 rate.
+// registers): the bytes read per forward pass fall to 1/2 (bf16) or 1/4 (int8) of f32. Up to
+// 32 rows the same kernels take 8 input rows per pass over a tile of weights that stays in
+// cache. Larger batches are compute-bound: each thread widens a tile of weight rows into f32
+// scratch and multiplies it with `cblas_sgemm`. int8-dynamic multiplies every batch of two or
+// more rows with integer dot products instead (about twice the f32 rate on AVX-VNNI).
 
 /// How a model holds the weights of its dense (linear) layers. Embeddings and layer norms
 /// stay f32 whatever this says.
@@ -18,15 +20,15 @@ public enum DenseWeightFormat: String, Sendable, CaseIterable {
     case bf16
     /// Symmetric int8 with one f32 scale per output row (`max |w| / 127`); computed in f32.
     case int8
-    /// The same int8 weights, and on small batches (2 to `lowPrecisionStreamingRowLimit`
-    /// rows) the input rows quantized to int8 at run time too, multiplied by integer dot
-    /// products: faster, less exact (`Int8Activations.quantized`).
+    /// The same int8 weights, and the input rows quantized to int8 at run time too (any batch
+    /// of two rows or more), multiplied by integer dot products: faster, less exact
+    /// (`Int8Activations.quantized`).
     case int8Dynamic = "int8-dynamic"
 }
 
-/// Up to this many rows, a bf16 or int8 linear layer streams its weights through the C kernel;
-/// above it each thread widens tiles of weights to f32 and calls `cblas_sgemm`.
-public let lowPrecisionStreamingRowLimit = 8
+/// Up to this many rows, a bf16 or int8 (f32 input) linear layer streams its weights through
+/// the C kernels; above it each thread widens tiles of weights to f32 and calls `cblas_sgemm`.
+public let lowPrecisionStreamingRowLimit = 32
 
 /// A `[out, in]` weight matrix in bfloat16.
 public struct BFloat16Weights: @unchecked Sendable {
@@ -127,7 +129,7 @@ public func linearForward(
 
 /// `out[m, n] = scales[n] · sum_k x[m, k] · q[n, k] + bias[n]` with int8 weights. 2·M·N·K
 /// multiply-adds; reads N·K bytes of weights once for small M, where `activations` says how
-/// the input is treated. Large M widens the weights and keeps the input in f32.
+/// the input is treated (one row alone always stays f32).
 public func linearForward(
     out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, weight: Int8Weights,
     bias: UnsafePointer<Float>?, rows m: Int, activations: Int8Activations
@@ -135,10 +137,15 @@ public func linearForward(
     let n = weight.rows
     let k = weight.columns
     guard m > 0, n > 0 else { return }
-    if m <= lowPrecisionStreamingRowLimit, m > 1, activations == .quantized {
+    if m > 1, activations == .quantized {
         let quantized = OwnedStorage<UInt8>(m * k)
         let scales = OwnedStorage<Float>(m)
-        sluice_quantize_activations_u8(quantized.pointer, scales.pointer, input, m, k)
+        ComputeThreads.parallelRanges(m, minimumPerThread: 8) { rows in
+            sluice_quantize_activations_u8(
+                quantized.pointer + rows.lowerBound * k, scales.pointer + rows.lowerBound,
+                input + rows.lowerBound * k,
+                rows.count, k)
+        }
         ComputeThreads.parallelRanges(n, granularity: 8, minimumPerThread: 64) { range in
             sluice_linear_int8_quantized_small_m(
                 out, quantized.pointer, scales.pointer, weight.values, weight.scales, weight.rowSums, bias, m,

@@ -157,7 +157,7 @@ final class LowPrecisionAccuracyTests: XCTestCase {
         try checkFillMaskTopTokens(.int8, strictOnFamilies: true, minimumAgreement: 0.75)
     }
 
-    /// Dynamic int8 also rounds every small batch's input to 8 bits: on these fixtures (hidden
+    /// Dynamic int8 also rounds every batch's input to 8 bits: on these fixtures (hidden
     /// size 16, so a row's 16 values share one scale) it changes leads of up to e^0.9 even
     /// on the family models, so it is held to agreement counts only.
     func testFillMaskWithDynamicInt8MostlyKeepsTheTopToken() throws {

@@ -72,7 +72,8 @@ final class LowPrecisionKernelTests: XCTestCase {
             XCTAssertEqual(weights.scales[r], amax / 127, "scale of row \(r)")
             for (c, v) in row.enumerated() {
                 let q = weights.values[r * columns + c]
-                let expected = amax == 0 ? 0 : Int8(max(-127, min(127, (v * (127 / amax)).rounded())))
+                let expected =
+                    amax == 0 ? 0 : Int8(max(-127, min(127, (v * (127 / amax)).rounded(.toNearestOrEven))))
                 XCTAssertLessThanOrEqual(abs(Int(q) - Int(expected)), 1, "row \(r) column \(c)")
                 XCTAssertLessThanOrEqual(
                     abs(weights.scales[r] * Float(q) - v), weights.scales[r] * 0.5001, "row \(r) column \(c)")
@@ -129,13 +130,13 @@ final class LowPrecisionKernelTests: XCTestCase {
             }, label: "bf16")
     }
 
-    /// The input as the int8 kernel quantizes it: per row, `max |x| / 127`, rounded half away.
+    /// The input as the int8 kernel quantizes it: per row, `max |x| / 127`, ties to even.
     private func quantizedInput(_ x: [Float], m: Int, k: Int) -> [Float] {
         (0..<m).flatMap { i -> [Float] in
             let row = x[(i * k)..<((i + 1) * k)]
             let scale = row.map(abs).max()! / 127
             let inverse = scale > 0 ? 1 / scale : 0
-            return row.map { scale * max(-127, min(127, ($0 * inverse).rounded())) }
+            return row.map { scale * max(-127, min(127, ($0 * inverse).rounded(.toNearestOrEven))) }
         }
     }
 
@@ -146,8 +147,7 @@ final class LowPrecisionKernelTests: XCTestCase {
                     Int8Weights(quantizing: $0.baseAddress!, rows: n, columns: k)
                 }
                 linearForward(out: &out, input: x, weight: weights, bias: b, rows: m, activations: .quantized)
-                let quantized = m > 1 && m <= lowPrecisionStreamingRowLimit
-                let input = quantized ? quantizedInput(x, m: m, k: k) : x
+                let input = m > 1 ? quantizedInput(x, m: m, k: k) : x
                 return ((0..<(n * k)).map { weights.scales[$0 / k] * Float(weights.values[$0]) }, input)
             }, label: "int8")
     }

@@ -6,7 +6,9 @@
 
 // Dense weights in 16 and 8 bits, computed in f32. Layouts as sluice_kernels.h: x [m, k],
 // w [n_total, k] (the Hugging Face [out, in] layout), out [m, n_total]; bias may be NULL.
-// Every kernel has an AVX2 + FMA path chosen at run time and a portable one.
+// Every kernel has an AVX2 + FMA path chosen at run time and a portable one. The streaming
+// kernels take 8 input rows per pass; more rows go in blocks of 8 over tiles of 64 weight rows,
+// so that the weights come from memory once and from cache for the other blocks.
 
 /// dst[i] = bfloat16(src[i]), rounded to nearest, ties to even (NaN stays a quiet NaN).
 void sluice_f32_to_bf16(uint16_t *dst, const float *src, size_t count);
@@ -21,7 +23,7 @@ void sluice_linear_bf16_small_m(float *out, const float *x, const uint16_t *w, c
                                 size_t k, size_t n_total, size_t n_begin, size_t n_end);
 
 /// Symmetric per-row int8: scales[r] = max|src[r, :]| / 127, dst[r, c] = round(src[r, c] / scales[r])
-/// in [-127, 127] (ties away from zero); an all-zero row has scale 0.
+/// in [-127, 127] (ties to even); an all-zero row has scale 0.
 void sluice_quantize_rows_int8(int8_t *dst, float *scales, const float *src, size_t rows, size_t k);
 
 /// dst[r, c] = scales[r] · w[r, c] for r in [0, rows).
@@ -31,7 +33,8 @@ void sluice_int8_to_f32(float *dst, const int8_t *w, const float *scales, size_t
 void sluice_int8_row_sums(int32_t *row_sums, const int8_t *w, size_t rows, size_t k);
 
 /// Dynamic activation quantization, per row: scales[i] = max|x[i, :]| / 127 and
-/// dst[i, c] = round(x[i, c] / scales[i]) + 128, in [1, 255] (the signed value offset by 128).
+/// dst[i, c] = round(x[i, c] / scales[i]) + 128 (ties to even), in [1, 255]: the signed value
+/// offset by 128. Vectorized with AVX2 where the processor has it; same result either way.
 void sluice_quantize_activations_u8(uint8_t *dst, float *scales, const float *x, size_t m, size_t k);
 
 /// out[m, n] = x_scales[m] · w_scales[n] · sum_k (xq[m, k] − 128) · w[n, k] + bias[n], for rows n
