@@ -151,7 +151,11 @@ final class SmallBatchKernelTests: XCTestCase {
     /// The weight-streaming path (m ≤ smallBatchRowLimit) and the BLAS path agree with the
     /// definition for odd sizes, with and without bias.
     func testSmallBatchLinearMatchesDefinitionForOddShapes() {
-        for (m, k, n) in [(1, 3, 5), (3, 17, 9), (4, 64, 33), (5, 40, 7), (8, 768, 31), (9, 20, 11)] {
+        for (m, k, n) in [
+            (1, 3, 5), (3, 17, 9), (4, 64, 33), (5, 40, 7), (8, 768, 31), (9, 20, 11), (2, 2049, 13),
+            (4, 2056, 9),
+            (6, 3072, 6), (1, 2100, 3),
+        ] {
             let x = (0..<(m * k)).map { Float(($0 * 7) % 13) / 6 - 1 }
             let w = (0..<(n * k)).map { Float(($0 * 5) % 11) / 5 - 1 }
             let b = (0..<n).map { Float($0) / 4 - 1 }
