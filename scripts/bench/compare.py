@@ -265,7 +265,7 @@ def main():
     for model in sorted({specs[w]["model"] for w in specs}):
         results["floors"][model] = floors(model)
         f = results["floors"][model]
-        log(f"   {model}: read {f['read_bytes_per_s'] / 1e9:.1f} GB/s, sgemm {f['gemm_flop_per_s'] / 1e9:.1f} GFLOP/s")
+        log(f"   {model}: read {f['read_bytes_per_s'] / 1e9:.1f} GB/s, matrix products {f['gemm_flop_per_s'] / 1e9:.1f} GFLOP/s (OpenBLAS {f['blas_flop_per_s'] / 1e9:.1f}, Sluice {f['sluice_gemm_flop_per_s'] / 1e9:.1f})")
     save(results)
     if not args.skip_engine:
         import engine

@@ -50,7 +50,7 @@ def time_sluice(sluice, model, task, batches, iterations, out, threads):
 
 
 def floor_ms(floors, task, lengths):
-    """The batch's floor: reading every weight once, or its FLOPs at the sgemm rate."""
+    """The batch's floor: reading every weight once, or its FLOPs at the best matrix-product rate."""
     memory, compute = report.floor_seconds(floors, lengths, len(lengths) if task == "fill-mask" else 0)
     return max(memory, compute) * 1e3, "memory" if memory > compute else "compute"
 

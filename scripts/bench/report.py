@@ -38,7 +38,7 @@ def short(r):
 
 
 def floor_seconds(f, lengths, masks):
-    """(seconds to read the weights once, seconds of its FLOPs at the sgemm rate) for one
+    """(seconds to read the weights once, seconds of its FLOPs at the best matrix-product rate) for one
     forward pass over sequences of `lengths` tokens with `masks` masked positions, from
     `sluice bench --floors-json` output `f`."""
     weight_bytes = f["encoder_bytes"] + (f["head_bytes"] if masks else 0)
@@ -73,7 +73,7 @@ def render(results):
             + (f"{st['threads']} in every server and engine" if st.get("threads") else "each server's default (all cores)"))
     for model, f in results["floors"].items():
         add(f"floors (this run, {model}): read {f['read_bytes_per_s'] / 1e9:.1f} GB/s, "
-            f"sgemm {f['gemm_flop_per_s'] / 1e9:.1f} GFLOP/s; encoder weights {f['encoder_bytes'] / 1e6:.0f} MB, "
+            f"matrix products {f['gemm_flop_per_s'] / 1e9:.1f} GFLOP/s (the faster of OpenBLAS sgemm and Sluice's kernel); encoder weights {f['encoder_bytes'] / 1e6:.0f} MB, "
             f"{f['flop_per_token'] / 1e6:.1f} MFLOP/token")
     if "startup" in results:
         s = results["startup"]
