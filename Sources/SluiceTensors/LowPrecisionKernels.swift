@@ -169,32 +169,46 @@ public func linearForward(
 }
 
 /// The large-batch path: each thread takes a range of output features and, a tile of weight
-/// rows at a time, widens them into f32 scratch (`widen(tile, rows)`) and computes
-/// `out[:, tile] = x · tileᵀ (+ bias)` with one sgemm. A tile is about 512 KB of f32, so it
-/// stays in the core's cache while sgemm reads it; widening costs N·K operations per call
-/// against 2·M·N·K FLOP.
+/// rows at a time, widens them into f32 scratch (`widen(tile, rows)`) and multiplies the input
+/// by it: with the AVX-512 outer-product kernel (`sluice_linear_wide`, the input transposed
+/// once for both threads) where it runs, else one sgemm per tile. A tile is about 512 KB of
+/// f32, so it stays in the core's cache while it is used; widening costs N·K operations per
+/// call against 2·M·N·K FLOP.
 func linearForwardWidened(
     out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
     rows m: Int, inFeatures k: Int, outFeatures n: Int,
     widen: (UnsafeMutablePointer<Float>, Range<Int>) -> Void
 ) {
-    let tileRows = max(16, (131_072 / max(k, 1)) / 16 * 16)
-    ComputeThreads.parallelRanges(n, granularity: 16, minimumPerThread: 64) { range in
+    // Multiples of 48 rows suit both kernels (sgemm's 16, the wide kernel's 12).
+    let tileRows = max(48, (131_072 / max(k, 1)) / 48 * 48)
+    var transposed: UnsafeMutablePointer<Float>?
+    if sluice_wide_available() != 0, let xt = sluice_wide_scratch(sluice_wide_padded_rows(m) * k) {
+        sluice_transpose_padded(xt, input, m, k)
+        transposed = xt
+    }
+    ComputeThreads.parallelRanges(n, granularity: 48, minimumPerThread: 96) { range in
         let tile = UnsafeMutablePointer<Float>.allocate(capacity: min(tileRows, range.count) * k)
         defer { tile.deallocate() }
         var start = range.lowerBound
         while start < range.upperBound {
             let rows = start..<min(range.upperBound, start + tileRows)
             widen(tile, rows)
-            if let bias {
-                for row in 0..<m {
-                    (out + row * n + rows.lowerBound).update(from: bias + rows.lowerBound, count: rows.count)
+            if let transposed {
+                // The tile's rows are outputs rows.lowerBound… of `out`.
+                sluice_linear_wide(
+                    out + rows.lowerBound, transposed, tile, bias.map { $0 + rows.lowerBound }, m, k, n, 0,
+                    rows.count)
+            } else {
+                if let bias {
+                    for row in 0..<m {
+                        (out + row * n + rows.lowerBound).update(from: bias + rows.lowerBound, count: rows.count)
+                    }
                 }
+                cblas_sgemm(
+                    CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(rows.count), Int32(k),
+                    1.0, input, Int32(k), tile, Int32(k), bias == nil ? 0.0 : 1.0,
+                    out + rows.lowerBound, Int32(n))
             }
-            cblas_sgemm(
-                CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(rows.count), Int32(k),
-                1.0, input, Int32(k), tile, Int32(k), bias == nil ? 0.0 : 1.0,
-                out + rows.lowerBound, Int32(n))
             start = rows.upperBound
         }
     }
