@@ -201,7 +201,8 @@ func linearForwardWidened(
             } else {
                 if let bias {
                     for row in 0..<m {
-                        (out + row * n + rows.lowerBound).update(from: bias + rows.lowerBound, count: rows.count)
+                        (out + row * n + rows.lowerBound).update(
+                            from: bias + rows.lowerBound, count: rows.count)
                     }
                 }
                 cblas_sgemm(
