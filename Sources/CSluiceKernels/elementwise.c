@@ -51,6 +51,22 @@ static void add_layer_norm_portable(float *x, const float *residual, const float
     }
 }
 
+static void softmax_rows_portable(float *x, size_t rows, size_t cols) {
+    for (size_t r = 0; r < rows; r++) {
+        float *row = x + r * cols;
+        float max = -INFINITY;
+        for (size_t c = 0; c < cols; c++)
+            if (row[c] > max) max = row[c];
+        double sum = 0;
+        for (size_t c = 0; c < cols; c++) {
+            row[c] = expf(row[c] - max);
+            sum += row[c];
+        }
+        float inv = (float)(1.0 / sum);
+        for (size_t c = 0; c < cols; c++) row[c] *= inv;
+    }
+}
+
 #ifdef SLUICE_X86
 // ---------------------------------------------------------------------------------------------
 // AVX2 + FMA paths.
@@ -130,6 +146,43 @@ AVX2 static inline double hsum_pd(__m256d v) {
     return _mm_cvtsd_f64(_mm_add_sd(lo, _mm_unpackhi_pd(lo, lo)));
 }
 
+AVX2 static inline float hmax_ps(__m256 v) {
+    __m128 lo = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    lo = _mm_max_ps(lo, _mm_movehl_ps(lo, lo));
+    return _mm_cvtss_f32(_mm_max_ss(lo, _mm_movehdup_ps(lo)));
+}
+
+// Softmax of each row as torch.softmax in f32: subtract the row's maximum, exponentiate, divide
+// by the sum, accumulated in double so that a vocabulary-wide row loses nothing to rounding.
+AVX2 static void softmax_rows_avx2(float *x, size_t rows, size_t cols) {
+    size_t c8 = cols & ~(size_t)7;
+    for (size_t r = 0; r < rows; r++) {
+        float *row = x + r * cols;
+        __m256 vmax = _mm256_set1_ps(-INFINITY);
+        for (size_t c = 0; c < c8; c += 8) vmax = _mm256_max_ps(vmax, _mm256_loadu_ps(row + c));
+        float max = hmax_ps(vmax);
+        for (size_t c = c8; c < cols; c++)
+            if (row[c] > max) max = row[c];
+        __m256 m = _mm256_set1_ps(max);
+        __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
+        for (size_t c = 0; c < c8; c += 8) {
+            __m256 e = exp_avx2(_mm256_sub_ps(_mm256_loadu_ps(row + c), m));
+            _mm256_storeu_ps(row + c, e);
+            s0 = _mm256_add_pd(s0, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
+            s1 = _mm256_add_pd(s1, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
+        }
+        double sum = hsum_pd(_mm256_add_pd(s0, s1));
+        for (size_t c = c8; c < cols; c++) {
+            row[c] = expf(row[c] - max);
+            sum += row[c];
+        }
+        float invf = (float)(1.0 / sum);
+        __m256 inv = _mm256_set1_ps(invf);
+        for (size_t c = 0; c < c8; c += 8) _mm256_storeu_ps(row + c, _mm256_mul_ps(_mm256_loadu_ps(row + c), inv));
+        for (size_t c = c8; c < cols; c++) row[c] *= invf;
+    }
+}
+
 AVX2 static void add_layer_norm_avx2(float *x, const float *residual, const float *gamma, const float *beta,
                                      float eps, size_t rows, size_t cols) {
     size_t c8 = cols & ~(size_t)7;
@@ -184,6 +237,16 @@ AVX2 static void add_layer_norm_avx2(float *x, const float *residual, const floa
     }
 }
 #endif
+
+void sluice_softmax_rows(float *x, size_t rows, size_t cols) {
+#ifdef SLUICE_X86
+    if (sluice_kernels_use_avx2()) {
+        softmax_rows_avx2(x, rows, cols);
+        return;
+    }
+#endif
+    softmax_rows_portable(x, rows, cols);
+}
 
 void sluice_gelu_erf(float *x, size_t n) {
 #ifdef SLUICE_X86

@@ -151,17 +151,5 @@ public enum Activation: String, Sendable, CaseIterable {
 /// Softmax in place over each of `rows` rows of `cols`, as `torch.softmax(dim=-1)` in f32:
 /// subtract the row maximum, exponentiate, divide by the sum.
 public func softmaxRowsInPlace(_ x: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
-    for r in 0..<rows {
-        let row = x + r * cols
-        var maxValue = -Float.infinity
-        for c in 0..<cols where row[c] > maxValue { maxValue = row[c] }
-        var sum: Float = 0
-        for c in 0..<cols {
-            let e = expf(row[c] - maxValue)
-            row[c] = e
-            sum += e
-        }
-        let inv = 1 / sum
-        for c in 0..<cols { row[c] *= inv }
-    }
+    sluice_softmax_rows(x, rows, cols)
 }

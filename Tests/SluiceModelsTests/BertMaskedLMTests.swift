@@ -77,11 +77,13 @@ final class BertMaskedLMTests: XCTestCase {
             for m in c.positions.indices {
                 let a = alone[(m * v)..<((m + 1) * v)]
                 let b = batched[(row * v)..<((row + 1) * v)]
-                // BLAS picks kernels by matrix size, so rounding may differ in the last bits.
+                // Alone, the dense layers take the streaming kernel (eight partial sums per
+                // output); in the batch, the wide one (one running sum): other rounding, so the
+                // issue's 1e-4 of the largest magnitude (measured: 1.04e-5), not bit equality.
                 let scale = a.map { abs($0) }.max() ?? 1
                 let worst = zip(a, b).map { abs($0 - $1) }.max() ?? 0
                 XCTAssertLessThanOrEqual(
-                    worst, 1e-5 * scale, "\(c.text): batched differs from alone by \(worst) (scale \(scale))")
+                    worst, 1e-4 * scale, "\(c.text): batched differs from alone by \(worst) (scale \(scale))")
                 row += 1
             }
         }
@@ -112,7 +114,10 @@ final class BertMaskedLMTests: XCTestCase {
                 batched.values[(rows.lowerBound * batched.hidden)..<(rows.upperBound * batched.hidden)])
             let scale = expected.map { abs($0) }.max() ?? 1
             let worst = zip(expected, got).map { abs($0 - $1) }.max() ?? 0
-            XCTAssertLessThanOrEqual(worst, 1e-5 * scale, "\(c.text): batched differs from alone by \(worst)")
+            // Alone, a sequence's dense layers take the streaming kernel; in a batch of thousands
+            // of rows, the wide one: sums in another order, so the 1e-4 of the largest
+            // magnitude, not bit equality.
+            XCTAssertLessThanOrEqual(worst, 1e-4 * scale, "\(c.text): batched differs from alone by \(worst)")
         }
     }
 

@@ -89,6 +89,26 @@ final class ElementwiseKernelTests: XCTestCase {
         }
     }
 
+    func testSoftmaxMatchesDefinition() {
+        for cols in [1, 7, 8, 37, 128, 30522] {
+            let rows = 3
+            let x = (0..<(rows * cols)).map { Float(($0 * 7919) % 2003) / 97 - 10 }
+            var out = x
+            softmaxRowsInPlace(&out, rows: rows, cols: cols)
+            for r in 0..<rows {
+                let row = (0..<cols).map { Double(x[r * cols + $0]) }
+                let top = row.max()!
+                let sum = row.map { exp($0 - top) }.reduce(0, +)
+                for c in 0..<cols {
+                    let expected = exp(row[c] - top) / sum
+                    XCTAssertEqual(
+                        Double(out[r * cols + c]), expected, accuracy: 1e-6 * expected + 1e-12,
+                        "cols \(cols) row \(r) col \(c)")
+                }
+            }
+        }
+    }
+
     func testLayerNormWithResidualMatchesDefinition() {
         for cols in [1, 7, 8, 37, 768] {
             let rows = 5

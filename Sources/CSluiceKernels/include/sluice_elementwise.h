@@ -15,4 +15,7 @@ void sluice_gelu_tanh(float *x, size_t n);
 void sluice_add_layer_norm(float *x, const float *residual, const float *gamma, const float *beta, float eps,
                            size_t rows, size_t cols);
 
+/// Softmax over each of `rows` rows of `cols` values, in place, as torch.softmax(dim=-1) in f32.
+void sluice_softmax_rows(float *x, size_t rows, size_t cols);
+
 #endif
