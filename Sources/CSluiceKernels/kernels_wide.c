@@ -40,12 +40,10 @@ static void transpose_columns_portable(float *panel, const float *src, size_t ro
 #ifdef SLUICE_X86
 #define AVX512 __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq")))
 
-// Columns [p0, p0 + 16) of one panel: 16 rows loaded (those ≥ rows as zeros), transposed in
-// registers in four rounds of shuffles (pairs of floats, of doubles, of 128- then 256-bit
-// lanes), stored as 16 contiguous columns.
-AVX512 static void transpose_block_avx512(float *panel, const float *src, size_t rows, size_t k, size_t p0) {
-    __m512 r[16], t[16];
-    for (size_t i = 0; i < 16; i++) r[i] = i < rows ? _mm512_loadu_ps(src + i * k + p0) : _mm512_setzero_ps();
+// r[i] ← column i of the 16 × 16 matrix whose rows r held, in four rounds of shuffles (pairs
+// of floats, of doubles, then 128-bit lanes twice).
+AVX512 __attribute__((always_inline)) static inline void transpose16_avx512(__m512 r[16]) {
+    __m512 t[16];
     for (int i = 0; i < 16; i += 2) {
         t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
         t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
@@ -57,20 +55,25 @@ AVX512 static void transpose_block_avx512(float *panel, const float *src, size_t
         r[i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[i + 1]), _mm512_castps_pd(t[i + 3])));
     }
     // r[4q + j] now holds, in each 128-bit lane L, column 4L + j of rows 4q … 4q + 3.
-    for (int q = 0; q < 4; q++) {
-        for (int j = 0; j < 4; j++) t[4 * q + j] = r[4 * q + j];
-    }
+    for (int i = 0; i < 16; i++) t[i] = r[i];
     for (int j = 0; j < 4; j++) {
-        // Gather lane L of rows-groups 0..3 for column 4L + j.
-        __m512 a = _mm512_shuffle_f32x4(t[j], t[4 + j], 0x88);       // lanes 0,2 of g0 | 0,2 of g1
-        __m512 b = _mm512_shuffle_f32x4(t[8 + j], t[12 + j], 0x88);  // lanes 0,2 of g2 | 0,2 of g3
-        __m512 c = _mm512_shuffle_f32x4(t[j], t[4 + j], 0xDD);       // lanes 1,3 of g0 | 1,3 of g1
-        __m512 d = _mm512_shuffle_f32x4(t[8 + j], t[12 + j], 0xDD);  // lanes 1,3 of g2 | 1,3 of g3
-        r[j] = _mm512_shuffle_f32x4(a, b, 0x88);       // lane 0 of g0..g3: column j
-        r[8 + j] = _mm512_shuffle_f32x4(a, b, 0xDD);   // lane 2: column 8 + j
-        r[4 + j] = _mm512_shuffle_f32x4(c, d, 0x88);   // lane 1: column 4 + j
-        r[12 + j] = _mm512_shuffle_f32x4(c, d, 0xDD);  // lane 3: column 12 + j
+        __m512 a = _mm512_shuffle_f32x4(t[j], t[4 + j], 0x88);       // lanes 0,2 of rows 0-3 | 4-7
+        __m512 b = _mm512_shuffle_f32x4(t[8 + j], t[12 + j], 0x88);  // lanes 0,2 of rows 8-11 | 12-15
+        __m512 c = _mm512_shuffle_f32x4(t[j], t[4 + j], 0xDD);       // lanes 1,3 of rows 0-3 | 4-7
+        __m512 d = _mm512_shuffle_f32x4(t[8 + j], t[12 + j], 0xDD);  // lanes 1,3 of rows 8-11 | 12-15
+        r[j] = _mm512_shuffle_f32x4(a, b, 0x88);                       // column j
+        r[8 + j] = _mm512_shuffle_f32x4(a, b, 0xDD);                   // column 8 + j
+        r[4 + j] = _mm512_shuffle_f32x4(c, d, 0x88);                   // column 4 + j
+        r[12 + j] = _mm512_shuffle_f32x4(c, d, 0xDD);                  // column 12 + j
     }
+}
+
+// Columns [p0, p0 + 16) of one panel: 16 rows loaded (those ≥ rows as zeros), transposed,
+// stored as 16 contiguous columns.
+AVX512 static void transpose_block_avx512(float *panel, const float *src, size_t rows, size_t k, size_t p0) {
+    __m512 r[16];
+    for (size_t i = 0; i < 16; i++) r[i] = i < rows ? _mm512_loadu_ps(src + i * k + p0) : _mm512_setzero_ps();
+    transpose16_avx512(r);
     for (int c = 0; c < 16; c++) _mm512_storeu_ps(panel + (p0 + (size_t)c) * 16, r[c]);
 }
 
@@ -100,24 +103,25 @@ wide_tile(float *out, const float *xt, const float *w, const float *bias, size_t
             if (A > 1) acc[1][j] = _mm512_fmadd_ps(x1, wj, acc[1][j]);
         }
     }
-    const __m512i stride = _mm512_mullo_epi32(
-        _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32((int)n_total));
+    // Each group of 16 rows: its R column vectors transposed into rows, then each row's R
+    // outputs written (or added to, after the first pass over k) with one masked store;
+    // contiguous, unlike a scatter down the columns.
+    const __mmask16 columns = (__mmask16)((1u << R) - 1u);
 #pragma clang loop unroll(full)
     for (int a = 0; a < A; a++) {
         size_t row = m0 + 16 * (size_t)a;
         if (row >= m) break;
         size_t valid = m - row < 16 ? m - row : 16;
-        __mmask16 mask = (__mmask16)((1u << valid) - 1u);
-        float *base = out + row * n_total + n0;
+        __m512 t[16];
 #pragma clang loop unroll(full)
-        for (int j = 0; j < R; j++) {
-            __m512 v = acc[a][j];
-            if (p0 > 0) {
-                v = _mm512_add_ps(v, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), mask, stride, base + j, 4));
-            } else if (bias) {
-                v = _mm512_add_ps(v, _mm512_set1_ps(bias[n0 + j]));
-            }
-            _mm512_mask_i32scatter_ps(base + j, mask, stride, v, 4);
+        for (int j = 0; j < 16; j++) t[j] = j < R ? acc[a][j] : _mm512_setzero_ps();
+        transpose16_avx512(t);
+        __m512 add = p0 == 0 && bias ? _mm512_maskz_loadu_ps(columns, bias + n0) : _mm512_setzero_ps();
+        float *base = out + row * n_total + n0;
+        for (size_t i = 0; i < valid; i++) {
+            float *dst = base + i * n_total;
+            __m512 v = _mm512_add_ps(t[i], p0 > 0 ? _mm512_maskz_loadu_ps(columns, dst) : add);
+            _mm512_mask_storeu_ps(dst, columns, v);
         }
     }
 }
