@@ -158,9 +158,8 @@ static const wide_tile_fn wide_tiles[2][NR + 1] = {
 };
 #endif
 
-void sluice_transpose_padded(float *xt, const float *x, size_t m, size_t k) {
-    size_t panels = sluice_wide_padded_rows(m) / 16;
-    for (size_t t = 0; t < panels; t++) {
+void sluice_transpose_padded(float *xt, const float *x, size_t m, size_t k, size_t panel_begin, size_t panel_end) {
+    for (size_t t = panel_begin; t < panel_end; t++) {
         float *panel = xt + t * k * 16;
         size_t rows = m - 16 * t < 16 ? m - 16 * t : 16;
         const float *src = x + 16 * t * k;

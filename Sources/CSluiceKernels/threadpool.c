@@ -5,6 +5,7 @@
 #include "sluice_kernels.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
@@ -15,7 +16,7 @@
 #define CPU_RELAX() ((void)0)
 #endif
 
-enum { MAX_WORKERS = 63, SPIN_ROUNDS = 20000 };
+enum { MAX_WORKERS = 63, SPIN_ROUNDS = 20000, CALLER_SPIN_ROUNDS = 2000 };
 
 static pthread_mutex_t call_lock = PTHREAD_MUTEX_INITIALIZER;  // one parallel call at a time
 static pthread_mutex_t park_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -93,6 +94,14 @@ void sluice_parallel_for(size_t count, sluice_task task, void *context) {
     task(context, 0);
     // Indices the pool could not take (thread creation failed) run here.
     for (size_t i = workers + 1; i < count; i++) task(context, i);
-    while (atomic_load_explicit(&remaining, memory_order_acquire) != 0) CPU_RELAX();
+    // The pool's threads are usually running, and finish within microseconds of this one; but
+    // in a server the cores are shared with request handling, and a worker that has not been
+    // scheduled yet needs a core, so past a short spin the caller gives its core away.
+    for (int spin = 0; atomic_load_explicit(&remaining, memory_order_acquire) != 0; spin++) {
+        if (spin < CALLER_SPIN_ROUNDS)
+            CPU_RELAX();
+        else
+            sched_yield();
+    }
     pthread_mutex_unlock(&call_lock);
 }

@@ -85,9 +85,11 @@ struct EncoderLayer: Sendable {
         relativeBias: UnsafePointer<Float>? = nil, span: Int = 0
     ) {
         let h = heads * headDim
-        query.forward(x, rows: rows, into: scratch.q)
-        key.forward(x, rows: rows, into: scratch.k)
-        value.forward(x, rows: rows, into: scratch.v)
+        if !Linear.forwardWide([(query, scratch.q), (key, scratch.k), (value, scratch.v)], x, rows: rows) {
+            query.forward(x, rows: rows, into: scratch.q)
+            key.forward(x, rows: rows, into: scratch.k)
+            value.forward(x, rows: rows, into: scratch.v)
+        }
         attentionForward(
             out: scratch.context, q: scratch.q, k: scratch.k, v: scratch.v, ldQKV: h, sequences: sequences,
             heads: heads, headDim: headDim, scratch: scratch.scores, relativeBias: relativeBias, span: span)
@@ -126,6 +128,29 @@ final class LayerScratch {
         context_ = Scratch(rows * h)
         intermediate_ = Scratch(rows * config.intermediateSize)
         scores_ = Scratch(maxLength * maxLength)
+    }
+}
+
+extension Linear {
+    /// Layers of f32 weights and one shape over the same input, through the wide kernel in one
+    /// parallel region (the input transposed once). False, having done nothing, for batches the
+    /// streaming kernel serves, other weight formats, or where the wide kernel does not run.
+    static func forwardWide(
+        _ layers: [(Linear, UnsafeMutablePointer<Float>)], _ input: UnsafePointer<Float>, rows: Int
+    ) -> Bool {
+        guard rows > smallBatchRowLimit, let first = layers.first?.0 else { return false }
+        var operands:
+            [(out: UnsafeMutablePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?)] =
+                []
+        for (layer, out) in layers {
+            guard case .f32(let weight) = layer.weight, layer.inFeatures == first.inFeatures,
+                layer.outFeatures == first.outFeatures
+            else { return false }
+            operands.append((out, weight.baseAddress, layer.bias?.baseAddress))
+        }
+        guard let wide = WideInput(input, rows: rows, columns: first.inFeatures) else { return false }
+        linearForwardWide(operands, input: wide, outFeatures: first.outFeatures)
+        return true
     }
 }
 

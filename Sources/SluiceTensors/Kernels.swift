@@ -37,25 +37,60 @@ public func linearForward(
 
 /// `linearForward` through the AVX-512 outer-product kernel (`sluice_linear_wide`), which reads
 /// the weights in place instead of packing them as BLAS does. Measured one thread each on a
-/// Zen 5 core, it runs at 180–230 GFLOP/s from 32 rows up, 1.5–1.8× Debian's OpenBLAS 0.3.21
-/// with its Haswell kernels (what it picks, or is told to pick, there); OpenBLAS's own AVX-512
-/// kernels, when forced, match it from 64 rows at k = 768 and trail it at k = 3072. Split by
-/// output rows across `ComputeThreads.count` threads. Returns false, having done nothing, where that kernel does
+/// Zen 5 core, it runs at 200–250 GFLOP/s from 32 rows up (peak ~287), well ahead of Debian's
+/// OpenBLAS 0.3.21 with its Haswell kernels (what it picks, or is told to pick, there) and of
+/// its AVX-512 kernels when forced. Returns false, having done nothing, where that kernel does
 /// not run (no AVX-512, or no memory for the transposed input).
 @discardableResult
 public func linearForwardWide(
     out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
     bias: UnsafePointer<Float>?, rows m: Int, inFeatures k: Int, outFeatures n: Int
 ) -> Bool {
-    guard sluice_wide_available() != 0, let xt = sluice_wide_scratch(sluice_wide_padded_rows(m) * k) else {
-        return false
-    }
-    guard m > 0, n > 0 else { return true }
-    sluice_transpose_padded(xt, input, m, k)
-    ComputeThreads.parallelRanges(n, granularity: 12, minimumPerThread: 24) { range in
-        sluice_linear_wide(out, xt, weight, bias, m, k, n, range.lowerBound, range.upperBound)
-    }
+    guard let input = WideInput(input, rows: m, columns: k) else { return false }
+    linearForwardWide([(out, weight, bias)], input: input, outFeatures: n)
     return true
+}
+
+/// Several linear layers of the same shape over the same input (a layer's query, key and
+/// value), through the wide kernel in one parallel region: the input transposed once, each
+/// thread computing its share of every output.
+public func linearForwardWide(
+    _ layers: [(out: UnsafeMutablePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?)],
+    input: WideInput, outFeatures n: Int
+) {
+    let (m, k) = (input.rows, input.columns)
+    guard m > 0, n > 0 else { return }
+    ComputeThreads.parallelRanges(n, granularity: 12, minimumPerThread: 24) { range in
+        for layer in layers {
+            sluice_linear_wide(
+                layer.out, input.transposed, layer.weight, layer.bias, m, k, n, range.lowerBound,
+                range.upperBound)
+        }
+    }
+}
+
+/// Activations transposed for the wide kernel, in the calling thread's scratch memory: valid
+/// until that thread's next `WideInput`.
+public struct WideInput {
+    let transposed: UnsafeMutablePointer<Float>
+    let rows: Int
+    let columns: Int
+
+    /// Transposes `input` (`rows × columns`) across the compute threads; nil where the wide
+    /// kernel does not run.
+    public init?(_ input: UnsafePointer<Float>, rows m: Int, columns k: Int) {
+        guard sluice_wide_available() != 0, let xt = sluice_wide_scratch(sluice_wide_padded_rows(m) * k)
+        else {
+            return nil
+        }
+        let panels = sluice_wide_padded_rows(m) / 16
+        ComputeThreads.parallelRanges(panels, minimumPerThread: max(1, 8_192 / max(k, 1))) { range in
+            sluice_transpose_padded(xt, input, m, k, range.lowerBound, range.upperBound)
+        }
+        transposed = xt
+        rows = m
+        columns = k
+    }
 }
 
 /// `linearForward` through the weight-streaming kernel, split by output rows across

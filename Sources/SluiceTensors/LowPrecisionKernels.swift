@@ -183,7 +183,7 @@ func linearForwardWidened(
     let tileRows = max(48, (131_072 / max(k, 1)) / 48 * 48)
     var transposed: UnsafeMutablePointer<Float>?
     if sluice_wide_available() != 0, let xt = sluice_wide_scratch(sluice_wide_padded_rows(m) * k) {
-        sluice_transpose_padded(xt, input, m, k)
+        sluice_transpose_padded(xt, input, m, k, 0, sluice_wide_padded_rows(m) / 16)
         transposed = xt
     }
     ComputeThreads.parallelRanges(n, granularity: 48, minimumPerThread: 96) { range in

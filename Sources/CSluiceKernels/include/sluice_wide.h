@@ -11,8 +11,9 @@ int sluice_wide_available(void);
 size_t sluice_wide_padded_rows(size_t m);
 
 /// x (m rows of k) transposed into panels of 16 rows, `sluice_wide_padded_rows(m) · k` floats:
-/// xt[(t·k + p)·16 + i] = x[16t + i, p], zero for rows ≥ m.
-void sluice_transpose_padded(float *xt, const float *x, size_t m, size_t k);
+/// xt[(t·k + p)·16 + i] = x[16t + i, p], zero for rows ≥ m. Writes panels t in
+/// [panel_begin, panel_end) of the `sluice_wide_padded_rows(m) / 16`, so threads can share it.
+void sluice_transpose_padded(float *xt, const float *x, size_t m, size_t k, size_t panel_begin, size_t panel_end);
 
 /// out[i, n] = sum_p x[i, p] · w[n, p] + bias[n] for n in [n_begin, n_end), from xt (as
 /// `sluice_transpose_padded` writes it) and w in the Hugging Face [out, in] layout, read in
