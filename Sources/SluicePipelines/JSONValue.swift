@@ -81,50 +81,91 @@ public func pythonFloatRepr(_ value: Double) -> String {
     if value.isInfinite { return value < 0 ? "-Infinity" : "Infinity" }
     if value == 0 { return value.sign == .minus ? "-0.0" : "0.0" }
     // Swift's description gives the same shortest round-trip digits; only the layout differs.
-    let (negative, digits, exponent) = shortestDigits(value)
-    var out = negative ? "-" : ""
-    let n = digits.count
-    if exponent >= -4 && exponent < 16 {
-        if exponent < 0 {
-            out += "0." + String(repeating: "0", count: -exponent - 1) + digits
-        } else if exponent + 1 >= n {
-            out += digits + String(repeating: "0", count: exponent + 1 - n) + ".0"
-        } else {
-            let split = digits.index(digits.startIndex, offsetBy: exponent + 1)
-            out += digits[..<split] + "." + digits[split...]
+    // Bytes on the stack throughout: an embedding answer spells thousands of these.
+    var text = abs(value).description
+    return text.withUTF8 { spelled in
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { digits in
+            // Significant digits, and the decimal exponent of the first one.
+            var count = 0
+            var pointPosition = 0  // digits before the point, leading zeros included
+            var seenPoint = false
+            var exponent = 0
+            var index = 0
+            while index < spelled.count {
+                let byte = spelled[index]
+                if byte == UInt8(ascii: ".") {
+                    seenPoint = true
+                } else if byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") {
+                    var sign = 1
+                    index += 1
+                    if index < spelled.count,
+                        spelled[index] == UInt8(ascii: "-") || spelled[index] == UInt8(ascii: "+")
+                    {
+                        sign = spelled[index] == UInt8(ascii: "-") ? -1 : 1
+                        index += 1
+                    }
+                    var magnitude = 0
+                    while index < spelled.count {
+                        magnitude = magnitude * 10 + Int(spelled[index] &- UInt8(ascii: "0"))
+                        index += 1
+                    }
+                    exponent = sign * magnitude
+                    break
+                } else {
+                    if count == 0 && byte == UInt8(ascii: "0") {
+                        // A leading zero: after the point it moves the point, before it nothing.
+                        if seenPoint { pointPosition -= 1 }
+                    } else {
+                        digits[count] = byte
+                        count += 1
+                        if !seenPoint { pointPosition += 1 }
+                    }
+                }
+                index += 1
+            }
+            while count > 1 && digits[count - 1] == UInt8(ascii: "0") { count -= 1 }
+            let decimalExponent = exponent + pointPosition - 1
+            return String(unsafeUninitializedCapacity: count + 26) { out in
+                var n = 0
+                func put(_ byte: UInt8) {
+                    out[n] = byte
+                    n += 1
+                }
+                if value < 0 { put(UInt8(ascii: "-")) }
+                if decimalExponent >= -4 && decimalExponent < 16 {
+                    if decimalExponent < 0 {
+                        put(UInt8(ascii: "0"))
+                        put(UInt8(ascii: "."))
+                        for _ in 0..<(-decimalExponent - 1) { put(UInt8(ascii: "0")) }
+                        for i in 0..<count { put(digits[i]) }
+                    } else if decimalExponent + 1 >= count {
+                        for i in 0..<count { put(digits[i]) }
+                        for _ in 0..<(decimalExponent + 1 - count) { put(UInt8(ascii: "0")) }
+                        put(UInt8(ascii: "."))
+                        put(UInt8(ascii: "0"))
+                    } else {
+                        for i in 0..<count {
+                            if i == decimalExponent + 1 { put(UInt8(ascii: ".")) }
+                            put(digits[i])
+                        }
+                    }
+                } else {
+                    put(digits[0])
+                    if count > 1 {
+                        put(UInt8(ascii: "."))
+                        for i in 1..<count { put(digits[i]) }
+                    }
+                    put(UInt8(ascii: "e"))
+                    put(decimalExponent < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))
+                    let magnitude = abs(decimalExponent)
+                    if magnitude >= 100 { put(UInt8(ascii: "0") + UInt8(magnitude / 100)) }
+                    put(UInt8(ascii: "0") + UInt8(magnitude / 10 % 10))
+                    put(UInt8(ascii: "0") + UInt8(magnitude % 10))
+                }
+                return n
+            }
         }
-    } else {
-        out += String(digits.first!)
-        if n > 1 { out += "." + digits.dropFirst() }
-        out += exponent < 0 ? "e-" : "e+"
-        let magnitude = abs(exponent)
-        out += magnitude < 10 ? "0\(magnitude)" : "\(magnitude)"
     }
-    return out
-}
-
-/// Splits Swift's shortest round-trip spelling into sign, significant digits and the
-/// decimal exponent of the first digit.
-private func shortestDigits(_ value: Double) -> (Bool, String, Int) {
-    let text = abs(value).description
-    var mantissa = Substring(text)
-    var exponent = 0
-    if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
-        mantissa = text[..<e]
-        exponent = Int(text[text.index(after: e)...]) ?? 0
-    }
-    let parts = mantissa.split(separator: ".", omittingEmptySubsequences: false)
-    let integer = String(parts[0])
-    let fraction = parts.count > 1 ? String(parts[1]) : ""
-    var digits = integer + fraction
-    var pointPosition = integer.count  // digits before the point
-    // Drop leading zeros (0.00123 → 123 with the point moved).
-    while digits.first == "0" && digits.count > 1 {
-        digits.removeFirst()
-        pointPosition -= 1
-    }
-    while digits.last == "0" && digits.count > 1 { digits.removeLast() }
-    return (value < 0, digits, exponent + pointPosition - 1)
 }
 
 /// Python's `json` string encoding with `ensure_ascii=False`: only `"`, `\`, and control
