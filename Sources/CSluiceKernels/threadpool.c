@@ -16,7 +16,8 @@
 #define CPU_RELAX() ((void)0)
 #endif
 
-enum { MAX_WORKERS = 63, SPIN_ROUNDS = 20000, CALLER_SPIN_ROUNDS = 2000 };
+// A pause takes about 23 ns on Zen 5: workers spin about 110 us after a call, the caller 45 us.
+enum { MAX_WORKERS = 63, SPIN_ROUNDS = 5000, CALLER_SPIN_ROUNDS = 2000 };
 
 static pthread_mutex_t call_lock = PTHREAD_MUTEX_INITIALIZER;  // one parallel call at a time
 static pthread_mutex_t park_lock = PTHREAD_MUTEX_INITIALIZER;
