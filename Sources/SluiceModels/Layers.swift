@@ -16,14 +16,13 @@ struct Linear: Sendable {
         self.outFeatures = outFeatures
     }
 
-    /// A layer over weights found elsewhere (a decoder tied to the word embeddings), held as
-    /// `format` says; the f32 original stays as it is for its other user.
-    init(weight: WeightBuffer, bias: WeightBuffer?, format: DenseWeightFormat = .f32) {
-        precondition(weight.shape.count == 2 && bias.map { $0.shape == [weight.shape[0]] } ?? true)
-        self.weight = LinearWeight(weight, format: format)
+    /// A layer over a weight found elsewhere (a decoder tied to the word embeddings).
+    init(weight: LinearWeight, bias: WeightBuffer?) {
+        precondition(bias.map { $0.count == weight.rows } ?? true)
+        self.weight = weight
         self.bias = bias
-        outFeatures = weight.shape[0]
-        inFeatures = weight.shape[1]
+        outFeatures = weight.rows
+        inFeatures = weight.columns
     }
 
     /// `out[rows, outFeatures] = input[rows, inFeatures] · weightᵀ + bias`.
@@ -60,6 +59,24 @@ enum LinearWeight: Sendable {
             self = .int8(
                 Int8Weights(quantizing: weight.baseAddress, rows: rows, columns: columns),
                 format == .int8 ? .f32 : .quantized)
+        }
+    }
+
+    /// Output features.
+    var rows: Int {
+        switch self {
+        case .f32(let weight): return weight.shape[0]
+        case .bf16(let weight): return weight.rows
+        case .int8(let weight, _): return weight.rows
+        }
+    }
+
+    /// Input features.
+    var columns: Int {
+        switch self {
+        case .f32(let weight): return weight.shape[1]
+        case .bf16(let weight): return weight.columns
+        case .int8(let weight, _): return weight.columns
         }
     }
 

@@ -46,12 +46,12 @@ func tiedDecoder(
     let tied = config.tieWordEmbeddings || !head.contains(weightName)
     let weight =
         tied
-        ? try words.encoderScope(config.family).tensor(
+        ? try words.encoderScope(config.family).linearWeight(
             "embeddings.word_embeddings.weight", shape: [v, width])
-        : try head.tensor(weightName, shape: [v, width])
+        : try head.linearWeight(weightName, shape: [v, width])
     var name = biasName
     if let sharedBias, !head.contains(biasName) || (config.tieWordEmbeddings && head.contains(sharedBias)) {
         name = sharedBias
     }
-    return Linear(weight: weight, bias: try head.tensor(name, shape: [v]), format: head.denseWeights)
+    return Linear(weight: weight, bias: try head.tensor(name, shape: [v]))
 }

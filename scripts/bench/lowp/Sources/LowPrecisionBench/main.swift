@@ -150,8 +150,9 @@ func benchModel(bandwidth: Double) throws {
         print(
             String(
                 format:
-                    "%-13@ load %4.0f ms | alone: median %6.2f ms, min %6.2f ms; memory floor %5.2f ms (%3.0f%%) | 32 in a batch: %6.1f ms",
-                format.rawValue, load * 1000, median * 1000, alone[0] * 1000, floor * 1000,
+                    "%@ load %4.0f ms | alone: median %6.2f ms, min %6.2f ms; memory floor %5.2f ms (%3.0f%%) | 32 in a batch: %6.1f ms",
+                format.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0), load * 1000,
+                median * 1000, alone[0] * 1000, floor * 1000,
                 100 * floor / median,
                 batched[2] * 1000))
     }
