@@ -17,7 +17,9 @@ def _ms(text):
 
 
 def parse_wrk(text):
-    """requests/s, p50 and p99 (ms), non-2xx answers and socket errors from wrk --latency."""
+    """requests/s, p50 and p99 (ms), non-2xx answers and socket errors from wrk --latency.
+    requests/s counts only 2xx answers (a 503 refusal is not throughput); the percentiles are
+    wrk's over every answer, refusals included."""
     rps = re.search(r"Requests/sec:\s+([\d.]+)", text)
     p50 = re.search(r"^\s+50%\s+(\S+)", text, re.M)
     p99 = re.search(r"^\s+99%\s+(\S+)", text, re.M)
@@ -26,9 +28,12 @@ def parse_wrk(text):
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
     requests = re.search(r"(\d+) requests in", text)
-    return {"rps": float(rps.group(1)), "p50": _ms(p50.group(1)), "p99": _ms(p99.group(1)),
-            "requests": int(requests.group(1)) if requests else 0,
-            "non2xx": int(non2xx.group(1)) if non2xx else 0,
+    total = int(requests.group(1)) if requests else 0
+    refused = int(non2xx.group(1)) if non2xx else 0
+    answered = (total - refused) / total if total else 1.0
+    return {"rps": float(rps.group(1)) * answered, "p50": _ms(p50.group(1)), "p99": _ms(p99.group(1)),
+            "requests": total,
+            "non2xx": refused,
             "socket_errors": sum(int(g) for g in errors.groups()[:3]) if errors else 0,
             "timeouts": int(errors.group(4)) if errors else 0}
 
