@@ -1,8 +1,9 @@
 /// One submitted input on its way through the queue, with the continuation its submitter awaits.
 ///
 /// Every mutable property is read and written only under the scheduler's lock, and `finish`
-/// takes the continuation out as it resumes it: whoever comes first (the inference thread, the
-/// deadline timer, cancellation, admission) answers the job, exactly once.
+/// takes the continuation out: whoever comes first (the inference thread, the deadline timer,
+/// cancellation, admission) answers the job, exactly once. The answer is delivered after the
+/// lock is released (see `Answer`).
 final class Job<Input: Sendable, Output: Sendable>: @unchecked Sendable {
     enum Phase {
         /// Created by `submit`, not yet admitted.
@@ -41,10 +42,26 @@ final class Job<Input: Sendable, Output: Sendable>: @unchecked Sendable {
         phase = .queued
     }
 
-    /// Answers the submitter, unless it was answered already.
-    func finish(_ result: Result<Output, SchedulerError>) {
+    /// Marks the job answered and returns the answer for its submitter (nil if it was answered
+    /// already), to be delivered once the scheduler's lock is released.
+    func finish(_ result: Result<Output, SchedulerError>) -> Answer? {
         phase = .finished
-        continuation?.resume(returning: result)
-        continuation = nil
+        defer { continuation = nil }
+        return continuation.map { Answer(continuation: $0, result: result) }
+    }
+
+    /// A job's result on its way to the task that awaits it. Resuming a continuation takes the
+    /// Swift runtime's lock on the waiting task, and a task being cancelled holds that lock
+    /// while its cancellation handler waits for the scheduler's lock (`Scheduler.cancel`): an
+    /// answer resumed under the scheduler's lock deadlocked the two (seen under load, when
+    /// clients went away while their batch finished). So answers are taken under the lock and
+    /// delivered after it.
+    struct Answer {
+        let continuation: CheckedContinuation<Result<Output, SchedulerError>, Never>
+        let result: Result<Output, SchedulerError>
+
+        func deliver() {
+            continuation.resume(returning: result)
+        }
     }
 }

@@ -22,12 +22,13 @@ extension Scheduler {
         state.deadlineTimer = SchedulerState.DeadlineTimer(deadline: deadline, timer: timer)
     }
 
-    /// Answers every queued job whose deadline has passed with `timedOut`, and re-arms the timer.
+    /// Answers every queued job whose deadline has passed with `timedOut` (into
+    /// `state.undelivered`), and re-arms the timer.
     func expireJobs(_ state: inout SchedulerState<Input, Output>, now: Duration) {
         let expired = state.queue.removeExpired(now: now)
         if !expired.isEmpty {
             for job in expired {
-                job.finish(.failure(.timedOut))
+                if let answer = job.finish(.failure(.timedOut)) { state.undelivered.append(answer) }
             }
             metrics.timeouts.increment(by: expired.count)
             metrics.queueDepth.record(state.queue.count)
@@ -36,13 +37,16 @@ extension Scheduler {
     }
 
     private func deadlineTimerFired(for deadline: Duration) {
-        state.withLock { state in
+        let answers = state.withLock { state in
             if state.deadlineTimer?.deadline == deadline {
                 // Forget it, so that a timer that fired a hair early is armed again.
                 state.deadlineTimer = nil
             }
             expireJobs(&state, now: clock.now)
+            defer { state.undelivered = [] }
+            return state.undelivered
         }
+        for answer in answers { answer.deliver() }
         // The oldest job may have gone, and with it the current wait window.
         state.signal()
     }

@@ -4,13 +4,19 @@
 extension Scheduler {
     enum InferenceStep {
         case compute([Job<Input, Output>])
+        /// Jobs timed out while the thread looked: answer them, then look again.
+        case deliver([Job<Input, Output>.Answer])
         case exit
     }
 
     /// The body of the inference thread; returns once shutdown has begun and the queue is empty.
     func runInferenceLoop() {
-        while case .compute(let batch) = nextStep() {
-            compute(batch)
+        loop: while true {
+            switch nextStep() {
+            case .compute(let batch): compute(batch)
+            case .deliver(let answers): for answer in answers { answer.deliver() }
+            case .exit: break loop
+            }
         }
         let waiters = state.withLock { state in
             state.threadExited = true
@@ -27,6 +33,10 @@ extension Scheduler {
         state.wait { state in
             let now = clock.now
             expireJobs(&state, now: now)
+            if !state.undelivered.isEmpty {
+                defer { state.undelivered = [] }
+                return .deliver(state.undelivered)
+            }
             guard
                 let plan = state.queue.plan(
                     maxBatchSize: configuration.maxBatchSize, maxBatchTokens: configuration.maxBatchTokens)
@@ -104,26 +114,22 @@ extension Scheduler {
         let end = clock.now
         let duration = end - start
         metrics.compute.recordNanoseconds(duration.nanoseconds)
-        state.withLock { state in
+        let answers = state.withLock { state -> [Job<Input, Output>.Answer] in
             state.drainRate.record(jobs: batch.count, duration: duration)
             state.lastBatch = SchedulerState.FinishedBatch(end: end, jobs: batch.count, duration: duration)
             switch outcome {
             case .success(let outputs) where outputs.count == batch.count:
-                for (job, output) in zip(batch, outputs) {
-                    job.finish(.success(output))
-                }
+                return zip(batch, outputs).compactMap { job, output in job.finish(.success(output)) }
             case .success(let outputs):
                 metrics.forwardErrors.increment()
                 let error = ForwardOutputCountMismatch(inputs: batch.count, outputs: outputs.count)
-                for job in batch {
-                    job.finish(.failure(.forwardFailed(error)))
-                }
+                return batch.compactMap { $0.finish(.failure(.forwardFailed(error))) }
             case .failure(let error):
                 metrics.forwardErrors.increment()
-                for job in batch {
-                    job.finish(.failure(.forwardFailed(error)))
-                }
+                return batch.compactMap { $0.finish(.failure(.forwardFailed(error))) }
             }
         }
+        // Outside the lock: see `Job.Answer`.
+        for answer in answers { answer.deliver() }
     }
 }

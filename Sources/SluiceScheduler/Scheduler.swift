@@ -176,28 +176,29 @@ public final class Scheduler<Input: Sendable, Output: Sendable>: Sendable {
     }
 
     private func cancel(_ job: Job<Input, Output>) {
-        let leftQueue = state.withLock { state in
+        let (leftQueue, answer) = state.withLock { state -> (Bool, Job<Input, Output>.Answer?) in
             switch job.phase {
             case .created:
                 // `submit` was cancelled before admission; admission answers it.
                 job.cancelledBeforeAdmission = true
-                return false
+                return (false, nil)
             case .queued:
                 _ = state.queue.remove(job)
-                job.finish(.failure(.cancelled))
+                let answer = job.finish(.failure(.cancelled))
                 metrics.cancelled.increment()
                 metrics.queueDepth.record(state.queue.count)
                 armDeadlineTimer(&state)
-                return true
+                return (true, answer)
             case .running:
                 // Its batch is computing; answer now and let the batch drop the output.
-                job.finish(.failure(.cancelled))
+                let answer = job.finish(.failure(.cancelled))
                 metrics.cancelled.increment()
-                return false
+                return (false, answer)
             case .finished:
-                return false
+                return (false, nil)
             }
         }
+        answer?.deliver()
         if leftQueue {
             // The oldest job may have gone, and with it the current wait window.
             state.signal()

@@ -24,6 +24,9 @@ struct SchedulerState<Input: Sendable, Output: Sendable> {
     }
 
     var queue = JobQueue<Input, Output>()
+    /// Answers given under the lock and not yet delivered (`Job.Answer`): whoever releases the
+    /// lock after adding to it delivers them.
+    var undelivered: [Job<Input, Output>.Answer] = []
     var lastBatch: FinishedBatch?
     var window: BatchWindow?
     var deadlineTimer: DeadlineTimer?
