@@ -68,4 +68,32 @@ struct ConcurrencyTests {
         #expect(computed == Array(Set(computed)).sorted())
         #expect(Set(computed).isSuperset(of: (0..<300).filter { $0 % 3 != 0 }))
     }
+
+    @Test("cancellations as batches finish never deadlock the scheduler")
+    func cancellationsAsBatchesFinishNeverDeadlock() async {
+        // A cancelled task's cancellation handler holds the runtime's lock on that task while it
+        // waits for the scheduler's lock; the inference thread once resumed answers while
+        // holding the scheduler's lock, which needs the task's lock: a deadlock that stopped
+        // the server under load when clients went away as their batch finished.
+        let model = FakeModel()
+        let scheduler = Scheduler<Int, Int>(
+            configuration: SchedulerConfiguration(maxBatchSize: 8),
+            metricsFactory: RecordingMetricsFactory()
+        ) { try model.forward($0) }
+        scheduler.start()
+
+        for round in 0..<150 {
+            let submissions = (0..<32).map { Submission(scheduler, round * 32 + $0) }
+            for (index, submission) in submissions.enumerated() {
+                for _ in 0..<(index % 4) { await Task.yield() }
+                submission.cancel()
+            }
+            for submission in submissions {
+                let outcome = await submission.outcome
+                #expect(outcome != .unanswered, "round \(round): a job was never answered")
+                if outcome == .unanswered { return }
+            }
+        }
+        await scheduler.shutdown()
+    }
 }
