@@ -130,35 +130,3 @@ final class LayerScratch {
         scores_ = Scratch(maxLength * maxLength)
     }
 }
-
-extension Linear {
-    /// Layers of f32 weights and one shape over the same input, through the wide kernel in one
-    /// parallel region (the input transposed once). False, having done nothing, for batches the
-    /// streaming kernel serves, other weight formats, or where the wide kernel does not run.
-    static func forwardWide(
-        _ layers: [(Linear, UnsafeMutablePointer<Float>)], _ input: UnsafePointer<Float>, rows: Int
-    ) -> Bool {
-        guard rows > smallBatchRowLimit, let first = layers.first?.0 else { return false }
-        var operands:
-            [(out: UnsafeMutablePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?)] =
-                []
-        for (layer, out) in layers {
-            guard case .f32(let weight) = layer.weight, layer.inFeatures == first.inFeatures,
-                layer.outFeatures == first.outFeatures
-            else { return false }
-            operands.append((out, weight.baseAddress, layer.bias?.baseAddress))
-        }
-        guard let wide = WideInput(input, rows: rows, columns: first.inFeatures) else { return false }
-        linearForwardWide(operands, input: wide, outFeatures: first.outFeatures)
-        return true
-    }
-}
-
-extension LayerNorm {
-    /// `x = LayerNorm(x + residual)` in place: a residual connection and its norm in one pass.
-    func forward(inPlace x: UnsafeMutablePointer<Float>, adding residual: UnsafePointer<Float>, rows: Int) {
-        layerNormInPlace(
-            x, adding: residual, gamma: weight.baseAddress, beta: bias.baseAddress, eps: eps, rows: rows,
-            cols: width)
-    }
-}

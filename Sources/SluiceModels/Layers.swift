@@ -91,6 +91,29 @@ enum LinearWeight: Sendable {
     }
 }
 
+extension Linear {
+    /// Layers of f32 weights and one shape over the same input, through the wide kernel in one
+    /// parallel region (the input transposed once). False, having done nothing, for batches the
+    /// streaming kernel serves, other weight formats, or where the wide kernel does not run.
+    static func forwardWide(
+        _ layers: [(Linear, UnsafeMutablePointer<Float>)], _ input: UnsafePointer<Float>, rows: Int
+    ) -> Bool {
+        guard rows > smallBatchRowLimit, let first = layers.first?.0 else { return false }
+        var operands:
+            [(out: UnsafeMutablePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?)] =
+                []
+        for (layer, out) in layers {
+            guard case .f32(let weight) = layer.weight, layer.inFeatures == first.inFeatures,
+                layer.outFeatures == first.outFeatures
+            else { return false }
+            operands.append((out, weight.baseAddress, layer.bias?.baseAddress))
+        }
+        guard let wide = WideInput(input, rows: rows, columns: first.inFeatures) else { return false }
+        linearForwardWide(operands, input: wide, outFeatures: first.outFeatures)
+        return true
+    }
+}
+
 /// Mirrors `torch.nn.LayerNorm` (`weight`, `bias`, `eps`).
 struct LayerNorm: Sendable {
     let weight: WeightBuffer
@@ -105,9 +128,14 @@ struct LayerNorm: Sendable {
         self.width = width
     }
 
-    func forward(inPlace x: UnsafeMutablePointer<Float>, rows: Int) {
+    /// `x = LayerNorm(x + residual)` in place (`residual` nil: `LayerNorm(x)`): a residual
+    /// connection and its norm in one pass.
+    func forward(
+        inPlace x: UnsafeMutablePointer<Float>, adding residual: UnsafePointer<Float>? = nil, rows: Int
+    ) {
         layerNormInPlace(
-            x, gamma: weight.baseAddress, beta: bias.baseAddress, eps: eps, rows: rows, cols: width)
+            x, adding: residual, gamma: weight.baseAddress, beta: bias.baseAddress, eps: eps, rows: rows,
+            cols: width)
     }
 }
 

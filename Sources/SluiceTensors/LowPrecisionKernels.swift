@@ -181,11 +181,7 @@ func linearForwardWidened(
 ) {
     // Multiples of 48 rows suit both kernels (sgemm's 16, the wide kernel's 12).
     let tileRows = max(48, (131_072 / max(k, 1)) / 48 * 48)
-    var transposed: UnsafeMutablePointer<Float>?
-    if sluice_wide_available() != 0, let xt = sluice_wide_scratch(sluice_wide_padded_rows(m) * k) {
-        sluice_transpose_padded(xt, input, m, k, 0, sluice_wide_padded_rows(m) / 16)
-        transposed = xt
-    }
+    let wide = WideInput(input, rows: m, columns: k)
     ComputeThreads.parallelRanges(n, granularity: 48, minimumPerThread: 96) { range in
         let tile = UnsafeMutablePointer<Float>.allocate(capacity: min(tileRows, range.count) * k)
         defer { tile.deallocate() }
@@ -193,10 +189,11 @@ func linearForwardWidened(
         while start < range.upperBound {
             let rows = start..<min(range.upperBound, start + tileRows)
             widen(tile, rows)
-            if let transposed {
+            if let wide {
                 // The tile's rows are outputs rows.lowerBound… of `out`.
                 sluice_linear_wide(
-                    out + rows.lowerBound, transposed, tile, bias.map { $0 + rows.lowerBound }, m, k, n, 0,
+                    out + rows.lowerBound, wide.transposed, tile, bias.map { $0 + rows.lowerBound }, m, k, n,
+                    0,
                     rows.count)
             } else {
                 if let bias {
