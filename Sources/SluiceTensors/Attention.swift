@@ -2,6 +2,8 @@
 // the batch as one matrix; scores are computed per sequence, so no padding exists anywhere.
 // Shapes: q, k, v and out are `[tokens, hidden]` with `hidden = heads · headDim`.
 
+import CSluiceKernels
+
 /// For each sequence (a run of `length` rows starting at `offset`) and each head:
 /// `out_h = softmax(q_h · k_hᵀ / √headDim + bias_h) · v_h`. `scratch` holds at least
 /// `maxLength²` floats. 4·T²·hidden FLOP per sequence of T tokens.
@@ -17,10 +19,33 @@ public func attentionForward(
 ) {
     let hidden = heads * headDim
     let scale = 1 / Float(headDim).squareRoot()
-    // Work items are (sequence, head) pairs, split across the compute threads; each thread has
-    // its own scores buffer (the caller's `scratch` serves the first).
-    let items = sequences.flatMap { sequence in (0..<heads).map { (sequence, $0) } }
-    let maxLength = sequences.map(\.count).max() ?? 0
+    if let relativeBias, let longest = sequences.map(\.count).max() {
+        precondition(longest <= span, "sequence of \(longest) tokens is longer than the bias span \(span)")
+    }
+    let short = sequences.filter { $0.count <= directAttentionMaxLength }
+    let long = sequences.filter { $0.count > directAttentionMaxLength }
+    // Short sequences: all heads of a sequence at once, computed directly, the sequences split
+    // across the compute threads.
+    if !short.isEmpty {
+        let work = short.reduce(0) { $0 + $1.count * $1.count } * hidden
+        let longest = short.map(\.count).max()!
+        ComputeThreads.parallelRanges(short.count, minimumPerThread: work > 1 << 17 ? 1 : short.count) {
+            range in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: longest * longest) { scores in
+                for sequence in short[range] {
+                    let start = sequence.lowerBound * ldQKV
+                    sluice_attention_direct(
+                        out + sequence.lowerBound * hidden, hidden, q + start, k + start, v + start, ldQKV,
+                        sequence.count, heads, headDim, scale, relativeBias, span, scores.baseAddress!)
+                }
+            }
+        }
+    }
+    guard !long.isEmpty else { return }
+    // Longer ones: two matrix products per (sequence, head), the pairs split across the compute
+    // threads; each thread has its own scores buffer (the caller's `scratch` serves the first).
+    let items = long.flatMap { sequence in (0..<heads).map { (sequence, $0) } }
+    let maxLength = long.map(\.count).max() ?? 0
     let work = items.reduce(0) { $0 + $1.0.count * $1.0.count } * headDim
     ComputeThreads.parallelRanges(items.count, minimumPerThread: work > 1 << 18 ? 1 : items.count) { range in
         let ownScratch: UnsafeMutablePointer<Float>? =
@@ -34,6 +59,11 @@ public func attentionForward(
         }
     }
 }
+
+/// Sequences up to this many tokens are attended directly (`sluice_attention_direct`), longer
+/// ones by matrix products: the break-even measured on all-MiniLM-L6-v2 (head width 32), where
+/// 32 sequences of 8 tokens take 4 % less time directly and of 16 tokens 1–3 % more.
+public let directAttentionMaxLength = 12
 
 /// One head of one sequence: `out_h = softmax(scale · q_h · k_hᵀ + bias_h) · v_h`.
 private func attendOneHead(
@@ -52,7 +82,6 @@ private func attendOneHead(
         scratch, ldc: t, qh, lda: ldQKV, kh, ldb: ldQKV, m: t, n: t, k: headDim, transposeB: true,
         alpha: scale)
     if let relativeBias {
-        precondition(t <= span, "sequence of \(t) tokens is longer than the bias span \(span)")
         let headBias = relativeBias + h * (2 * span - 1) + span - 1
         for i in 0..<t {
             let row = scratch + i * t

@@ -1,0 +1,104 @@
+import Foundation
+import XCTest
+
+@testable import SluiceTensors
+
+/// `attentionForward` against its definition computed in double, on sequences on both sides of
+/// `directAttentionMaxLength` (direct kernel below, matrix products above) in one ragged batch,
+/// with and without MPNet's relative position bias.
+final class AttentionTests: XCTestCase {
+    private struct Case {
+        let lengths: [Int]
+        let heads: Int
+        let headDim: Int
+        let withBias: Bool
+    }
+
+    /// Deterministic values in [-1, 1).
+    private func values(_ count: Int, seed: UInt64) -> [Float] {
+        var state = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return (0..<count).map { _ in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Float(Double(state >> 40) / Double(1 << 24) * 2 - 1)
+        }
+    }
+
+    private func reference(
+        q: [Float], k: [Float], v: [Float], sequences: [Range<Int>], heads: Int, headDim: Int, bias: [Float]?,
+        span: Int
+    ) -> [Double] {
+        let hidden = heads * headDim
+        var out = [Double](repeating: 0, count: q.count)
+        for sequence in sequences {
+            for h in 0..<heads {
+                for i in sequence {
+                    var scores = sequence.map { j -> Double in
+                        var s = 0.0
+                        for c in 0..<headDim {
+                            s +=
+                                Double(q[i * hidden + h * headDim + c])
+                                * Double(k[j * hidden + h * headDim + c])
+                        }
+                        s /= Double(headDim).squareRoot()
+                        if let bias { s += Double(bias[h * (2 * span - 1) + span - 1 + (j - i)]) }
+                        return s
+                    }
+                    let top = scores.max()!
+                    scores = scores.map { exp($0 - top) }
+                    let sum = scores.reduce(0, +)
+                    for (p, j) in zip(scores, sequence) {
+                        for c in 0..<headDim {
+                            out[i * hidden + h * headDim + c] +=
+                                p / sum * Double(v[j * hidden + h * headDim + c])
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    func testDirectAndMatrixProductPathsMatchTheDefinition() {
+        let cases = [
+            Case(lengths: [1, 4, 12, 13, 4, 30], heads: 3, headDim: 16, withBias: false),
+            Case(lengths: [2, 12, 5, 17], heads: 2, headDim: 20, withBias: true),
+            // 48 sequences of 4 tokens: enough work to split across threads.
+            Case(lengths: Array(repeating: 4, count: 48), heads: 12, headDim: 64, withBias: false),
+        ]
+        XCTAssertTrue(cases[0].lengths.contains { $0 <= directAttentionMaxLength })
+        XCTAssertTrue(cases[0].lengths.contains { $0 > directAttentionMaxLength })
+        for (index, test) in cases.enumerated() {
+            let hidden = test.heads * test.headDim
+            var sequences: [Range<Int>] = []
+            for length in test.lengths {
+                sequences.append(
+                    (sequences.last?.upperBound ?? 0)..<((sequences.last?.upperBound ?? 0) + length))
+            }
+            let rows = sequences.last!.upperBound
+            let span = test.lengths.max()!
+            let q = values(rows * hidden, seed: 1 + UInt64(index))
+            let k = values(rows * hidden, seed: 100 + UInt64(index))
+            let v = values(rows * hidden, seed: 200 + UInt64(index))
+            let bias = test.withBias ? values(test.heads * (2 * span - 1), seed: 300) : nil
+            var out = [Float](repeating: .nan, count: rows * hidden)
+            var scratch = [Float](repeating: 0, count: span * span)
+            bias.withUnsafeBufferPointerOrNil { biasPointer in
+                attentionForward(
+                    out: &out, q: q, k: k, v: v, ldQKV: hidden, sequences: sequences, heads: test.heads,
+                    headDim: test.headDim, scratch: &scratch, relativeBias: biasPointer, span: span)
+            }
+            let expected = reference(
+                q: q, k: k, v: v, sequences: sequences, heads: test.heads, headDim: test.headDim, bias: bias,
+                span: span)
+            let worst = zip(out, expected).map { abs(Double($0) - $1) }.max()!
+            XCTAssertLessThan(worst, 2e-6, "case \(index)")
+        }
+    }
+}
+
+extension Optional where Wrapped == [Float] {
+    fileprivate func withUnsafeBufferPointerOrNil(_ body: (UnsafePointer<Float>?) -> Void) {
+        guard let array = self else { return body(nil) }
+        array.withUnsafeBufferPointer { body($0.baseAddress) }
+    }
+}
