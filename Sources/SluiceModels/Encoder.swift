@@ -10,6 +10,11 @@ public protocol EncoderModel: Sendable {
     var config: EncoderConfig { get }
     /// Runs the encoder over a ragged batch: the last hidden state, `[tokens, hidden]`.
     func forward(_ batch: RaggedBatch) throws -> HiddenStates
+    /// The last hidden state of the batch's rows `rows` alone: `[rows.count, hidden]` in that
+    /// order, as one run of rows. The last layer's attention output projection and
+    /// feed-forward block run for those rows only, which is all a head reading a few rows
+    /// (the masked positions, the first token) needs.
+    func forward(_ batch: RaggedBatch, keeping rows: [Int]) throws -> HiddenStates
 }
 
 /// Loads the encoder of `config.family` from `weights` (with or without the family's
@@ -56,30 +61,59 @@ struct EncoderStack: Sendable {
     /// units) while every pass is still large enough for the matrix products' full speed.
     static let rowsPerPass = 2048
 
-    func forward(_ batch: RaggedBatch) throws -> HiddenStates {
-        guard batch.tokenCount > Self.rowsPerPass, batch.sequences.count > 1 else { return try pass(batch) }
-        var values: [Float] = []
-        values.reserveCapacity(batch.tokenCount * config.hiddenSize)
-        var part = RaggedBatch()
-        for sequence in batch.sequences {
-            if part.tokenCount > 0, part.tokenCount + sequence.count > Self.rowsPerPass {
-                values += try pass(part).values
-                part = RaggedBatch()
+    /// Every row's last hidden state, or with `keep` only those rows' (`[keep.count, hidden]`,
+    /// in that order, as one run of rows), their last layer's feed-forward work done for them
+    /// alone.
+    func forward(_ batch: RaggedBatch, keeping keep: [Int]? = nil) throws -> HiddenStates {
+        let h = config.hiddenSize
+        let outputRows = keep?.count ?? batch.tokenCount
+        let sequences = keep.map { [0..<$0.count] } ?? batch.sequences
+        if let keep {
+            for row in keep where !(0..<batch.tokenCount).contains(row) {
+                throw ModelError("row \(row) is not in the batch of \(batch.tokenCount) rows")
             }
+            guard !keep.isEmpty else { return HiddenStates(values: [], hidden: h, sequences: sequences) }
+        }
+        guard batch.tokenCount > Self.rowsPerPass, batch.sequences.count > 1 else {
+            return HiddenStates(values: try pass(batch, keeping: keep), hidden: h, sequences: sequences)
+        }
+        var values = [Float](repeating: 0, count: outputRows * h)
+        var part = RaggedBatch()
+        var offset = 0
+        func runPart() throws {
+            let partRows = offset..<(offset + part.tokenCount)
+            if let keep {
+                let chosen = keep.indices.filter { partRows.contains(keep[$0]) }
+                let partValues = try pass(part, keeping: chosen.map { keep[$0] - offset })
+                for (j, i) in chosen.enumerated() {
+                    values[(i * h)..<((i + 1) * h)] = partValues[(j * h)..<((j + 1) * h)]
+                }
+            } else {
+                values.replaceSubrange(
+                    (offset * h)..<(partRows.upperBound * h), with: try pass(part, keeping: nil))
+            }
+            offset = partRows.upperBound
+            part = RaggedBatch()
+        }
+        for sequence in batch.sequences {
+            if part.tokenCount > 0, part.tokenCount + sequence.count > Self.rowsPerPass { try runPart() }
             part.append(sequence, of: batch)
         }
-        values += try pass(part).values
-        return HiddenStates(values: values, hidden: config.hiddenSize, sequences: batch.sequences)
+        try runPart()
+        return HiddenStates(values: values, hidden: h, sequences: sequences)
     }
 
-    private func pass(_ batch: RaggedBatch) throws -> HiddenStates {
+    /// One pass over `batch`: `[tokens, hidden]`, or `[keep.count, hidden]` for the rows `keep`.
+    private func pass(_ batch: RaggedBatch, keeping keep: [Int]?) throws -> [Float] {
         let rows = batch.tokenCount
         let h = config.hiddenSize
         var values = [Float](repeating: 0, count: rows * h)
-        guard rows > 0 else { return HiddenStates(values: values, hidden: h, sequences: batch.sequences) }
+        if let keep, keep.isEmpty { return [] }
+        guard rows > 0 else { return values }
         let span = batch.maxLength
         let scratch = LayerScratch(rows: rows, maxLength: span, config: config)
         let bias = relativeBias?.table(span: span) ?? []
+        var kept = [Float](repeating: 0, count: (keep?.count ?? 0) * h)
         try values.withUnsafeMutableBufferPointer { buffer in
             let x = buffer.baseAddress!
             if let embeddingsProject {
@@ -91,14 +125,29 @@ struct EncoderStack: Sendable {
             }
             bias.withUnsafeBufferPointer { table in
                 let relative = relativeBias == nil ? nil : table.baseAddress
-                for layer in layers {
-                    layer.forward(
-                        x, sequences: batch.sequences, rows: rows, scratch: scratch, relativeBias: relative,
-                        span: span)
+                for (index, layer) in layers.enumerated() {
+                    if let keep, index == layers.count - 1 {
+                        kept.withUnsafeMutableBufferPointer { result in
+                            layer.forward(
+                                x, sequences: batch.sequences, rows: rows, scratch: scratch,
+                                relativeBias: relative, span: span, keeping: keep, into: result.baseAddress!)
+                        }
+                    } else {
+                        layer.forward(
+                            x, sequences: batch.sequences, rows: rows, scratch: scratch,
+                            relativeBias: relative,
+                            span: span)
+                    }
                 }
             }
         }
-        return HiddenStates(values: values, hidden: h, sequences: batch.sequences)
+        guard let keep else { return values }
+        if layers.isEmpty {
+            for (i, row) in keep.enumerated() {
+                kept[(i * h)..<((i + 1) * h)] = values[(row * h)..<((row + 1) * h)]
+            }
+        }
+        return kept
     }
 }
 

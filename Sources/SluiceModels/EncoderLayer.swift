@@ -84,6 +84,34 @@ struct EncoderLayer: Sendable {
         _ x: UnsafeMutablePointer<Float>, sequences: [Range<Int>], rows: Int, scratch: LayerScratch,
         relativeBias: UnsafePointer<Float>? = nil, span: Int = 0
     ) {
+        attend(x, sequences: sequences, rows: rows, scratch: scratch, relativeBias: relativeBias, span: span)
+        finish(x, context: scratch.context, rows: rows, scratch: scratch)
+    }
+
+    /// The block's output for the rows `keep` of `x` alone, `[keep.count, hidden]` into
+    /// `result`, in that order: attention still reads every row's key and value, but its output
+    /// projection and the feed-forward block, three quarters of the block's work, run on the
+    /// kept rows only. `x` is left as it was.
+    func forward(
+        _ x: UnsafeMutablePointer<Float>, sequences: [Range<Int>], rows: Int, scratch: LayerScratch,
+        relativeBias: UnsafePointer<Float>? = nil, span: Int = 0, keeping keep: [Int],
+        into result: UnsafeMutablePointer<Float>
+    ) {
+        let h = heads * headDim
+        attend(x, sequences: sequences, rows: rows, scratch: scratch, relativeBias: relativeBias, span: span)
+        // The keys are spent: their buffer takes the kept rows' attention context.
+        for (i, row) in keep.enumerated() {
+            (scratch.k + i * h).update(from: scratch.context + row * h, count: h)
+            (result + i * h).update(from: x + row * h, count: h)
+        }
+        finish(result, context: scratch.k, rows: keep.count, scratch: scratch)
+    }
+
+    /// Self-attention: every row's attention context into `scratch.context`.
+    private func attend(
+        _ x: UnsafeMutablePointer<Float>, sequences: [Range<Int>], rows: Int, scratch: LayerScratch,
+        relativeBias: UnsafePointer<Float>?, span: Int
+    ) {
         let h = heads * headDim
         if !Linear.forwardWide([(query, scratch.q), (key, scratch.k), (value, scratch.v)], x, rows: rows) {
             query.forward(x, rows: rows, into: scratch.q)
@@ -93,8 +121,14 @@ struct EncoderLayer: Sendable {
         attentionForward(
             out: scratch.context, q: scratch.q, k: scratch.k, v: scratch.v, ldQKV: h, sequences: sequences,
             heads: heads, headDim: headDim, scratch: scratch.scores, relativeBias: relativeBias, span: span)
+    }
+
+    /// The rest of the block, in place on `x` (`rows` rows) given their attention `context`.
+    private func finish(
+        _ x: UnsafeMutablePointer<Float>, context: UnsafePointer<Float>, rows: Int, scratch: LayerScratch
+    ) {
         // x = LayerNorm(x + context · Woᵀ + bo)
-        attentionOutput.forward(scratch.context, rows: rows, into: scratch.q)
+        attentionOutput.forward(context, rows: rows, into: scratch.q)
         attentionLayerNorm.forward(inPlace: x, adding: scratch.q, rows: rows)
         // x = LayerNorm(x + act(x · W1ᵀ + b1) · W2ᵀ + b2)
         intermediate.forward(x, rows: rows, into: scratch.intermediate)

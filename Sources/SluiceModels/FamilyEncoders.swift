@@ -15,6 +15,11 @@ public struct BertModel: EncoderModel {
 
     /// Runs the encoder over a ragged batch: `[tokens, hidden]` for every token.
     public func forward(_ batch: RaggedBatch) throws -> HiddenStates { try stack.forward(batch) }
+
+    /// The last hidden state of `rows` alone, their last layer's feed-forward work done for them only.
+    public func forward(_ batch: RaggedBatch, keeping rows: [Int]) throws -> HiddenStates {
+        try stack.forward(batch, keeping: rows)
+    }
 }
 
 /// The RoBERTa encoder, and XLM-R's and CamemBERT's, which are copies of it. Mirrors
@@ -34,6 +39,11 @@ public struct RobertaModel: EncoderModel {
 
     /// Runs the encoder over a ragged batch: `[tokens, hidden]` for every token.
     public func forward(_ batch: RaggedBatch) throws -> HiddenStates { try stack.forward(batch) }
+
+    /// The last hidden state of `rows` alone, their last layer's feed-forward work done for them only.
+    public func forward(_ batch: RaggedBatch, keeping rows: [Int]) throws -> HiddenStates {
+        try stack.forward(batch, keeping: rows)
+    }
 }
 
 /// The ELECTRA encoder (discriminator or generator). Mirrors `ElectraModel`: embeddings of
@@ -58,6 +68,11 @@ public struct ElectraModel: EncoderModel {
 
     /// Runs the encoder over a ragged batch: `[tokens, hidden]` for every token.
     public func forward(_ batch: RaggedBatch) throws -> HiddenStates { try stack.forward(batch) }
+
+    /// The last hidden state of `rows` alone, their last layer's feed-forward work done for them only.
+    public func forward(_ batch: RaggedBatch, keeping rows: [Int]) throws -> HiddenStates {
+        try stack.forward(batch, keeping: rows)
+    }
 }
 
 /// The DistilBERT encoder. Mirrors `DistilBertModel`: word + position embeddings (no token
@@ -82,6 +97,11 @@ public struct DistilBertModel: EncoderModel {
 
     /// Runs the encoder over a ragged batch: `[tokens, hidden]` for every token.
     public func forward(_ batch: RaggedBatch) throws -> HiddenStates { try stack.forward(batch) }
+
+    /// The last hidden state of `rows` alone, their last layer's feed-forward work done for them only.
+    public func forward(_ batch: RaggedBatch, keeping rows: [Int]) throws -> HiddenStates {
+        try stack.forward(batch, keeping: rows)
+    }
 }
 
 extension EncoderStack {

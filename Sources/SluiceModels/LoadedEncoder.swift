@@ -38,6 +38,12 @@ public struct LoadedEncoder: Sendable {
     /// Runs the encoder over a ragged batch: `[tokens, hidden]` for every token.
     public func forward(_ batch: RaggedBatch) throws -> HiddenStates { try encoder.forward(batch) }
 
+    /// The last hidden state of the batch's rows `rows` alone, `[rows.count, hidden]` in that
+    /// order (see `EncoderModel.forward(_:keeping:)`).
+    public func forward(_ batch: RaggedBatch, keeping rows: [Int]) throws -> HiddenStates {
+        try encoder.forward(batch, keeping: rows)
+    }
+
     /// Loads a head from the same weights; see `loadHead(_:weights:config:)`.
     public func loadHead(_ kind: HeadKind) throws -> any EncoderHead {
         try SluiceModels.loadHead(kind, weights: weights, config: config)

@@ -27,6 +27,11 @@ public struct MPNetModel: EncoderModel {
 
     /// Runs the encoder over a ragged batch: `[tokens, hidden]` for every token.
     public func forward(_ batch: RaggedBatch) throws -> HiddenStates { try stack.forward(batch) }
+
+    /// The last hidden state of `rows` alone, their last layer's feed-forward work done for them only.
+    public func forward(_ batch: RaggedBatch, keeping rows: [Int]) throws -> HiddenStates {
+        try stack.forward(batch, keeping: rows)
+    }
 }
 
 /// MPNet's relative position bias: `relative_attention_bias.weight` is `[buckets, heads]`, and

@@ -209,7 +209,6 @@ public final class Pipeline: Sendable {
                 batch.append(ids: sequence.ids, typeIds: types)
             }
         }
-        let hidden = try model.forward(batch)
         // The batch's sequences, input by input.
         var ranges: [Range<Int>] = []
         var next = 0
@@ -219,15 +218,17 @@ public final class Pipeline: Sendable {
         }
         switch task {
         case .fillMask:
+            // The head reads the masked positions only; so does the last layer's feed-forward work.
             guard let head else { throw PipelineError(.internal, "no masked-LM head loaded") }
             var rows: [Int] = []
             var counts: [Int] = []
             for (input, range) in zip(inputs, ranges) {
                 let positions = maskPositions(input.sequences[0])
-                rows += positions.map { hidden.sequences[range.lowerBound].lowerBound + $0 }
+                rows += positions.map { batch.sequences[range.lowerBound].lowerBound + $0 }
                 counts.append(positions.count)
             }
-            let logits = head.logits(hidden, rows: rows)
+            let hidden = try model.forward(batch, keeping: rows)
+            let logits = head.logits(hidden, rows: Array(rows.indices))
             let v = head.outputWidth
             var start = 0
             return counts.map { count in
@@ -235,6 +236,7 @@ public final class Pipeline: Sendable {
                 return .maskLogits(Array(logits[(start * v)..<((start + count) * v)]))
             }
         case .featureExtraction, .sentenceEmbeddings:
+            let hidden = try model.forward(batch)
             let h = hidden.hidden
             return ranges.map { range in
                 .hiddenStates(
@@ -243,12 +245,15 @@ public final class Pipeline: Sendable {
                     })
             }
         case .textClassification, .zeroShotClassification, .textRanking:
+            // Every classification head reads the first token of each sequence alone.
             guard let head else { throw PipelineError(.internal, "no classification head loaded") }
-            let logits = head.firstTokenLogits(hidden)
+            let hidden = try model.forward(batch, keeping: batch.sequences.map(\.lowerBound))
+            let logits = head.logits(hidden, rows: Array(batch.sequences.indices))
             let w = head.outputWidth
             return ranges.map { .sequenceLogits(Array(logits[($0.lowerBound * w)..<($0.upperBound * w)])) }
         case .tokenClassification, .questionAnswering:
             guard let head else { throw PipelineError(.internal, "no token head loaded") }
+            let hidden = try model.forward(batch)
             let logits = head.everyTokenLogits(hidden)
             let w = head.outputWidth
             return ranges.map { range in

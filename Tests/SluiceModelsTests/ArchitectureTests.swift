@@ -98,7 +98,44 @@ final class ArchitectureTests: XCTestCase {
                     "\(family)/\(head) sequence \(i) (\(c.ids.count) tokens) in a ragged batch", floor: floor)
                 offset += count
             }
+            try checkKeptRows(model, loaded, cases, label: "\(family)/\(head)", floor: floor)
         }
+    }
+
+    /// `forward(_:keeping:)` (the last layer's feed-forward work for the kept rows only) against
+    /// the reference: the fixture's rows of one ragged batch, then of a batch of over
+    /// `EncoderStack.rowsPerPass` rows (the fixture repeated, so it runs as several passes),
+    /// kept in reverse order.
+    private func checkKeptRows(
+        _ model: LoadedEncoder, _ loaded: (any EncoderHead)?, _ cases: [Case], label: String, floor: Float
+    ) throws {
+        for repeats in [1, EncoderStack.rowsPerPass / cases.map(\.ids.count).reduce(0, +) + 1] {
+            var batch = RaggedBatch()
+            var kept: [(row: Int, values: ArraySlice<Float>)] = []
+            for _ in 0..<repeats {
+                for c in cases {
+                    for (j, row) in c.rows.enumerated() {
+                        kept.append((batch.tokenCount + row, c.values[(j * c.width)..<((j + 1) * c.width)]))
+                    }
+                    batch.append(ids: c.ids, typeIds: c.typeIds)
+                }
+            }
+            if repeats > 1 {
+                XCTAssertGreaterThan(batch.tokenCount, EncoderStack.rowsPerPass)
+                kept.reverse()
+            }
+            let hidden = try model.forward(batch, keeping: kept.map(\.row))
+            XCTAssertEqual(hidden.tokenCount, kept.count, label)
+            let ours = outputs(hidden, head: loaded, rows: Array(kept.indices))
+            assertClose(
+                ours, kept.flatMap(\.values),
+                "\(label): kept rows of \(batch.tokenCount) in \(repeats) copies",
+                floor: floor)
+        }
+        var empty = RaggedBatch()
+        empty.append(ids: cases[0].ids, typeIds: cases[0].typeIds)
+        XCTAssertEqual(try model.forward(empty, keeping: []).tokenCount, 0, label)
+        XCTAssertThrowsError(try model.forward(empty, keeping: [cases[0].ids.count]), label)
     }
 
     func testBertMatchesTransformersForEveryHead() throws { try check("bert") }
