@@ -72,12 +72,11 @@ extension Pipeline {
             softmaxRowsInPlace($0.baseAddress!, rows: positions.count, cols: v)
         }
         for (m, position) in positions.enumerated() {
-            let row = probabilities[(m * v)..<((m + 1) * v)]
-            let candidates: [(id: Int, score: Float)] =
-                options.targetIds.map { ids in ids.map { ($0, row[row.startIndex + $0]) } }
-                ?? row.indices.map { ($0 - row.startIndex, row[$0]) }
-            let k = min(options.topK, candidates.count)
-            let best = topK(candidates, k)
+            let best = probabilities.withUnsafeBufferPointer {
+                topK(
+                    UnsafeBufferPointer(rebasing: $0[(m * v)..<((m + 1) * v)]), among: options.targetIds,
+                    options.topK)
+            }
             var predictions: [JSONValue] = []
             for (id, score) in best {
                 var tokens = input.sequences[0].ids
@@ -96,16 +95,26 @@ extension Pipeline {
         return singleMask ? perMask[0] : .array(perMask)
     }
 
-    /// The `k` highest scores, highest first; ties keep the lower index first.
-    private func topK(_ candidates: [(id: Int, score: Float)], _ k: Int) -> [(id: Int, score: Float)] {
+    /// The `k` highest scores of `row` (at most as many as there are candidates), highest
+    /// first, among the ids `among` (in that order) or every id (in order); ties keep the
+    /// earlier candidate first.
+    private func topK(
+        _ row: UnsafeBufferPointer<Float>, among ids: [Int]?, _ k: Int
+    ) -> [(id: Int, score: Float)] {
         var best: [(id: Int, score: Float)] = []
         best.reserveCapacity(k + 1)
-        for candidate in candidates {
-            if best.count == k, let last = best.last, !(candidate.score > last.score) { continue }
+        func consider(_ id: Int) {
+            let score = row[id]
+            if best.count == k, !(score > best[k - 1].score) { return }
             var index = best.count
-            while index > 0 && candidate.score > best[index - 1].score { index -= 1 }
-            best.insert(candidate, at: index)
+            while index > 0 && score > best[index - 1].score { index -= 1 }
+            best.insert((id, score), at: index)
             if best.count > k { best.removeLast() }
+        }
+        if let ids {
+            for id in ids { consider(id) }
+        } else {
+            for id in 0..<row.count { consider(id) }
         }
         return best
     }

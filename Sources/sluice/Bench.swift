@@ -146,10 +146,18 @@ struct Bench: ParsableCommand {
             }
             let inputs = try texts.map { try pipeline.prepare($0) }
             let times = try timedRuns { _ = try pipeline.forward(inputs) }
+            // The request side's share: each input's output made into its JSON answer.
+            let outputs = try pipeline.forward(inputs)
+            let finishTimes = try timedRuns {
+                for (input, output) in zip(inputs, outputs) {
+                    _ = try pipeline.finish(input, output).pythonJSON
+                }
+            }
             let result: [String: Any] = [
                 "name": name, "sequences": inputs.count, "tokens": inputs.reduce(0) { $0 + $1.tokenCount },
                 "max_tokens": inputs.map(\.tokenCount).max() ?? 0, "median_ms": times[times.count / 2] * 1e3,
                 "min_ms": times[0] * 1e3, "iterations": times.count,
+                "finish_median_ms": finishTimes[finishTimes.count / 2] * 1e3,
             ]
             let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
             print(String(decoding: json, as: UTF8.self))

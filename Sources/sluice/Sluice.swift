@@ -80,6 +80,7 @@ struct ModelOptions: ParsableArguments {
             parsedTask = value
         }
         let folder = try ModelFolder(path: model)
+        MemoryReuse.keepFreedBlocks()
         return try Pipeline(folder: folder, task: parsedTask, denseWeights: try denseWeights())
     }
 }
