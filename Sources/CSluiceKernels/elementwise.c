@@ -238,6 +238,29 @@ AVX2 static void add_layer_norm_avx2(float *x, const float *residual, const floa
 }
 #endif
 
+#ifdef SLUICE_X86
+AVX2 static size_t first_above_avx2(const float *x, size_t start, size_t n, float threshold) {
+    __m256 t = _mm256_set1_ps(threshold);
+    size_t i = start;
+    for (; i + 8 <= n; i += 8) {
+        int mask = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(x + i), t, _CMP_GT_OQ));
+        if (mask) return i + (size_t)__builtin_ctz((unsigned)mask);
+    }
+    for (; i < n; i++)
+        if (x[i] > threshold) return i;
+    return n;
+}
+#endif
+
+size_t sluice_first_above(const float *x, size_t start, size_t n, float threshold) {
+#ifdef SLUICE_X86
+    if (sluice_kernels_use_avx2()) return first_above_avx2(x, start, n, threshold);
+#endif
+    for (size_t i = start; i < n; i++)
+        if (x[i] > threshold) return i;
+    return n;
+}
+
 void sluice_softmax_rows(float *x, size_t rows, size_t cols) {
 #ifdef SLUICE_X86
     if (sluice_kernels_use_avx2()) {

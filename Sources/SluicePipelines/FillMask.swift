@@ -113,8 +113,18 @@ extension Pipeline {
         }
         if let ids {
             for id in ids { consider(id) }
-        } else {
-            for id in 0..<row.count { consider(id) }
+            return best
+        }
+        // Every id. Once k are in, the ids whose scores cannot beat the k-th best are passed
+        // over by a vector scan (the common case: almost all of the vocabulary).
+        var id = 0
+        while id < row.count {
+            if best.count == k {
+                id = firstIndex(in: row, from: id, above: best[k - 1].score)
+                if id == row.count { break }
+            }
+            consider(id)
+            id += 1
         }
         return best
     }

@@ -3,7 +3,7 @@ import Foundation
 /// A JSON value whose objects keep their keys in order, written exactly as Python's
 /// `json.dumps(value, ensure_ascii=False, separators=(",", ":"))` writes it — the body that
 /// starlette's `JSONResponse` sends — so outputs match the reference server byte for byte.
-public indirect enum JSONValue: Sendable, Equatable {
+public enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     case int(Int)
@@ -15,35 +15,39 @@ public indirect enum JSONValue: Sendable, Equatable {
     case object([(String, JSONValue)])
 
     /// Compact JSON text, Python's spelling.
-    public var pythonJSON: String {
-        var out = ""
+    public var pythonJSON: String { String(decoding: pythonJSONBytes, as: UTF8.self) }
+
+    /// `pythonJSON` as UTF-8 bytes, written straight into one buffer (a response body).
+    public var pythonJSONBytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
         write(to: &out)
         return out
     }
 
-    private func write(to out: inout String) {
+    private func write(to out: inout [UInt8]) {
         switch self {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .int(let i): out += String(i)
-        case .number(let d): out += pythonFloatRepr(d)
+        case .null: out += "null".utf8
+        case .bool(let b): out += (b ? "true" : "false").utf8
+        case .int(let i): out += String(i).utf8
+        case .number(let d): appendPythonFloatRepr(d, to: &out)
         case .string(let s): writePythonString(s, to: &out)
         case .array(let items):
-            out += "["
+            out.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
-                if i > 0 { out += "," }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
                 item.write(to: &out)
             }
-            out += "]"
+            out.append(UInt8(ascii: "]"))
         case .object(let pairs):
-            out += "{"
+            out.append(UInt8(ascii: "{"))
             for (i, (key, value)) in pairs.enumerated() {
-                if i > 0 { out += "," }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
                 writePythonString(key, to: &out)
-                out += ":"
+                out.append(UInt8(ascii: ":"))
                 value.write(to: &out)
             }
-            out += "}"
+            out.append(UInt8(ascii: "}"))
         }
     }
 
@@ -77,14 +81,25 @@ public indirect enum JSONValue: Sendable, Equatable {
 /// `repr(float)`: the shortest digits that round-trip, in positional notation when the
 /// decimal exponent is in [-4, 16), scientific (`1e-05`, `1.5e+16`) otherwise.
 public func pythonFloatRepr(_ value: Double) -> String {
-    if value.isNaN { return "NaN" }
-    if value.isInfinite { return value < 0 ? "-Infinity" : "Infinity" }
-    if value == 0 { return value.sign == .minus ? "-0.0" : "0.0" }
+    var out: [UInt8] = []
+    appendPythonFloatRepr(value, to: &out)
+    return String(decoding: out, as: UTF8.self)
+}
+
+/// `pythonFloatRepr(value)`'s bytes, appended to `out`.
+func appendPythonFloatRepr(_ value: Double, to out: inout [UInt8]) {
+    if value.isNaN { return out += "NaN".utf8 }
+    if value.isInfinite { return out += (value < 0 ? "-Infinity" : "Infinity").utf8 }
+    if value == 0 { return out += (value.sign == .minus ? "-0.0" : "0.0").utf8 }
     // Swift's description gives the same shortest round-trip digits; only the layout differs.
     // Bytes on the stack throughout: an embedding answer spells thousands of these.
     var text = abs(value).description
-    return text.withUTF8 { spelled in
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { digits in
+    text.withUTF8 { spelled in
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buffer in
+            // The first 32 bytes take the significant digits, the rest the text written.
+            let digits = UnsafeMutableBufferPointer(rebasing: buffer[0..<32])
+            let formatted = UnsafeMutableBufferPointer(rebasing: buffer[32..<64])
+            var n = 0
             // Significant digits, and the decimal exponent of the first one.
             var count = 0
             var pointPosition = 0  // digits before the point, leading zeros included
@@ -125,10 +140,9 @@ public func pythonFloatRepr(_ value: Double) -> String {
             }
             while count > 1 && digits[count - 1] == UInt8(ascii: "0") { count -= 1 }
             let decimalExponent = exponent + pointPosition - 1
-            return String(unsafeUninitializedCapacity: count + 26) { out in
-                var n = 0
+            do {
                 func put(_ byte: UInt8) {
-                    out[n] = byte
+                    formatted[n] = byte
                     n += 1
                 }
                 if value < 0 { put(UInt8(ascii: "-")) }
@@ -162,33 +176,33 @@ public func pythonFloatRepr(_ value: Double) -> String {
                     put(UInt8(ascii: "0") + UInt8(magnitude / 10 % 10))
                     put(UInt8(ascii: "0") + UInt8(magnitude % 10))
                 }
-                return n
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: formatted[0..<n]))
         }
     }
 }
 
 /// Python's `json` string encoding with `ensure_ascii=False`: only `"`, `\`, and control
-/// characters below U+0020 are escaped.
-func writePythonString(_ s: String, to out: inout String) {
-    out += "\""
-    for scalar in s.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case "\u{08}": out += "\\b"
-        case "\u{0C}": out += "\\f"
-        default:
-            if scalar.value < 0x20 {
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
+/// characters below U+0020 are escaped; every other byte of the UTF-8 is written as it is
+/// (all the escaped characters are ASCII, so no multi-byte sequence holds one).
+func writePythonString(_ s: String, to out: inout [UInt8]) {
+    out.append(UInt8(ascii: "\""))
+    for byte in s.utf8 {
+        switch byte {
+        case UInt8(ascii: "\""): out += #"\""#.utf8
+        case UInt8(ascii: "\\"): out += #"\\"#.utf8
+        case UInt8(ascii: "\n"): out += #"\n"#.utf8
+        case UInt8(ascii: "\r"): out += #"\r"#.utf8
+        case UInt8(ascii: "\t"): out += #"\t"#.utf8
+        case 0x08: out += #"\b"#.utf8
+        case 0x0C: out += #"\f"#.utf8
+        case ..<0x20:
+            let hex = Array("0123456789abcdef".utf8)
+            out += #"\u00"#.utf8
+            out.append(hex[Int(byte >> 4)])
+            out.append(hex[Int(byte & 15)])
+        default: out.append(byte)
         }
     }
-    out += "\""
+    out.append(UInt8(ascii: "\""))
 }

@@ -33,7 +33,7 @@ struct InferenceAPIController<Pipeline: ServablePipeline> {
         return Response(
             status: .ok,
             headers: [.contentType: "application/json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(string: answer.pythonJSON)))
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.pythonJSONBytes)))
     }
 
     private func readBody(_ request: Request) async throws(ServerError) -> ByteBuffer {

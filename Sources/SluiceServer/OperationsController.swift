@@ -62,6 +62,6 @@ struct OperationsController<Pipeline: ServablePipeline> {
         Response(
             status: .ok,
             headers: [.contentType: "application/json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(string: value.pythonJSON)))
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: value.pythonJSONBytes)))
     }
 }

@@ -139,6 +139,14 @@ public func matmul(
         alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
 
+/// The first index at or after `start` whose value is greater than `threshold` (NaN never
+/// is), or `values.count`: a vector scan.
+public func firstIndex(in values: UnsafeBufferPointer<Float>, from start: Int, above threshold: Float) -> Int
+{
+    guard start < values.count, let base = values.baseAddress else { return values.count }
+    return sluice_first_above(base, start, values.count, threshold)
+}
+
 /// In place over `rows` rows of `cols`: `x = (x + residual - mean) / sqrt(var + eps) · gamma + beta`,
 /// with the biased variance, as `torch.nn.LayerNorm` applied to `x + residual` (`residual` nil:
 /// to `x`). Mean and variance are accumulated in f64 so that long rows lose nothing to rounding.

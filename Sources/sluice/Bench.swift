@@ -150,7 +150,7 @@ struct Bench: ParsableCommand {
             let outputs = try pipeline.forward(inputs)
             let finishTimes = try timedRuns {
                 for (input, output) in zip(inputs, outputs) {
-                    _ = try pipeline.finish(input, output).pythonJSON
+                    _ = try pipeline.finish(input, output).pythonJSONBytes
                 }
             }
             let result: [String: Any] = [

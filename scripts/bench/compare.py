@@ -42,6 +42,7 @@ parser.add_argument("--concurrency", help="comma-separated client counts (defaul
 parser.add_argument("--seconds", type=int, help="wrk duration per point (default 10)")
 parser.add_argument("--engine-iterations", type=int, help="timed passes per engine batch (default 20)")
 parser.add_argument("--startups", type=int, help="sluice serve launches timed (default 5)")
+parser.add_argument("--servers", help="comma-separated subset of sluice,recipe,recipe-batch,infinity (default: all)")
 parser.add_argument("--skip-http", action="store_true")
 parser.add_argument("--skip-engine", action="store_true")
 parser.add_argument("--sluice", default=".build/release/sluice")
@@ -211,7 +212,8 @@ def measure_startup():
 
 
 def servers_for(workload):
-    return ["sluice", "recipe", "recipe-batch"] + ([] if workload == "a" else ["infinity"])
+    names = ["sluice", "recipe", "recipe-batch"] + ([] if workload == "a" else ["infinity"])
+    return [n for n in names if not args.servers or n in args.servers.split(",")]
 
 
 def http(specs, results):

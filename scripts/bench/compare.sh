@@ -9,6 +9,7 @@
 #
 #   scripts/bench/compare.sh [--quick] [--workloads abcd] [--concurrency 1,8,32,128]
 #                            [--seconds 10] [--engine-iterations 20] [--startups 5] [--threads N]
+#                            [--servers sluice,recipe,recipe-batch,infinity]
 #                            [--skip-http] [--skip-engine] [--port 18000]
 #
 # Workloads: (a) fill-mask `test [MASK]` on models/bert-base-random (bert-base-uncased shaped,

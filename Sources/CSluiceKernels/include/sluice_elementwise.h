@@ -18,4 +18,7 @@ void sluice_add_layer_norm(float *x, const float *residual, const float *gamma, 
 /// Softmax over each of `rows` rows of `cols` values, in place, as torch.softmax(dim=-1) in f32.
 void sluice_softmax_rows(float *x, size_t rows, size_t cols);
 
+/// The first index i in [start, n) with x[i] > threshold (NaN never is), or n.
+size_t sluice_first_above(const float *x, size_t start, size_t n, float threshold);
+
 #endif
