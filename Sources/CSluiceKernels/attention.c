@@ -3,6 +3,7 @@
 // the arithmetic. The scores go through sluice_softmax_rows, as on the BLAS path.
 #include "sluice_attention.h"
 
+#include "sluice_cpu.h"
 #include "sluice_elementwise.h"
 #include "sluice_kernels.h"
 
@@ -49,6 +50,46 @@ AVX2 static void axpy_avx2(float *acc, float p, const float *v, size_t n) {
         _mm256_storeu_ps(acc + c, _mm256_fmadd_ps(vp, _mm256_loadu_ps(v + c), _mm256_loadu_ps(acc + c)));
     for (; c < n; c++) acc[c] += p * v[c];
 }
+
+#define AVX512 __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq")))
+
+// One head, head width D = 16·V (V ≤ 4): each query's row of the head in V registers, its
+// scores one reduction each, then its output accumulated in V registers over the keys.
+#define DIRECT_HEAD(V)                                                                                         \
+    AVX512 static void direct_head_##V(float *out, size_t ldOut, const float *qh, const float *kh,           \
+                                       const float *vh, size_t ldQKV, size_t t, float scale,                 \
+                                       const float *headBias, float *scores) {                               \
+        for (size_t i = 0; i < t; i++) {                                                                     \
+            __m512 q[V];                                                                                     \
+            for (int c = 0; c < V; c++) q[c] = _mm512_loadu_ps(qh + i * ldQKV + 16 * c);                    \
+            float *row = scores + i * t;                                                                     \
+            for (size_t j = 0; j < t; j++) {                                                                 \
+                __m512 s = _mm512_mul_ps(q[0], _mm512_loadu_ps(kh + j * ldQKV));                             \
+                for (int c = 1; c < V; c++) s = _mm512_fmadd_ps(q[c], _mm512_loadu_ps(kh + j * ldQKV + 16 * c), s); \
+                row[j] = scale * _mm512_reduce_add_ps(s);                                                    \
+            }                                                                                                \
+            if (headBias)                                                                                    \
+                for (size_t j = 0; j < t; j++) row[j] += (headBias - i)[j];                                  \
+        }                                                                                                    \
+        sluice_softmax_rows(scores, t, t);                                                                   \
+        for (size_t i = 0; i < t; i++) {                                                                     \
+            __m512 acc[V];                                                                                   \
+            for (int c = 0; c < V; c++) acc[c] = _mm512_setzero_ps();                                        \
+            for (size_t j = 0; j < t; j++) {                                                                 \
+                __m512 p = _mm512_set1_ps(scores[i * t + j]);                                                \
+                for (int c = 0; c < V; c++) acc[c] = _mm512_fmadd_ps(p, _mm512_loadu_ps(vh + j * ldQKV + 16 * c), acc[c]); \
+            }                                                                                                \
+            for (int c = 0; c < V; c++) _mm512_storeu_ps(out + i * ldOut + 16 * c, acc[c]);                  \
+        }                                                                                                    \
+    }
+DIRECT_HEAD(1)
+DIRECT_HEAD(2)
+DIRECT_HEAD(3)
+DIRECT_HEAD(4)
+
+typedef void (*direct_head_fn)(float *, size_t, const float *, const float *, const float *, size_t, size_t, float,
+                               const float *, float *);
+static const direct_head_fn direct_heads[5] = {0, direct_head_1, direct_head_2, direct_head_3, direct_head_4};
 #endif
 
 void sluice_attention_direct(float *out, size_t ldOut, const float *q, const float *k, const float *v,
@@ -60,6 +101,17 @@ void sluice_attention_direct(float *out, size_t ldOut, const float *q, const flo
     if (sluice_kernels_use_avx2()) {
         dot = dot_avx2;
         axpy = axpy_avx2;
+    }
+#endif
+#ifdef SLUICE_X86
+    // Head widths of 16, 32, 48 or 64 (BERT-base's 64, MiniLM's 32): the AVX-512 heads.
+    if (headDim % 16 == 0 && headDim <= 64 && sluice_cpu_has_avx512()) {
+        for (size_t h = 0; h < heads; h++) {
+            const float *headBias = relativeBias ? relativeBias + h * (2 * span - 1) + span - 1 : 0;
+            direct_heads[headDim / 16](out + h * headDim, ldOut, q + h * headDim, k + h * headDim, v + h * headDim,
+                                       ldQKV, t, scale, headBias, scores);
+        }
+        return;
     }
 #endif
     for (size_t h = 0; h < heads; h++) {

@@ -5,7 +5,8 @@ import XCTest
 
 /// `attentionForward` against its definition computed in double, on sequences on both sides of
 /// `directAttentionMaxLength` (direct kernel below, matrix products above) in one ragged batch,
-/// with and without MPNet's relative position bias.
+/// with and without MPNet's relative position bias, for head widths the AVX-512 kernel takes
+/// (multiples of 16 up to 64) and others.
 final class AttentionTests: XCTestCase {
     private struct Case {
         let lengths: [Int]
@@ -62,6 +63,9 @@ final class AttentionTests: XCTestCase {
         let cases = [
             Case(lengths: [1, 4, 12, 13, 4, 30], heads: 3, headDim: 16, withBias: false),
             Case(lengths: [2, 12, 5, 17], heads: 2, headDim: 20, withBias: true),
+            // Head widths that are multiples of 16 take the AVX-512 kernel where there is one.
+            Case(lengths: [3, 9, 1], heads: 2, headDim: 32, withBias: true),
+            Case(lengths: [7, 12], heads: 3, headDim: 48, withBias: false),
             // 48 sequences of 4 tokens: enough work to split across threads.
             Case(lengths: Array(repeating: 4, count: 48), heads: 12, headDim: 64, withBias: false),
         ]
