@@ -60,12 +60,13 @@ final class AttentionTests: XCTestCase {
     }
 
     func testDirectAndMatrixProductPathsMatchTheDefinition() {
+        let limit = directAttentionMaxLength
         let cases = [
-            Case(lengths: [1, 4, 12, 13, 4, 30], heads: 3, headDim: 16, withBias: false),
-            Case(lengths: [2, 12, 5, 17], heads: 2, headDim: 20, withBias: true),
+            Case(lengths: [1, 4, limit, limit + 1, 4, limit + 9], heads: 3, headDim: 16, withBias: false),
+            Case(lengths: [2, limit, 5, limit + 5], heads: 2, headDim: 20, withBias: true),
             // Head widths that are multiples of 16 take the AVX-512 kernel where there is one.
-            Case(lengths: [3, 9, 1], heads: 2, headDim: 32, withBias: true),
-            Case(lengths: [7, 12], heads: 3, headDim: 48, withBias: false),
+            Case(lengths: [3, 9, 1, limit], heads: 2, headDim: 32, withBias: true),
+            Case(lengths: [7, 12, limit + 2], heads: 3, headDim: 48, withBias: false),
             // 48 sequences of 4 tokens: enough work to split across threads.
             Case(lengths: Array(repeating: 4, count: 48), heads: 12, headDim: 64, withBias: false),
         ]
