@@ -126,6 +126,7 @@ void sluice_bf16_to_f32(float *dst, const uint16_t *w, size_t count) {
 
 void sluice_linear_bf16_small_m(float *out, const float *x, const uint16_t *w, const float *bias, size_t m,
                                 size_t k, size_t n_total, size_t n_begin, size_t n_end) {
+    if (lowp_linear_avx512(LOWP_BF16, out, x, w, NULL, bias, m, k, n_total, n_begin, n_end)) return;
 #ifdef SLUICE_LOWP_X86
     if (sluice_kernels_use_avx2()) {
         // Beyond 8 input rows, each tile of weight rows (in L2) serves every block of 8 input
