@@ -42,7 +42,8 @@ parser.add_argument("--concurrency", help="comma-separated client counts (defaul
 parser.add_argument("--seconds", type=int, help="wrk duration per point (default 10)")
 parser.add_argument("--engine-iterations", type=int, help="timed passes per engine batch (default 20)")
 parser.add_argument("--startups", type=int, help="sluice serve launches timed (default 5)")
-parser.add_argument("--servers", help="comma-separated subset of sluice,recipe,recipe-batch,infinity (default: all)")
+parser.add_argument("--servers", help="comma-separated subset of sluice,sluice-bf16,sluice-int8,recipe,recipe-batch,"
+                    "infinity (default: all; the bf16 and int8 servers run workloads a and b)")
 parser.add_argument("--skip-http", action="store_true")
 parser.add_argument("--skip-engine", action="store_true")
 parser.add_argument("--sluice", default=".build/release/sluice")
@@ -97,8 +98,9 @@ def request(url, body, content_type, timeout=30):
 
 def server_command(server, spec):
     python = sys.executable
-    if server == "sluice":
-        return [args.sluice, "serve", "--model", spec["model"], "--port", str(PORT)] + (
+    if server.startswith("sluice"):
+        precision = {"sluice": [], "sluice-bf16": ["--weights", "bf16"], "sluice-int8": ["--quantize", "int8"]}
+        return [args.sluice, "serve", "--model", spec["model"], "--port", str(PORT)] + precision[server] + (
             ["--threads", str(args.threads)] if args.threads else [])
     if server in ("recipe", "recipe-batch"):
         command = [python, os.path.join(HERE, "recipe_server.py"), "--model", spec["model"], "--task", spec["task"],
@@ -212,7 +214,9 @@ def measure_startup():
 
 
 def servers_for(workload):
-    names = ["sluice", "recipe", "recipe-batch"] + ([] if workload == "a" else ["infinity"])
+    # The opt-in lower precisions on the fill-mask workload and one embedding workload.
+    lower = ["sluice-bf16", "sluice-int8"] if workload in "ab" else []
+    names = ["sluice"] + lower + ["recipe", "recipe-batch"] + ([] if workload == "a" else ["infinity"])
     return [n for n in names if not args.servers or n in args.servers.split(",")]
 
 

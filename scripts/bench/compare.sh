@@ -4,12 +4,12 @@
 # --engine torch for the embedding workloads), drives each with the same wrk load on loopback,
 # times the engines alone on the same batches (Sluice, ONNX Runtime on an optimum-onnx export,
 # PyTorch), times start-up to a ready /health, and prints every result against this machine's
-# floors measured in the same run, with a PNG plot. Never run by CI; it takes about 20 minutes
+# floors measured in the same run, with a PNG plot. Never run by CI; it takes about 25 minutes
 # (--quick: about 5, once the environment exists).
 #
 #   scripts/bench/compare.sh [--quick] [--workloads abcd] [--concurrency 1,8,32,128]
 #                            [--seconds 10] [--engine-iterations 20] [--startups 5] [--threads N]
-#                            [--servers sluice,recipe,recipe-batch,infinity]
+#                            [--servers sluice,sluice-bf16,sluice-int8,recipe,recipe-batch,infinity]
 #                            [--skip-http] [--skip-engine] [--port 18000]
 #
 # Workloads: (a) fill-mask `test [MASK]` on models/bert-base-random (bert-base-uncased shaped,

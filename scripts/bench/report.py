@@ -8,7 +8,11 @@ import os
 import re
 import sys
 
-SERVERS = ["sluice", "recipe", "recipe-batch", "infinity"]
+SERVERS = ["sluice", "sluice-bf16", "sluice-int8", "recipe", "recipe-batch", "infinity"]
+PEERS = ["recipe", "recipe-batch", "infinity"]
+# Bytes each dense weight takes, by server: the memory floor of the low-precision servers reads
+# their weights at these sizes (f32 floors otherwise; the compute floor is the same f32 one).
+WEIGHT_BYTES = {"sluice-bf16": 2, "sluice-int8": 1}
 
 
 def _ms(text):
@@ -127,7 +131,9 @@ def render(results):
                 p99 = f"{r['p99']:8.1f}" if answered else f"{'-':>8}"
                 rss = f"{r['peak_rss'] / 1e6:7.0f}" if r.get("peak_rss") else f"{'-':>7}"
                 if int(c) == 1:
-                    fraction = f"{alone * 1e3 / r['p50']:4.0%} of the floor alone (p50)" if answered else ""
+                    own = max(memory * WEIGHT_BYTES.get(name, 4) / 4, compute)
+                    note = f" ({WEIGHT_BYTES[name] * 8}-bit weights: {own * 1e3:.2f} ms)" if name in WEIGHT_BYTES else ""
+                    fraction = f"{own * 1e3 / r['p50']:4.0%} of the floor alone (p50){note}" if answered else ""
                 else:
                     best = floor_rps(memory, compute, int(c))
                     kind = "compute" if int(c) * compute > memory else "memory"
@@ -135,7 +141,7 @@ def render(results):
                 add(f"  {name:13} {c:>7} {r['rps']:8.1f} {p50} {p99} {rss} {r['non2xx']:7} {r['socket_errors']:6} "
                     f"{r['timeouts']:8}  {fraction}")
         ours = servers.get("sluice", {})
-        for peer in SERVERS[1:]:
+        for peer in PEERS:
             theirs = servers.get(peer)
             if not theirs or "error" in theirs or "error" in ours:
                 continue
@@ -157,7 +163,8 @@ def plot(results, path):
 
     names = list(results["http"])
     fig, axes = plt.subplots(2, len(names), figsize=(max(4.2 * len(names), 9), 7), squeeze=False)
-    colors = {"sluice": "tab:blue", "recipe": "tab:gray", "recipe-batch": "tab:orange", "infinity": "tab:green"}
+    colors = {"sluice": "tab:blue", "sluice-bf16": "tab:cyan", "sluice-int8": "tab:purple", "recipe": "tab:gray",
+              "recipe-batch": "tab:orange", "infinity": "tab:green"}
     for col, w in enumerate(names):
         spec = results["workloads"][w]
         top, bottom = axes[0][col], axes[1][col]
