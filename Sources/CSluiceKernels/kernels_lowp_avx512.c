@@ -1,7 +1,8 @@
-// The bf16 and int8 weight-streaming kernels for up to 4 input rows on AVX-512: four weight
-// rows per step, each widened to f32 once in registers and used by every input row, so that
-// four streams of weights are in flight (one row at a time leaves a long k = 3072 row at
-// 11–18 GB/s) and each input vector is loaded once for four rows.
+// The bf16 and int8 weight-streaming kernels for up to 8 input rows on AVX-512: four weight
+// rows per step (two from 5 input rows on, 16 accumulators either way), each widened to f32
+// once in registers and used by every input row, so that several streams of weights are in
+// flight (one row at a time leaves a long k = 3072 row at 11–18 GB/s) and each input vector
+// is loaded once for all of them.
 #include "lowp_simd.h"
 #include "sluice_cpu.h"
 
@@ -35,13 +36,13 @@ static inline float widen1(const void *w, size_t index, const int kind) {
 AVX512 __attribute__((always_inline)) static inline void
 lowp_rows(float *out, const float *x, const void *w, const float *scales, const float *bias, size_t k,
           size_t n_total, size_t n0, const int M, const int R, const int kind) {
-    __m512 acc[4][4];
+    __m512 acc[4][8];
     for (int r = 0; r < R; r++)
         for (int i = 0; i < M; i++) acc[r][i] = _mm512_setzero_ps();
     size_t k16 = k & ~(size_t)15;
     _Pragma("clang loop unroll(disable)")
     for (size_t p = 0; p < k16; p += 16) {
-        __m512 xv[4];
+        __m512 xv[8];
         for (int i = 0; i < M; i++) xv[i] = _mm512_loadu_ps(x + (size_t)i * k + p);
         for (int r = 0; r < R; r++) {
             __m512 wv = widen16(w, (n0 + (size_t)r) * k + p, kind);
@@ -62,30 +63,35 @@ lowp_rows(float *out, const float *x, const void *w, const float *scales, const 
 #define LOWP_KERNEL(M, kind, name)                                                                            \
     AVX512 static void name##_m##M(float *out, const float *x, const void *w, const float *scales,            \
                                    const float *bias, size_t k, size_t n_total, size_t n_begin, size_t n_end) { \
+        const int R = M <= 4 ? 4 : 2;                                                                         \
         size_t n = n_begin;                                                                                   \
-        for (; n + 4 <= n_end; n += 4) lowp_rows(out, x, w, scales, bias, k, n_total, n, M, 4, kind);         \
+        for (; n + R <= n_end; n += R) lowp_rows(out, x, w, scales, bias, k, n_total, n, M, R, kind);         \
         for (; n < n_end; n++) lowp_rows(out, x, w, scales, bias, k, n_total, n, M, 1, kind);                 \
     }
 #define LOWP_KERNELS(kind, name) \
     LOWP_KERNEL(1, kind, name)   \
     LOWP_KERNEL(2, kind, name)   \
     LOWP_KERNEL(3, kind, name)   \
-    LOWP_KERNEL(4, kind, name)
+    LOWP_KERNEL(4, kind, name)   \
+    LOWP_KERNEL(5, kind, name)   \
+    LOWP_KERNEL(6, kind, name)   \
+    LOWP_KERNEL(7, kind, name)   \
+    LOWP_KERNEL(8, kind, name)
 LOWP_KERNELS(LOWP_BF16, bf16)
 LOWP_KERNELS(LOWP_INT8, int8)
 
 typedef void (*lowp_kernel)(float *, const float *, const void *, const float *, const float *, size_t, size_t,
                             size_t, size_t);
-static const lowp_kernel kernels[2][5] = {
-    {0, bf16_m1, bf16_m2, bf16_m3, bf16_m4},
-    {0, int8_m1, int8_m2, int8_m3, int8_m4},
+static const lowp_kernel kernels[2][9] = {
+    {0, bf16_m1, bf16_m2, bf16_m3, bf16_m4, bf16_m5, bf16_m6, bf16_m7, bf16_m8},
+    {0, int8_m1, int8_m2, int8_m3, int8_m4, int8_m5, int8_m6, int8_m7, int8_m8},
 };
 #endif
 
 int lowp_linear_avx512(int kind, float *out, const float *x, const void *w, const float *scales,
                        const float *bias, size_t m, size_t k, size_t n_total, size_t n_begin, size_t n_end) {
 #ifdef SLUICE_LOWP_X86
-    if (m >= 1 && m <= 4 && sluice_cpu_has_avx512()) {
+    if (m >= 1 && m <= 8 && sluice_cpu_has_avx512()) {
         kernels[kind][m](out, x, w, scales, bias, k, n_total, n_begin, n_end);
         return 1;
     }

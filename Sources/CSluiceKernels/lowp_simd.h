@@ -41,7 +41,7 @@ enum { LOWP_MAX_M = 8, LOWP_TILE_N = 64 };
 // The weight formats of lowp_linear_avx512.
 enum { LOWP_BF16, LOWP_INT8 };
 
-// out = x · wᵀ (· the row's scale, for int8) + bias for 1 to 4 input rows on AVX-512
+// out = x · wᵀ (· the row's scale, for int8) + bias for 1 to 8 input rows on AVX-512
 // (kernels_lowp_avx512.c); returns 0, computing nothing, for more rows or without AVX-512.
 int lowp_linear_avx512(int kind, float *out, const float *x, const void *w, const float *scales,
                        const float *bias, size_t m, size_t k, size_t n_total, size_t n_begin, size_t n_end);

@@ -5,10 +5,10 @@ import CSluiceKernels
 // Kernels.swift: activations `[tokens, features]`, weights `[out, in]`, row-major.
 //
 // Small batches stream the weights through the C kernels (each weight read once, widened in
-// registers): the bytes read per forward pass fall to 1/2 (bf16) or 1/4 (int8) of f32. Up to
-// 32 rows the same kernels take 8 input rows per pass over a tile of weights that stays in
-// cache. Larger batches are compute-bound: each thread widens a tile of weight rows into f32
-// scratch and multiplies it with `cblas_sgemm`. int8-dynamic multiplies every batch of two or
+// registers): the bytes read per forward pass fall to 1/2 (bf16) or 1/4 (int8) of f32. Larger
+// batches (`lowPrecisionStreamingRowLimit`) are compute-bound: each thread widens a tile of
+// weight rows into f32 scratch and multiplies it with the AVX-512 outer-product kernel (or
+// `cblas_sgemm`). int8-dynamic multiplies every batch of two or
 // more rows with integer dot products instead (about twice the f32 rate on AVX-VNNI).
 
 /// How a model holds the weights of its dense (linear) layers. Embeddings and layer norms
@@ -27,8 +27,12 @@ public enum DenseWeightFormat: String, Sendable, CaseIterable {
 }
 
 /// Up to this many rows, a bf16 or int8 (f32 input) linear layer streams its weights through
-/// the C kernels; above it each thread widens tiles of weights to f32 and calls `cblas_sgemm`.
-public let lowPrecisionStreamingRowLimit = 32
+/// the C kernels; above it each thread widens tiles of weights to f32 and multiplies them by the
+/// AVX-512 outer-product kernel, or by `cblas_sgemm` without AVX-512. Measured on bert-base
+/// `test [MASK]` batches: with AVX-512, 16 rows take 15–16 ms widened against 21–22 ms streamed
+/// in bf16 (int8: 13 against 19–20), and 32 rows 22 against 37–41 ms (int8: 18–20 against 33–38);
+/// without it the streaming kernels pay up to 32 rows.
+public let lowPrecisionStreamingRowLimit = sluice_wide_available() != 0 ? 8 : 32
 
 /// A `[out, in]` weight matrix in bfloat16.
 public struct BFloat16Weights: @unchecked Sendable {
