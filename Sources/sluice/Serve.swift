@@ -54,7 +54,7 @@ struct Serve: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Most requests waiting; beyond it requests get 503 with Retry-After (default 1024).",
+            "Most inputs waiting (each item of a list request counts); beyond it requests get 503 with Retry-After (default 1024).",
             valueName: "n"))
     var maxQueue: Int?
 
