@@ -6,6 +6,7 @@
 
 #include <math.h>
 
+#include "sluice_cpu.h"
 #include "sluice_kernels.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -137,6 +138,70 @@ AVX2 static void gelu_tanh_avx2(float *x, size_t n) {
         _mm256_storeu_ps(x + i, _mm256_div_ps(v, d));
     }
     gelu_tanh_portable(x + i, n - i);
+}
+
+// ---------------------------------------------------------------------------------------------
+// AVX-512: the same GELU, 16 lanes at a time, with the same operations in the same order as
+// the AVX2 path above (so each value is the same to the bit); chosen where the CPU has it.
+
+#define AVX512 __attribute__((target("avx512f,avx512dq")))
+
+AVX512 static inline __m512 exp_avx512(__m512 x) {
+    x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.3f)), _mm512_set1_ps(88.0f));
+    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+    __m512 p = _mm512_set1_ps(1.0f / 5040.0f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    __m512i bits = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
+    return _mm512_mul_ps(p, _mm512_castsi512_ps(bits));
+}
+
+AVX512 static inline __m512 erf_avx512(__m512 x) {
+    const __m512 sign_mask = _mm512_set1_ps(-0.0f);
+    __m512 sign = _mm512_and_ps(x, sign_mask);
+    __m512 ax = _mm512_andnot_ps(sign_mask, x);
+    __m512 t = _mm512_div_ps(_mm512_set1_ps(1.0f), _mm512_fmadd_ps(ax, _mm512_set1_ps(0.3275911f), _mm512_set1_ps(1.0f)));
+    __m512 q = _mm512_set1_ps(1.061405429f);
+    q = _mm512_fmadd_ps(q, t, _mm512_set1_ps(-1.453152027f));
+    q = _mm512_fmadd_ps(q, t, _mm512_set1_ps(1.421413741f));
+    q = _mm512_fmadd_ps(q, t, _mm512_set1_ps(-0.284496736f));
+    q = _mm512_fmadd_ps(q, t, _mm512_set1_ps(0.254829592f));
+    q = _mm512_mul_ps(q, t);
+    __m512 e = exp_avx512(_mm512_mul_ps(_mm512_xor_ps(ax, sign_mask), ax));
+    __m512 y = _mm512_fnmadd_ps(q, e, _mm512_set1_ps(1.0f));
+    return _mm512_or_ps(y, sign);
+}
+
+AVX512 static void gelu_erf_avx512(float *x, size_t n) {
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 v = _mm512_loadu_ps(x + i);
+        __m512 e = erf_avx512(_mm512_mul_ps(v, _mm512_set1_ps(0.70710678118654752f)));
+        __m512 half_v = _mm512_mul_ps(v, _mm512_set1_ps(0.5f));
+        _mm512_storeu_ps(x + i, _mm512_fmadd_ps(half_v, e, half_v));
+    }
+    gelu_erf_avx2(x + i, n - i);
+}
+
+AVX512 static void gelu_tanh_avx512(float *x, size_t n) {
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 v = _mm512_loadu_ps(x + i);
+        __m512 v3 = _mm512_mul_ps(_mm512_mul_ps(v, v), v);
+        __m512 u = _mm512_mul_ps(_mm512_fmadd_ps(v3, _mm512_set1_ps(0.044715f), v),
+                                 _mm512_set1_ps(-2.0f * 0.79788456080286536f));
+        __m512 d = _mm512_add_ps(_mm512_set1_ps(1.0f), exp_avx512(u));
+        _mm512_storeu_ps(x + i, _mm512_div_ps(v, d));
+    }
+    gelu_tanh_avx2(x + i, n - i);
 }
 
 AVX2 static inline double hsum_pd(__m256d v) {
@@ -273,6 +338,10 @@ void sluice_softmax_rows(float *x, size_t rows, size_t cols) {
 
 void sluice_gelu_erf(float *x, size_t n) {
 #ifdef SLUICE_X86
+    if (sluice_cpu_has_avx512()) {
+        gelu_erf_avx512(x, n);
+        return;
+    }
     if (sluice_kernels_use_avx2()) {
         gelu_erf_avx2(x, n);
         return;
@@ -283,6 +352,10 @@ void sluice_gelu_erf(float *x, size_t n) {
 
 void sluice_gelu_tanh(float *x, size_t n) {
 #ifdef SLUICE_X86
+    if (sluice_cpu_has_avx512()) {
+        gelu_tanh_avx512(x, n);
+        return;
+    }
     if (sluice_kernels_use_avx2()) {
         gelu_tanh_avx2(x, n);
         return;
