@@ -1,5 +1,5 @@
 // The bf16 and int8 weight-streaming kernels for up to 8 input rows on AVX-512: four weight
-// rows per step (two from 5 input rows on, 16 accumulators either way), each widened to f32
+// rows per step (two from 5 input rows on, so at most 16 accumulators), each widened to f32
 // once in registers and used by every input row, so that several streams of weights are in
 // flight (one row at a time leaves a long k = 3072 row at 11–18 GB/s) and each input vector
 // is loaded once for all of them.

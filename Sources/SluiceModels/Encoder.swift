@@ -17,6 +17,24 @@ public protocol EncoderModel: Sendable {
     func forward(_ batch: RaggedBatch, keeping rows: [Int]) throws -> HiddenStates
 }
 
+extension EncoderModel {
+    /// The plain way, for a conformer that cannot skip work: every row's last hidden state, then
+    /// the rows asked for, in that order. The families in this module override it.
+    public func forward(_ batch: RaggedBatch, keeping rows: [Int]) throws -> HiddenStates {
+        let all = try forward(batch)
+        let h = all.hidden
+        var values: [Float] = []
+        values.reserveCapacity(rows.count * h)
+        for row in rows {
+            guard (0..<all.tokenCount).contains(row) else {
+                throw ModelError("row \(row) is not in the batch of \(all.tokenCount) rows")
+            }
+            values += all.values[(row * h)..<((row + 1) * h)]
+        }
+        return HiddenStates(values: values, hidden: h, sequences: [0..<rows.count])
+    }
+}
+
 /// Loads the encoder of `config.family` from `weights` (with or without the family's
 /// `base_model_prefix`, so both head checkpoints and bare encoders load).
 public func loadEncoder(weights: WeightStore, config: EncoderConfig) throws -> any EncoderModel {
@@ -73,6 +91,23 @@ struct EncoderStack: Sendable {
                 throw ModelError("row \(row) is not in the batch of \(batch.tokenCount) rows")
             }
             guard !keep.isEmpty else { return HiddenStates(values: [], hidden: h, sequences: sequences) }
+            // A row asked for twice is computed once: the passes size their buffers by rows.
+            var position: [Int: Int] = [:]
+            var distinct: [Int] = []
+            for row in keep where position[row] == nil {
+                position[row] = distinct.count
+                distinct.append(row)
+            }
+            if distinct.count < keep.count {
+                let once = try forward(batch, keeping: distinct)
+                var values: [Float] = []
+                values.reserveCapacity(keep.count * h)
+                for row in keep {
+                    let i = position[row]!
+                    values += once.values[(i * h)..<((i + 1) * h)]
+                }
+                return HiddenStates(values: values, hidden: h, sequences: sequences)
+            }
         }
         guard batch.tokenCount > Self.rowsPerPass, batch.sequences.count > 1 else {
             return HiddenStates(values: try pass(batch, keeping: keep), hidden: h, sequences: sequences)

@@ -33,7 +33,15 @@ struct FillMaskOptions: Sendable {
                 }
             default: throw PipelineError.validation("targets must be a string or a list of strings")
             }
-            targetIds = try Self.targetIds(targets, tokenizer: pipeline.tokenizer)
+            let ids = try Self.targetIds(targets, tokenizer: pipeline.tokenizer)
+            // A tokenizer's added tokens can lie past the model's vocabulary, which has no
+            // score for them (transformers fails indexing the probabilities there).
+            if let outside = ids.first(where: { $0 >= pipeline.config.vocabSize }) {
+                throw PipelineError.validation(
+                    "target token id \(outside) is outside the model's vocabulary of \(pipeline.config.vocabSize)"
+                )
+            }
+            targetIds = ids
         }
     }
 

@@ -24,19 +24,28 @@ public func attentionForward(
     }
     let short = sequences.filter { $0.count <= directAttentionMaxLength }
     let long = sequences.filter { $0.count > directAttentionMaxLength }
-    // Short sequences: all heads of a sequence at once, computed directly, the sequences split
-    // across the compute threads.
+    // Short sequences: the heads of a sequence computed directly in one call, the work split
+    // across the compute threads by sequence, or by heads when there are fewer sequences than
+    // threads to share (one request alone).
     if !short.isEmpty {
         let work = short.reduce(0) { $0 + $1.count * $1.count } * hidden
         let longest = short.map(\.count).max()!
-        ComputeThreads.parallelRanges(short.count, minimumPerThread: work > 1 << 17 ? 1 : short.count) {
+        let chunks = short.count >= 2 * ComputeThreads.count ? 1 : min(heads, ComputeThreads.count)
+        let perChunk = (heads + chunks - 1) / chunks
+        let items = short.flatMap { sequence in
+            stride(from: 0, to: heads, by: perChunk).map { (sequence, $0..<min(heads, $0 + perChunk)) }
+        }
+        ComputeThreads.parallelRanges(items.count, minimumPerThread: work > 1 << 17 ? 1 : items.count) {
             range in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: longest * longest) { scores in
-                for sequence in short[range] {
-                    let start = sequence.lowerBound * ldQKV
+                for (sequence, headRange) in items[range] {
+                    let start = sequence.lowerBound * ldQKV + headRange.lowerBound * headDim
                     sluice_attention_direct(
-                        out + sequence.lowerBound * hidden, hidden, q + start, k + start, v + start, ldQKV,
-                        sequence.count, heads, headDim, scale, relativeBias, span, scores.baseAddress!)
+                        out + sequence.lowerBound * hidden + headRange.lowerBound * headDim, hidden,
+                        q + start,
+                        k + start, v + start, ldQKV, sequence.count, headRange.count, headDim, scale,
+                        relativeBias.map { $0 + headRange.lowerBound * (2 * span - 1) }, span,
+                        scores.baseAddress!)
                 }
             }
         }

@@ -132,6 +132,21 @@ final class ArchitectureTests: XCTestCase {
                 "\(label): kept rows of \(batch.tokenCount) in \(repeats) copies",
                 floor: floor)
         }
+        // Rows asked for more than once (first tokens of empty sequences do that) come back
+        // once per request, in order.
+        var batch = RaggedBatch()
+        var kept: [(row: Int, values: ArraySlice<Float>)] = []
+        for c in cases {
+            for (j, row) in c.rows.enumerated() {
+                kept.append((batch.tokenCount + row, c.values[(j * c.width)..<((j + 1) * c.width)]))
+            }
+            batch.append(ids: c.ids, typeIds: c.typeIds)
+        }
+        kept += kept.reversed()
+        let twice = try model.forward(batch, keeping: kept.map(\.row))
+        assertClose(
+            outputs(twice, head: loaded, rows: Array(kept.indices)), kept.flatMap(\.values),
+            "\(label): every kept row twice", floor: floor)
         var empty = RaggedBatch()
         empty.append(ids: cases[0].ids, typeIds: cases[0].typeIds)
         XCTAssertEqual(try model.forward(empty, keeping: []).tokenCount, 0, label)

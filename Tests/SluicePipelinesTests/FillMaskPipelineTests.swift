@@ -84,6 +84,44 @@ final class FillMaskPipelineTests: XCTestCase {
         }
     }
 
+    /// A target that the tokenizer knows as an added token past the model's vocabulary has no
+    /// score: a validation error, not a read past the probabilities.
+    func testATargetOutsideTheModelsVocabularyIsAValidationError() throws {
+        let source = Fixtures.root.appendingPathComponent("bert-tiny-uncased")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-added-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for name in ["config.json", "model.safetensors", "tokenizer_config.json"] {
+            try FileManager.default.createSymbolicLink(
+                at: folder.appendingPathComponent(name),
+                withDestinationURL: source.appendingPathComponent(name))
+        }
+        var tokenizer =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: source.appendingPathComponent("tokenizer.json")))
+            as! [String: Any]
+        var added = tokenizer["added_tokens"] as! [[String: Any]]
+        added.append([
+            "id": 30522, "content": "[NEW]", "single_word": false, "lstrip": false, "rstrip": false,
+            "normalized": false, "special": false,
+        ])
+        tokenizer["added_tokens"] = added
+        try JSONSerialization.data(withJSONObject: tokenizer).write(
+            to: folder.appendingPathComponent("tokenizer.json"))
+        let pipeline = try Pipeline(folder: try ModelFolder(path: folder.path))
+        XCTAssertThrowsError(
+            try pipeline.prepare(
+                "test [MASK]", parameters: .object([("targets", .array([.string("[NEW]")]))]))
+        ) { error in
+            XCTAssertEqual((error as? PipelineError)?.kind, .validation)
+            XCTAssertTrue("\(error)".contains("30522"), "\(error)")
+        }
+        // Targets inside the vocabulary still work.
+        XCTAssertNoThrow(
+            try pipeline.prepare("test [MASK]", parameters: .object([("targets", .array([.string("test")]))]))
+        )
+    }
+
     func testAnInputLongerThanTheModelIsAValidationError() throws {
         let pipeline = try Pipeline(folder: Fixtures.folder("bert-tiny-uncased"))
         let text = String(repeating: "word ", count: 200) + "[MASK]"
