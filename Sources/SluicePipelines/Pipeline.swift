@@ -42,6 +42,9 @@ public enum ModelOutput: Sendable {
     case maskLogits([Float])
     /// The encoder's last hidden state for each sequence, `[tokens, hidden]`.
     case hiddenStates([[Float]])
+    /// Sentence embeddings whose pooling reads single token rows (CLS, last token): for each
+    /// sequence the last hidden state of those rows alone, in the pooling modes' order.
+    case pooledRows([[Float]])
     /// The head on the first token of each sequence, `[sequences, labels]`.
     case sequenceLogits([Float])
     /// The head on every token, per sequence `[tokens, width]`.
@@ -235,7 +238,10 @@ public final class Pipeline: Sendable {
                 defer { start += count }
                 return .maskLogits(Array(logits[(start * v)..<((start + count) * v)]))
             }
-        case .featureExtraction, .sentenceEmbeddings:
+        case .sentenceEmbeddings:
+            if let output = try pooledRowsForward(inputs, batch: batch, ranges: ranges) { return output }
+            fallthrough
+        case .featureExtraction:
             let hidden = try model.forward(batch)
             let h = hidden.hidden
             return ranges.map { range in
@@ -263,6 +269,40 @@ public final class Pipeline: Sendable {
         }
     }
 
+    /// Sentence embeddings whose pooling reads single rows (CLS, last token): the encoder keeps
+    /// only those rows through its last layer's feed-forward work. Nil when some input's
+    /// pooling reads every row (mean, max, weighted mean).
+    private func pooledRowsForward(
+        _ inputs: [PreparedInput], batch: RaggedBatch, ranges: [Range<Int>]
+    ) throws -> [ModelOutput]? {
+        guard let sentence else { return nil }
+        var rows: [Int] = []
+        var counts: [[Int]] = []
+        for (input, range) in zip(inputs, ranges) {
+            guard case .sentenceEmbedding(let request) = input.options else { return nil }
+            var perSequence: [Int] = []
+            for sequence in batch.sequences[range] {
+                guard let picked = sentence.pooledRows(length: sequence.count, excluded: request.excluded)
+                else {
+                    return nil
+                }
+                rows += picked.map { sequence.lowerBound + $0 }
+                perSequence.append(picked.count)
+            }
+            counts.append(perSequence)
+        }
+        let hidden = try model.forward(batch, keeping: rows)
+        let h = hidden.hidden
+        var start = 0
+        return counts.map { perSequence in
+            .pooledRows(
+                perSequence.map { count in
+                    defer { start += count }
+                    return Array(hidden.values[(start * h)..<((start + count) * h)])
+                })
+        }
+    }
+
     /// Turns the model's output for one input into the pipeline's JSON output, as the
     /// pipeline returns it for that input alone.
     public func finish(_ input: PreparedInput, _ output: ModelOutput) throws -> JSONValue {
@@ -277,6 +317,8 @@ public final class Pipeline: Sendable {
             return .array([.array(rows)])
         case (.sentenceEmbedding(let request), .hiddenStates(let states)):
             return try sentenceEmbeddingOutput(request, states: states)
+        case (.sentenceEmbedding(let request), .pooledRows(let rows)):
+            return try sentenceEmbeddingOutput(request, states: rows, pooledRows: true)
         case (.textClassification(let request), .sequenceLogits(let logits)):
             return textClassificationOutput(request, logits: logits)
         case (.tokenClassification(let request), .tokenLogits(let logits)):

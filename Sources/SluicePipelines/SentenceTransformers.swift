@@ -159,6 +159,32 @@ struct SentenceTransformerModules: Sendable {
                 }
             }
         }
+        return afterPooling(out)
+    }
+
+    /// The token rows pooling reads from a sequence of `length` tokens whose first `excluded`
+    /// are left out, one per pooling mode in order, when every mode reads a single row (CLS,
+    /// last token); nil when some mode reads them all. `embed(pooledRows:)` of those rows'
+    /// vectors is then `embed` of the whole sequence.
+    func pooledRows(length t: Int, excluded: Int) -> [Int]? {
+        let kept = min(excluded, t)..<t
+        var rows: [Int] = []
+        for mode in poolingModes {
+            switch mode {
+            case .cls where t > 0: rows.append(kept.isEmpty ? 0 : kept.lowerBound)
+            case .lastToken where !kept.isEmpty: rows.append(kept.upperBound - 1)
+            default: return nil
+            }
+        }
+        return rows.isEmpty ? nil : rows
+    }
+
+    /// The embedding from the vectors of `pooledRows`' rows, concatenated in that order.
+    func embed(pooledRows vectors: [Float]) -> [Float] { afterPooling(vectors) }
+
+    /// The Dense and Normalize modules on a pooled vector.
+    private func afterPooling(_ pooled: [Float]) -> [Float] {
+        var out = pooled
         for step in steps {
             switch step {
             case .dense(let dense): out = dense.forward(out)
@@ -348,10 +374,16 @@ extension Pipeline {
             options: .sentenceEmbedding(SentenceEmbeddingRequest(excluded: excluded, similarity: similarity)))
     }
 
-    func sentenceEmbeddingOutput(_ request: SentenceEmbeddingRequest, states: [[Float]]) throws -> JSONValue {
+    /// The answer from each sequence's token vectors (`states`), or from only the rows its
+    /// pooling reads (`pooledRows`, see `SentenceTransformerModules.pooledRows`).
+    func sentenceEmbeddingOutput(
+        _ request: SentenceEmbeddingRequest, states: [[Float]], pooledRows: Bool = false
+    ) throws -> JSONValue {
         guard let sentence else { throw PipelineError(.internal, "no sentence-transformers modules loaded") }
         let embeddings = states.map {
-            sentence.embed($0, hidden: config.hiddenSize, excluded: request.excluded)
+            pooledRows
+                ? sentence.embed(pooledRows: $0)
+                : sentence.embed($0, hidden: config.hiddenSize, excluded: request.excluded)
         }
         if request.similarity {
             return .array(

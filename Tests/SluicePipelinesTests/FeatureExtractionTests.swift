@@ -22,6 +22,29 @@ final class FeatureExtractionTests: XCTestCase {
         }
     }
 
+    /// CLS and last-token pooling read single rows, so the encoder keeps only those through its
+    /// last layer (`ModelOutput.pooledRows`); mean pooling reads every row. The answers are the
+    /// fixtures' either way (TaskFixtureTests checks every row; here, the path taken).
+    func testSingleRowPoolingKeepsOnlyItsRows() throws {
+        let cls = try Pipeline(folder: Fixtures.folder("tasks/sentence-embeddings-cls-dense-normalize"))
+        let input = try cls.prepare("Hello world!")
+        guard case .pooledRows(let rows) = try cls.forward([input])[0] else {
+            return XCTFail("CLS pooling computed every row")
+        }
+        XCTAssertEqual(rows.count, 1)
+        XCTAssertEqual(rows[0].count, cls.config.hiddenSize)
+        let expected = try Fixtures.jsonLines(
+            "tasks/sentence-embeddings-cls-dense-normalize/expected/sentence_embeddings.jsonl")[0]
+        guard case .string(let json) = expected["json"] else { return XCTFail("bad fixture row") }
+        assertSameJSON(
+            try cls.finish(input, try cls.forward([input])[0]), try JSONValue.parse(Data(json.utf8)), "CLS")
+
+        let mean = try Pipeline(folder: Fixtures.folder("tasks/sentence-embeddings-roberta-mean-normalize"))
+        guard case .hiddenStates = try mean.forward([try mean.prepare("Hello world!")])[0] else {
+            return XCTFail("mean pooling did not get every row")
+        }
+    }
+
     func testSentenceEmbeddingsOfTheRealMiniLMMatchSentenceTransformers() throws {
         let folder = try Fixtures.miniLM()
         let pipeline = try Pipeline(folder: folder)
