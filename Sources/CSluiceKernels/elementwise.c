@@ -74,135 +74,26 @@ static void softmax_rows_portable(float *x, size_t rows, size_t cols) {
 
 #define AVX2 __attribute__((target("avx2,fma")))
 
-// e^x for x in [-87.3, 88] to about 1 ulp: x = n·ln 2 + r with |r| ≤ ln 2 / 2 (ln 2 split in
-// two parts so that r is exact), e^r by its degree-7 Taylor polynomial (truncation below
-// 1e-8 relative over that interval), times 2^n built in the exponent bits. Arguments below
-// the range give e^-87.3, above it e^88: both far beyond what the callers can distinguish.
-AVX2 static inline __m256 exp_avx2(__m256 x) {
-    x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.3f)), _mm256_set1_ps(88.0f));
-    __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
-                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
-    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-    __m256 p = _mm256_set1_ps(1.0f / 5040.0f);
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 720.0f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120.0f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24.0f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6.0f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
-    __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
-    return _mm256_mul_ps(p, _mm256_castsi256_ps(bits));
-}
+#define SIMD_W 256
+#define SIMD_LANES 8
+#define SIMD_TARGET AVX2
+#define SIMD_NAME(f) f##_avx2
+#define SIMD_ROUND(v) _mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+#define SIMD_ERF_TAIL gelu_erf_portable
+#define SIMD_TANH_TAIL gelu_tanh_portable
+#include "gelu_simd.h"
 
-// erf(x) by Abramowitz & Stegun 7.1.26 (absolute error below 1.5e-7):
-// erf(|x|) = 1 − t·(a1 + t·(a2 + t·(a3 + t·(a4 + t·a5))))·e^(−x²), t = 1 / (1 + p·|x|).
-AVX2 static inline __m256 erf_avx2(__m256 x) {
-    const __m256 sign_mask = _mm256_set1_ps(-0.0f);
-    __m256 sign = _mm256_and_ps(x, sign_mask);
-    __m256 ax = _mm256_andnot_ps(sign_mask, x);
-    __m256 t = _mm256_div_ps(_mm256_set1_ps(1.0f), _mm256_fmadd_ps(ax, _mm256_set1_ps(0.3275911f), _mm256_set1_ps(1.0f)));
-    __m256 q = _mm256_set1_ps(1.061405429f);
-    q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(-1.453152027f));
-    q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(1.421413741f));
-    q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(-0.284496736f));
-    q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(0.254829592f));
-    q = _mm256_mul_ps(q, t);
-    __m256 e = exp_avx2(_mm256_mul_ps(_mm256_xor_ps(ax, sign_mask), ax));
-    __m256 y = _mm256_fnmadd_ps(q, e, _mm256_set1_ps(1.0f));
-    return _mm256_or_ps(y, sign);
-}
-
-AVX2 static void gelu_erf_avx2(float *x, size_t n) {
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        __m256 v = _mm256_loadu_ps(x + i);
-        __m256 e = erf_avx2(_mm256_mul_ps(v, _mm256_set1_ps(0.70710678118654752f)));
-        __m256 half_v = _mm256_mul_ps(v, _mm256_set1_ps(0.5f));
-        _mm256_storeu_ps(x + i, _mm256_fmadd_ps(half_v, e, half_v));
-    }
-    gelu_erf_portable(x + i, n - i);
-}
-
-// 0.5·v·(1 + tanh(u)) = v / (1 + e^(−2u)), u = √(2/π)·(v + 0.044715·v³): no cancellation
-// near 0 and the right limits at both ends.
-AVX2 static void gelu_tanh_avx2(float *x, size_t n) {
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        __m256 v = _mm256_loadu_ps(x + i);
-        __m256 v3 = _mm256_mul_ps(_mm256_mul_ps(v, v), v);
-        __m256 u = _mm256_mul_ps(_mm256_fmadd_ps(v3, _mm256_set1_ps(0.044715f), v),
-                                 _mm256_set1_ps(-2.0f * 0.79788456080286536f));
-        __m256 d = _mm256_add_ps(_mm256_set1_ps(1.0f), exp_avx2(u));
-        _mm256_storeu_ps(x + i, _mm256_div_ps(v, d));
-    }
-    gelu_tanh_portable(x + i, n - i);
-}
-
-// ---------------------------------------------------------------------------------------------
-// AVX-512: the same GELU, 16 lanes at a time, with the same operations in the same order as
-// the AVX2 path above (so each value is the same to the bit); chosen where the CPU has it.
-
+// AVX-512: the same functions 16 lanes at a time (same operations, same order, so each value
+// is the same to the bit); chosen where the CPU has it.
 #define AVX512 __attribute__((target("avx512f,avx512dq")))
-
-AVX512 static inline __m512 exp_avx512(__m512 x) {
-    x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.3f)), _mm512_set1_ps(88.0f));
-    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
-    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-    __m512 p = _mm512_set1_ps(1.0f / 5040.0f);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-    __m512i bits = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
-    return _mm512_mul_ps(p, _mm512_castsi512_ps(bits));
-}
-
-AVX512 static inline __m512 erf_avx512(__m512 x) {
-    const __m512 sign_mask = _mm512_set1_ps(-0.0f);
-    __m512 sign = _mm512_and_ps(x, sign_mask);
-    __m512 ax = _mm512_andnot_ps(sign_mask, x);
-    __m512 t = _mm512_div_ps(_mm512_set1_ps(1.0f), _mm512_fmadd_ps(ax, _mm512_set1_ps(0.3275911f), _mm512_set1_ps(1.0f)));
-    __m512 q = _mm512_set1_ps(1.061405429f);
-    q = _mm512_fmadd_ps(q, t, _mm512_set1_ps(-1.453152027f));
-    q = _mm512_fmadd_ps(q, t, _mm512_set1_ps(1.421413741f));
-    q = _mm512_fmadd_ps(q, t, _mm512_set1_ps(-0.284496736f));
-    q = _mm512_fmadd_ps(q, t, _mm512_set1_ps(0.254829592f));
-    q = _mm512_mul_ps(q, t);
-    __m512 e = exp_avx512(_mm512_mul_ps(_mm512_xor_ps(ax, sign_mask), ax));
-    __m512 y = _mm512_fnmadd_ps(q, e, _mm512_set1_ps(1.0f));
-    return _mm512_or_ps(y, sign);
-}
-
-AVX512 static void gelu_erf_avx512(float *x, size_t n) {
-    size_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        __m512 v = _mm512_loadu_ps(x + i);
-        __m512 e = erf_avx512(_mm512_mul_ps(v, _mm512_set1_ps(0.70710678118654752f)));
-        __m512 half_v = _mm512_mul_ps(v, _mm512_set1_ps(0.5f));
-        _mm512_storeu_ps(x + i, _mm512_fmadd_ps(half_v, e, half_v));
-    }
-    gelu_erf_avx2(x + i, n - i);
-}
-
-AVX512 static void gelu_tanh_avx512(float *x, size_t n) {
-    size_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        __m512 v = _mm512_loadu_ps(x + i);
-        __m512 v3 = _mm512_mul_ps(_mm512_mul_ps(v, v), v);
-        __m512 u = _mm512_mul_ps(_mm512_fmadd_ps(v3, _mm512_set1_ps(0.044715f), v),
-                                 _mm512_set1_ps(-2.0f * 0.79788456080286536f));
-        __m512 d = _mm512_add_ps(_mm512_set1_ps(1.0f), exp_avx512(u));
-        _mm512_storeu_ps(x + i, _mm512_div_ps(v, d));
-    }
-    gelu_tanh_avx2(x + i, n - i);
-}
+#define SIMD_W 512
+#define SIMD_LANES 16
+#define SIMD_TARGET AVX512
+#define SIMD_NAME(f) f##_avx512
+#define SIMD_ROUND(v) _mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+#define SIMD_ERF_TAIL gelu_erf_avx2
+#define SIMD_TANH_TAIL gelu_tanh_avx2
+#include "gelu_simd.h"
 
 AVX2 static inline double hsum_pd(__m256d v) {
     __m128d lo = _mm256_castpd256_pd128(v);

@@ -6,6 +6,15 @@
 #include <stdint.h>
 
 #include <math.h>
+#include <string.h>
+
+// A bf16 value is the top half of an f32: widening is a 16-bit shift and exact.
+static inline float lowp_f32_from_bf16(uint16_t value) {
+    uint32_t bits = (uint32_t)value << 16;
+    float out;
+    memcpy(&out, &bits, sizeof out);
+    return out;
+}
 
 // Symmetric 8-bit quantization of one row: the scale max|row| / 127 (0 for an all-zero row).
 static inline float lowp_row_scale(const float *row, size_t k) {
@@ -32,18 +41,27 @@ __attribute__((target("avx2,fma"))) static inline float lowp_hsum256(__m256 v) {
     shuf = _mm_movehl_ps(shuf, sums);
     return _mm_cvtss_f32(_mm_add_ss(sums, shuf));
 }
+
+// 8 bf16 values widened to f32.
+__attribute__((target("avx2,fma"), always_inline)) static inline __m256 lowp_load_bf16x8(const uint16_t *p) {
+    __m256i wide = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)p));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(wide, 16));
+}
+
+// 16 int8 values widened to two vectors of 8 f32.
+__attribute__((target("avx2,fma"), always_inline)) static inline void lowp_load_int8x16(const int8_t *p, __m256 *lo,
+                                                                                         __m256 *hi) {
+    __m128i bytes = _mm_loadu_si128((const __m128i *)p);
+    *lo = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(bytes));
+    *hi = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(bytes, 8)));
+}
 #endif
 
 // Up to this many input rows share one pass over the weights; more rows go in blocks of it,
 // over tiles of LOWP_TILE_N weight rows (64 · 768 · 2 bytes = 96 KB of bf16 at bert-base's width).
 enum { LOWP_MAX_M = 8, LOWP_TILE_N = 64 };
 
-// The weight formats of lowp_linear_avx512.
+// The weight formats of kernels_lowp_stream.c.
 enum { LOWP_BF16, LOWP_INT8 };
-
-// out = x · wᵀ (· the row's scale, for int8) + bias for 1 to 8 input rows on AVX-512
-// (kernels_lowp_avx512.c); returns 0, computing nothing, for more rows or without AVX-512.
-int lowp_linear_avx512(int kind, float *out, const float *x, const void *w, const float *scales,
-                       const float *bias, size_t m, size_t k, size_t n_total, size_t n_begin, size_t n_end);
 
 #endif

@@ -71,8 +71,8 @@ extension Pipeline {
     /// `FillMaskPipeline.postprocess`: softmax over the vocabulary (or the targets), top-k,
     /// and for each candidate the token, its text and the input with the mask filled in.
     func fillMaskOutput(_ input: PreparedInput, logits: [Float], options: FillMaskOptions) -> JSONValue {
-        let v = logits.count / max(maskPositions(input.sequences[0]).count, 1)
         let positions = maskPositions(input.sequences[0])
+        let v = logits.count / max(positions.count, 1)
         let singleMask = positions.count == 1
         var perMask: [JSONValue] = []
         var probabilities = logits

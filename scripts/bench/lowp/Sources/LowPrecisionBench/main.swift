@@ -21,34 +21,6 @@ let environment = ProcessInfo.processInfo.environment
 
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
-/// Bytes per second that the compute threads together read from 512 MB (as `sluice bench`).
-func measureReadBandwidth() -> Double {
-    let count = 128 << 20
-    let buffer = UnsafeMutablePointer<Float>.allocate(capacity: count)
-    defer { buffer.deallocate() }
-    buffer.initialize(repeating: 1, count: count)
-    let workers = ComputeThreads.count
-    let chunk = count / workers / 8 * 8
-    var sums = [Float](repeating: 0, count: workers)
-    var best = 0.0
-    for _ in 0..<5 {
-        let start = now()
-        sums.withUnsafeMutableBufferPointer { sums in
-            ComputeThreads.parallelFor(workers) { w in
-                let base = UnsafeRawPointer(buffer + w * chunk)
-                var acc = SIMD8<Float>()
-                for i in stride(from: 0, to: chunk, by: 8) {
-                    acc += base.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-                }
-                sums[w] = acc.sum()
-            }
-        }
-        best = max(best, Double(chunk * workers * 4) / (now() - start))
-    }
-    if sums.contains(-1) { print("") }
-    return best
-}
-
 /// Best of `repetitions` timings of `body`, in seconds.
 func bestTime(_ repetitions: Int, _ body: () -> Void) -> Double {
     var best = Double.infinity
