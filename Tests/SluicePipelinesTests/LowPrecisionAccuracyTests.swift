@@ -92,7 +92,8 @@ final class LowPrecisionAccuracyTests: XCTestCase {
     /// chosen so that f32 answers are clear-cut against transformers, are chaotic: attention
     /// scores in the tens, softmax nearly a hard maximum, so a 2⁻⁹ relative change of every
     /// weight (bf16), let alone int8's ~2⁻⁷, moves some logits by tenths and swaps leads of up to
-    /// e^1.3 there. They are counted, and held to `minimumAgreement`, not checked mask by mask.
+    /// e^1.3 there. They are counted, and held to `minimumAgreement`, not checked mask by mask;
+    /// transformers with the same rounded weights loses the same masks (`checkRoundedReferences`).
     private static let chaoticFixtures = ["bert-tiny-uncased", "bert-tiny-cased", "bert-tiny-cased-cleanup"]
 
     /// (masks, masks with the reference's top-1, differing masks whose reference lead is a near-tie)
@@ -155,6 +156,41 @@ final class LowPrecisionAccuracyTests: XCTestCase {
 
     func testFillMaskWithInt8WeightsKeepsTheTopToken() throws {
         try checkFillMaskTopTokens(.int8, strictOnFamilies: true, minimumAgreement: 0.75)
+    }
+
+    /// Every fill-mask fixture model, answered with rounded weights, against transformers' own
+    /// pipeline with its `nn.Linear` weights rounded the same way and computed in f32
+    /// (scripts/fixtures/make_rounded_weight_fixtures.py): the same JSON as the f32 fixtures are
+    /// held to, tokens, order and scores. Where rounding moves a top-1 token away from f32's, it
+    /// moves transformers' the same way: the change is the format's, not the code's.
+    private func checkRoundedReferences(_ format: DenseWeightFormat) throws {
+        let models =
+            Self.chaoticFixtures + Self.familyFixtures + ["tasks/fill-mask-mpnet-lstrip-mask"]
+        var checked = 0
+        for model in models {
+            let pipeline = try Pipeline(
+                folder: Fixtures.folder(model), task: .fillMask, denseWeights: format)
+            for row in try Fixtures.jsonLines("\(model)/expected/fill_mask_\(format.rawValue).jsonl") {
+                guard case .string(let input) = row["input"], case .string(let json) = row["json"] else {
+                    return XCTFail("bad fixture row in \(model)")
+                }
+                let parameters = row["parameters"].flatMap { $0 == .object([]) ? nil : $0 }
+                let ours = try pipeline.run([input], parameters: parameters)[0]
+                let reference = try JSONValue.parse(Data(json.utf8))
+                assertSameJSON(
+                    ours, reference, "\(format.rawValue) \(model) \(input) \(parameters?.pythonJSON ?? "")")
+                checked += 1
+            }
+        }
+        XCTAssertGreaterThan(checked, 60)
+    }
+
+    func testFillMaskWithBFloat16WeightsMatchesTransformersWithTheSameWeights() throws {
+        try checkRoundedReferences(.bf16)
+    }
+
+    func testFillMaskWithInt8WeightsMatchesTransformersWithTheSameWeights() throws {
+        try checkRoundedReferences(.int8)
     }
 
     /// Dynamic int8 also rounds every batch's input to 8 bits: on these fixtures (hidden
