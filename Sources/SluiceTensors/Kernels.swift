@@ -84,7 +84,7 @@ public struct WideInput {
             return nil
         }
         let panels = sluice_wide_padded_rows(m) / 16
-        ComputeThreads.parallelRanges(panels, minimumPerThread: max(1, 8_192 / max(k, 1))) { range in
+        ComputeThreads.parallelRanges(panels, minimumPerThread: max(1, 1_024 / max(k, 1))) { range in
             sluice_transpose_padded(xt, input, m, k, range.lowerBound, range.upperBound)
         }
         transposed = xt
