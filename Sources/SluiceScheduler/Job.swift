@@ -1,3 +1,5 @@
+import Synchronization
+
 /// One submitted input on its way through the queue, with the continuation its submitter awaits.
 ///
 /// Every mutable property is read and written only under the scheduler's lock, and `finish`
@@ -24,7 +26,13 @@ final class Job<Input: Sendable, Output: Sendable>: @unchecked Sendable {
     var cancelledBeforeAdmission = false
     var arrival = Duration.zero
     var deadline = Duration.zero
-    private var continuation: CheckedContinuation<Result<Output, SchedulerError>, Never>?
+    private var waiter: Waiter?
+
+    /// Who awaits the job's answer: its own submitter, or the group it was submitted in.
+    enum Waiter {
+        case task(CheckedContinuation<Result<Output, SchedulerError>, Never>)
+        case member(JobGroup<Output>, index: Int)
+    }
 
     init(input: Input, tokens: Int) {
         self.input = input
@@ -32,13 +40,10 @@ final class Job<Input: Sendable, Output: Sendable>: @unchecked Sendable {
     }
 
     /// Puts the job in the queue's care: from now on its submitter waits for `finish`.
-    func admit(
-        arrival: Duration, deadline: Duration,
-        continuation: CheckedContinuation<Result<Output, SchedulerError>, Never>
-    ) {
+    func admit(arrival: Duration, deadline: Duration, waiter: Waiter) {
         self.arrival = arrival
         self.deadline = deadline
-        self.continuation = continuation
+        self.waiter = waiter
         phase = .queued
     }
 
@@ -46,8 +51,8 @@ final class Job<Input: Sendable, Output: Sendable>: @unchecked Sendable {
     /// already), to be delivered once the scheduler's lock is released.
     func finish(_ result: Result<Output, SchedulerError>) -> Answer? {
         phase = .finished
-        defer { continuation = nil }
-        return continuation.map { Answer(continuation: $0, result: result) }
+        defer { waiter = nil }
+        return waiter.map { Answer(waiter: $0, result: result) }
     }
 
     /// A job's result on its way to the task that awaits it. Resuming a continuation takes the
@@ -57,10 +62,60 @@ final class Job<Input: Sendable, Output: Sendable>: @unchecked Sendable {
     /// clients went away while their batch finished). So answers are taken under the lock and
     /// delivered after it.
     struct Answer {
-        let continuation: CheckedContinuation<Result<Output, SchedulerError>, Never>
+        let waiter: Waiter
         let result: Result<Output, SchedulerError>
 
         func deliver() {
+            switch waiter {
+            case .task(let continuation): continuation.resume(returning: result)
+            case .member(let group, let index): group.record(result, at: index)
+            }
+        }
+    }
+}
+
+/// The jobs of one `Scheduler.submit(_:)` call, admitted together and awaited as one: the
+/// submitter is resumed once, with every output in order, or with the first failure.
+final class JobGroup<Output: Sendable>: Sendable {
+    private struct State {
+        var outputs: [Output?]
+        var remaining: Int
+        var continuation: CheckedContinuation<Result<[Output], SchedulerError>, Never>?
+    }
+
+    private let state: Mutex<State>
+
+    init(count: Int) {
+        state = Mutex(State(outputs: Array(repeating: nil, count: count), remaining: count))
+    }
+
+    /// Set before the group's jobs are admitted, and so before any of them is answered.
+    func await(_ continuation: CheckedContinuation<Result<[Output], SchedulerError>, Never>) {
+        state.withLock { $0.continuation = continuation }
+    }
+
+    /// One member's answer; the submitter is resumed at the first failure or the last output.
+    /// Called outside the scheduler's lock (see `Job.Answer`); later answers are dropped.
+    func record(_ result: Result<Output, SchedulerError>, at index: Int) {
+        let resume = state.withLock {
+            state -> (
+                CheckedContinuation<Result<[Output], SchedulerError>, Never>, Result<[Output], SchedulerError>
+            )? in
+            guard let continuation = state.continuation else { return nil }
+            switch result {
+            case .failure(let error):
+                state.continuation = nil
+                return (continuation, .failure(error))
+            case .success(let output):
+                guard state.outputs[index] == nil else { return nil }
+                state.outputs[index] = output
+                state.remaining -= 1
+                guard state.remaining == 0 else { return nil }
+                state.continuation = nil
+                return (continuation, .success(state.outputs.map { $0! }))
+            }
+        }
+        if let (continuation, result) = resume {
             continuation.resume(returning: result)
         }
     }

@@ -74,10 +74,47 @@ public final class Scheduler<Input: Sendable, Output: Sendable>: Sendable {
         let job = Job<Input, Output>(input: input, tokens: tokens)
         let result = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                admit(job, continuation: continuation)
+                if let refusal = admit([job], waiters: [.task(continuation)]) {
+                    continuation.resume(returning: .failure(refusal))
+                }
             }
         } onCancel: {
             cancel(job)
+        }
+        return try result.get()
+    }
+
+    /// Computes several inputs (one request's list) and returns their outputs in order.
+    ///
+    /// The jobs are admitted together, in one step, so they queue side by side and an idle
+    /// inference thread finds them all at once rather than cutting a batch from the first few;
+    /// each is still a job of its own in the batches. Admission is all or nothing: `overloaded`
+    /// when the queue has no room for all of them. The first failure of any job (its deadline,
+    /// its batch failing) answers the call, and its other jobs leave the queue uncomputed, as
+    /// they do when the calling task is cancelled.
+    ///
+    /// - Parameter inputs: each input with its real token count, as `submit(_:tokens:)` takes.
+    public func submit(_ inputs: [(input: Input, tokens: Int)]) async throws(SchedulerError) -> [Output] {
+        guard !inputs.isEmpty else { return [] }
+        let jobs = inputs.map { item in
+            precondition(item.tokens >= 0, "a job cannot have a negative token count (\(item.tokens))")
+            return Job<Input, Output>(input: item.input, tokens: item.tokens)
+        }
+        let group = JobGroup<Output>(count: jobs.count)
+        let result = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                group.await(continuation)
+                let waiters = jobs.indices.map { Job<Input, Output>.Waiter.member(group, index: $0) }
+                if let refusal = admit(jobs, waiters: waiters) {
+                    group.record(.failure(refusal), at: 0)
+                }
+            }
+        } onCancel: {
+            for job in jobs { cancel(job) }
+        }
+        if case .failure = result {
+            // Whatever of the group is still queued is not wanted any more.
+            for job in jobs { cancel(job, counted: false) }
         }
         return try result.get()
     }
@@ -139,43 +176,47 @@ public final class Scheduler<Input: Sendable, Output: Sendable>: Sendable {
         thread?.join()
     }
 
-    private func admit(
-        _ job: Job<Input, Output>,
-        continuation: CheckedContinuation<Result<Output, SchedulerError>, Never>
-    ) {
+    /// Queues `jobs` together, each answered through its waiter, or returns why none of them
+    /// may be queued.
+    private func admit(_ jobs: [Job<Input, Output>], waiters: [Job<Input, Output>.Waiter]) -> SchedulerError?
+    {
         let refusal: SchedulerError? = state.withLock { state in
-            if job.cancelledBeforeAdmission {
+            if jobs.contains(where: \.cancelledBeforeAdmission) {
                 metrics.cancelled.increment()
-                job.phase = .finished
+                for job in jobs { job.phase = .finished }
                 return .cancelled
             }
             if state.draining {
                 metrics.rejectedShuttingDown.increment()
-                job.phase = .finished
+                for job in jobs { job.phase = .finished }
                 return .shuttingDown
             }
-            if state.queue.count >= configuration.maxQueue {
+            if state.queue.count + jobs.count > configuration.maxQueue {
                 metrics.rejectedOverloaded.increment()
-                job.phase = .finished
+                for job in jobs { job.phase = .finished }
                 let seconds = state.drainRate.retryAfterSeconds(queuedJobs: state.queue.count)
                 return .overloaded(retryAfterSeconds: seconds)
             }
             // Read under the lock, so that queue order is arrival order and deadline order.
             let now = clock.now
-            job.admit(arrival: now, deadline: now + configuration.requestTimeout, continuation: continuation)
-            state.queue.append(job)
+            for (job, waiter) in zip(jobs, waiters) {
+                job.admit(arrival: now, deadline: now + configuration.requestTimeout, waiter: waiter)
+                state.queue.append(job)
+            }
             armDeadlineTimer(&state)
             metrics.queueDepth.record(state.queue.count)
             return nil
         }
-        if let refusal {
-            continuation.resume(returning: .failure(refusal))
-        } else {
+        if refusal == nil {
             state.signal()
         }
+        return refusal
     }
 
-    private func cancel(_ job: Job<Input, Output>) {
+    /// Takes `job` out of the queue (or out of its running batch's answers) with `cancelled`;
+    /// `counted` says whether that is a cancellation for the metrics (false for the rest of a
+    /// group that has already failed).
+    private func cancel(_ job: Job<Input, Output>, counted: Bool = true) {
         let (leftQueue, answer) = state.withLock { state -> (Bool, Job<Input, Output>.Answer?) in
             switch job.phase {
             case .created:
@@ -185,14 +226,14 @@ public final class Scheduler<Input: Sendable, Output: Sendable>: Sendable {
             case .queued:
                 _ = state.queue.remove(job)
                 let answer = job.finish(.failure(.cancelled))
-                metrics.cancelled.increment()
+                if counted { metrics.cancelled.increment() }
                 metrics.queueDepth.record(state.queue.count)
                 armDeadlineTimer(&state)
                 return (true, answer)
             case .running:
                 // Its batch is computing; answer now and let the batch drop the output.
                 let answer = job.finish(.failure(.cancelled))
-                metrics.cancelled.increment()
+                if counted { metrics.cancelled.increment() }
                 return (false, answer)
             case .finished:
                 return (false, nil)

@@ -36,7 +36,8 @@ public func buildApplication<Pipeline: ServablePipeline>(
         router.add(middleware: APIKeyMiddleware(key: key))
     }
     InferenceAPIController(
-        service: service, maxBodyBytes: configuration.maxBodyBytes, maxInputs: configuration.maxInputs
+        service: service, maxBodyBytes: configuration.maxBodyBytes,
+        maxInputs: configuration.effectiveMaxInputs
     ).addRoutes(to: router)
     OperationsController(service: service, configuration: configuration, metrics: metrics).addRoutes(
         to: router)

@@ -51,9 +51,10 @@ final class InferenceService<Pipeline: ServablePipeline>: Service, Sendable {
         ServerError(.overloaded, "the model is loading", retryAfterSeconds: 1)
     }
 
-    /// Prepares every input (all fail as one if any is unusable), submits them separately so
-    /// that they batch with everyone else's, and returns their outputs in order, each finished
-    /// as a list item when `asList`. Cancelling the calling task cancels every job still queued.
+    /// Prepares every input (all fail as one if any is unusable), submits them together, each a
+    /// job of its own that batches with everyone else's, and returns their outputs in order,
+    /// each finished as a list item when `asList`. Cancelling the calling task cancels every
+    /// job still queued.
     func infer(
         _ inputs: [JSONValue], asList: Bool, parameters: JSONValue?
     ) async throws(ServerError)
@@ -74,17 +75,12 @@ final class InferenceService<Pipeline: ServablePipeline>: Service, Sendable {
         }
         do {
             if !asList {
-                return [try await compute(prepared[0], pipeline, asListItem: false)]
+                let output = try await scheduler.submit(
+                    prepared[0], tokens: pipeline.tokenCount(of: prepared[0]))
+                return [try pipeline.finish(prepared[0], output)]
             }
-            return try await withThrowingTaskGroup(of: (Int, JSONValue).self) { group in
-                for (index, input) in prepared.enumerated() {
-                    group.addTask { (index, try await self.compute(input, pipeline, asListItem: true)) }
-                }
-                var outputs = [JSONValue?](repeating: nil, count: prepared.count)
-                // The first failure leaves the loop; leaving the group cancels the other jobs.
-                for try await (index, output) in group { outputs[index] = output }
-                return outputs.map { $0! }
-            }
+            let outputs = try await scheduler.submit(prepared.map { ($0, pipeline.tokenCount(of: $0)) })
+            return try zip(prepared, outputs).map { try pipeline.finishListItem($0, $1) }
         } catch {
             throw failure(error)
         }
@@ -98,15 +94,6 @@ final class InferenceService<Pipeline: ServablePipeline>: Service, Sendable {
             logger.error("inference failed", metadata: ["error": "\(String(reflecting: error))"])
         }
         return answer
-    }
-
-    private func compute(
-        _ input: Pipeline.Prepared, _ pipeline: Pipeline, asListItem: Bool
-    ) async throws
-        -> JSONValue
-    {
-        let output = try await scheduler.submit(input, tokens: pipeline.tokenCount(of: input))
-        return try asListItem ? pipeline.finishListItem(input, output) : pipeline.finish(input, output)
     }
 
     func run() async throws {

@@ -43,7 +43,7 @@ struct OperationsController<Pipeline: ServablePipeline> {
                     ("max_queue", .int(limits.maxQueue)),
                     ("request_timeout_ms", .int(Int(limits.requestTimeout / .milliseconds(1)))),
                     ("max_body_bytes", .int(configuration.maxBodyBytes)),
-                    ("max_inputs", .int(configuration.maxInputs)),
+                    ("max_inputs", .int(configuration.effectiveMaxInputs)),
                 ])
             ),
             ("version", .string(sluiceVersion)),

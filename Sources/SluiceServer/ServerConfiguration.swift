@@ -41,6 +41,10 @@ public struct ServerConfiguration: Sendable {
         self.modelID = modelID
     }
 
+    /// The most inputs one request is taken with: `maxInputs`, but never more than the queue
+    /// holds, since a list's inputs are admitted together or not at all.
+    public var effectiveMaxInputs: Int { min(maxInputs, scheduler.maxQueue) }
+
     /// Checks every limit and names the first one that cannot work, by its flag.
     public func validate() throws(InvalidServerConfiguration) {
         do {

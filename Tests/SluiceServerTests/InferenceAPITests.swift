@@ -1,5 +1,6 @@
 import Hummingbird
 import HummingbirdTesting
+import SluiceScheduler
 import SluiceServer
 import Testing
 
@@ -63,6 +64,23 @@ struct InferenceAPITests {
                     + #"{"text":"D","tokens":3,"in_list":true}]"#)
             #expect(pipeline.batches.count == 2)
             #expect(Set(pipeline.batches[1]) == ["a", "b c", "d"])
+        }
+    }
+
+    @Test("a list sent to an idle server is computed as one batch, in order")
+    func listToAnIdleServerIsOneBatch() async throws {
+        let pipeline = FakePipeline()
+        try await withServer(pipeline) { server in
+            let items = (0..<12).map { "item \($0)" }
+            let body = #"{"inputs": ["# + items.map { "\"\($0)\"" }.joined(separator: ", ") + "]}"
+            for round in 1...10 {
+                let response = try await server.postJSON(body)
+                #expect(response.status == .ok)
+                // Its inputs are queued in one step: the inference thread never wakes to a part
+                // of the list and computes the rest in a second batch.
+                #expect(pipeline.batches.count == round)
+                #expect(pipeline.batches.last == items)
+            }
         }
     }
 
@@ -150,6 +168,23 @@ struct InferenceAPITests {
             // The connection-level limit did not break the server.
             #expect(try await server.post("fine").status == .ok)
             #expect(server.pipeline.computedTexts == ["fine"])
+        }
+    }
+
+    @Test("a list longer than the queue is 413, since its inputs are admitted together")
+    func listLongerThanTheQueueIs413() async throws {
+        let configuration = ServerConfiguration(
+            scheduler: SchedulerConfiguration(maxQueue: 2), maxInputs: 256)
+        try await withServer(configuration: configuration) { server in
+            let many = try await server.postJSON(#"{"inputs": ["a", "b", "c"]}"#)
+            #expect(many.status == .contentTooLarge)
+            #expect(
+                many.text
+                    == errorBody("payload_too_large", #"\"inputs\" has 3 items; this server takes at most 2"#)
+            )
+            #expect(try await server.postJSON(#"{"inputs": ["a", "b"]}"#).status == .ok)
+            let info = try await server.request(.get, "/info").text
+            #expect(info.contains(#""max_inputs":2"#))
         }
     }
 

@@ -55,6 +55,11 @@ final class FakeModel: Sendable {
         }
     }
 
+    /// Lets one blocked batch go on; later batches are still held.
+    func releaseOne() {
+        gate.signal()
+    }
+
     /// Makes every later batch throw `Failure(description: message)`.
     func fail(with message: String) {
         state.withLock { $0.failure = Failure(description: message) }

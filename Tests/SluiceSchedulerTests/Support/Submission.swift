@@ -63,3 +63,48 @@ struct Submission: Sendable {
         task.cancel()
     }
 }
+
+/// One list `submit` (several inputs admitted together) running in its own task.
+struct ListSubmission: Sendable {
+    /// How a list submission ended: every output in order, or the one failure.
+    enum ListOutcome: Equatable, Sendable {
+        case outputs([Int])
+        case failed(Outcome)
+    }
+
+    private final class Box: Sendable {
+        let outcome = Mutex<ListOutcome?>(nil)
+    }
+
+    private let task: Task<ListOutcome, Never>
+    private let box: Box
+
+    init(_ scheduler: Scheduler<Int, Int>, _ inputs: [Int], tokens: Int = 1) {
+        let box = Box()
+        self.box = box
+        task = Task {
+            let outcome: ListOutcome
+            do throws(SchedulerError) {
+                outcome = .outputs(try await scheduler.submit(inputs.map { ($0, tokens) }))
+            } catch {
+                outcome = .failed(Outcome(error))
+            }
+            box.outcome.withLock { $0 = outcome }
+            return outcome
+        }
+    }
+
+    var isFinished: Bool { box.outcome.withLock { $0 != nil } }
+
+    /// The answer, once it comes; `.failed(.unanswered)` if it does not come in time.
+    var outcome: ListOutcome {
+        get async {
+            guard await eventually({ isFinished }) else { return .failed(.unanswered) }
+            return await task.value
+        }
+    }
+
+    func cancel() {
+        task.cancel()
+    }
+}
