@@ -255,6 +255,18 @@ void sluice_gelu_tanh(float *x, size_t n) {
     gelu_tanh_portable(x, n);
 }
 
+void sluice_activation_apply(int activation, float *x, size_t n) {
+    switch (activation) {
+    case SLUICE_ACTIVATION_GELU_ERF: sluice_gelu_erf(x, n); break;
+    case SLUICE_ACTIVATION_GELU_TANH: sluice_gelu_tanh(x, n); break;
+    case SLUICE_ACTIVATION_RELU:
+        for (size_t i = 0; i < n; i++)
+            if (x[i] < 0) x[i] = 0;
+        break;
+    default: break;
+    }
+}
+
 void sluice_add_layer_norm(float *x, const float *residual, const float *gamma, const float *beta, float eps,
                            size_t rows, size_t cols) {
 #ifdef SLUICE_X86

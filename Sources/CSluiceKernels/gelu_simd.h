@@ -10,6 +10,8 @@
 //   SIMD_ROUND(v)     v rounded to the nearest integer, ties to even
 //   SIMD_ERF_TAIL     the gelu_erf that finishes the last n mod SIMD_LANES values
 //   SIMD_TANH_TAIL    the same for gelu_tanh
+//   SIMD_VECTOR_ONLY  (optional) to define only the functions of one vector, not the array
+//                     functions (and then no tails)
 // It undefines them all at its end.
 
 #define SIMD_CAT_(a, b, c) a##b##c
@@ -60,30 +62,36 @@ SIMD_TARGET static inline VF SIMD_NAME(erf)(VF x) {
     return OP(or_ps)(y, sign);
 }
 
-SIMD_TARGET static void SIMD_NAME(gelu_erf)(float *x, size_t n) {
-    size_t i = 0;
-    for (; i + SIMD_LANES <= n; i += SIMD_LANES) {
-        VF v = OP(loadu_ps)(x + i);
-        VF e = SIMD_NAME(erf)(OP(mul_ps)(v, SET(0.70710678118654752f)));
-        VF half_v = OP(mul_ps)(v, SET(0.5f));
-        OP(storeu_ps)(x + i, OP(fmadd_ps)(half_v, e, half_v));
-    }
-    SIMD_ERF_TAIL(x + i, n - i);
+// The two GELU forms of one vector: what the array functions below compute, and what the
+// wide kernel applies to its accumulators in registers (kernels_wide.c).
+SIMD_TARGET static inline VF SIMD_NAME(gelu_erf_vector)(VF v) {
+    VF e = SIMD_NAME(erf)(OP(mul_ps)(v, SET(0.70710678118654752f)));
+    VF half_v = OP(mul_ps)(v, SET(0.5f));
+    return OP(fmadd_ps)(half_v, e, half_v);
 }
 
 // 0.5·v·(1 + tanh(u)) = v / (1 + e^(−2u)), u = √(2/π)·(v + 0.044715·v³): no cancellation
 // near 0 and the right limits at both ends.
+SIMD_TARGET static inline VF SIMD_NAME(gelu_tanh_vector)(VF v) {
+    VF v3 = OP(mul_ps)(OP(mul_ps)(v, v), v);
+    VF u = OP(mul_ps)(OP(fmadd_ps)(v3, SET(0.044715f), v), SET(-2.0f * 0.79788456080286536f));
+    VF d = OP(add_ps)(SET(1.0f), SIMD_NAME(exp)(u));
+    return OP(div_ps)(v, d);
+}
+
+#ifndef SIMD_VECTOR_ONLY
+SIMD_TARGET static void SIMD_NAME(gelu_erf)(float *x, size_t n) {
+    size_t i = 0;
+    for (; i + SIMD_LANES <= n; i += SIMD_LANES) OP(storeu_ps)(x + i, SIMD_NAME(gelu_erf_vector)(OP(loadu_ps)(x + i)));
+    SIMD_ERF_TAIL(x + i, n - i);
+}
+
 SIMD_TARGET static void SIMD_NAME(gelu_tanh)(float *x, size_t n) {
     size_t i = 0;
-    for (; i + SIMD_LANES <= n; i += SIMD_LANES) {
-        VF v = OP(loadu_ps)(x + i);
-        VF v3 = OP(mul_ps)(OP(mul_ps)(v, v), v);
-        VF u = OP(mul_ps)(OP(fmadd_ps)(v3, SET(0.044715f), v), SET(-2.0f * 0.79788456080286536f));
-        VF d = OP(add_ps)(SET(1.0f), SIMD_NAME(exp)(u));
-        OP(storeu_ps)(x + i, OP(div_ps)(v, d));
-    }
+    for (; i + SIMD_LANES <= n; i += SIMD_LANES) OP(storeu_ps)(x + i, SIMD_NAME(gelu_tanh_vector)(OP(loadu_ps)(x + i)));
     SIMD_TANH_TAIL(x + i, n - i);
 }
+#endif
 
 #undef SET
 #undef OP
@@ -98,5 +106,6 @@ SIMD_TARGET static void SIMD_NAME(gelu_tanh)(float *x, size_t n) {
 #undef SIMD_TARGET
 #undef SIMD_NAME
 #undef SIMD_ROUND
+#undef SIMD_VECTOR_ONLY
 #undef SIMD_ERF_TAIL
 #undef SIMD_TANH_TAIL

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "sluice_cpu.h"
+#include "sluice_elementwise.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -39,6 +40,26 @@ static void transpose_columns_portable(float *panel, const float *src, size_t ro
 
 #ifdef SLUICE_X86
 #define AVX512 __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq")))
+
+// The activations of one vector, the same operations as elementwise.c's AVX-512 path.
+#define SIMD_W 512
+#define SIMD_LANES 16
+#define SIMD_TARGET AVX512
+#define SIMD_NAME(f) f##_wide
+#define SIMD_ROUND(v) _mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+#define SIMD_VECTOR_ONLY
+#include "gelu_simd.h"
+
+// `activation` (a SLUICE_ACTIVATION_* code) of 16 values, as sluice_activation_apply.
+AVX512 __attribute__((always_inline)) static inline __m512 activate(__m512 v, int activation) {
+    switch (activation) {
+    case SLUICE_ACTIVATION_GELU_ERF: return gelu_erf_vector_wide(v);
+    case SLUICE_ACTIVATION_GELU_TANH: return gelu_tanh_vector_wide(v);
+    case SLUICE_ACTIVATION_RELU:
+        return _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ), _mm512_setzero_ps());
+    default: return v;
+    }
+}
 
 // r[i] ← column i of the 16 × 16 matrix whose rows r held, in four rounds of shuffles (pairs
 // of floats, of doubles, then 128-bit lanes twice).
@@ -81,9 +102,14 @@ AVX512 static void transpose_block_avx512(float *panel, const float *src, size_t
 // [n0, n0 + R), over k in [p0, p1). The first pass (p0 == 0) writes x·wᵀ + bias; later passes
 // add to what is there. A and R are compile-time constants at every call site, so the loops
 // unroll and the accumulators live in registers.
+//
+// With `activation` ≥ 0 the tile is written in the transposed panel layout instead (out is
+// [mpad / 16][n_total][16], as sluice_transpose_padded lays out an input of n_total columns):
+// each accumulator is one panel column already, so it is stored as it is, padding rows
+// included, and the last pass over k applies the activation in registers before the store.
 AVX512 __attribute__((always_inline)) static inline void
 wide_tile(float *out, const float *xt, const float *w, const float *bias, size_t m, size_t k, size_t n_total,
-          size_t m0, size_t n0, size_t p0, size_t p1, const int A, const int R) {
+          size_t m0, size_t n0, size_t p0, size_t p1, const int A, const int R, const int activation) {
     __m512 acc[2][NR];
 #pragma clang loop unroll(full)
     for (int a = 0; a < 2; a++)
@@ -102,6 +128,21 @@ wide_tile(float *out, const float *xt, const float *w, const float *bias, size_t
             acc[0][j] = _mm512_fmadd_ps(x0, wj, acc[0][j]);
             if (A > 1) acc[1][j] = _mm512_fmadd_ps(x1, wj, acc[1][j]);
         }
+    }
+    if (activation >= 0) {
+#pragma clang loop unroll(full)
+        for (int a = 0; a < A; a++) {
+            float *dst = out + ((m0 / 16 + (size_t)a) * n_total + n0) * 16;
+#pragma clang loop unroll(full)
+            for (int j = 0; j < R; j++) {
+                __m512 prior = p0 > 0 ? _mm512_loadu_ps(dst + 16 * j)
+                               : bias  ? _mm512_set1_ps(bias[n0 + (size_t)j])
+                                       : _mm512_setzero_ps();
+                __m512 v = _mm512_add_ps(acc[a][j], prior);
+                _mm512_storeu_ps(dst + 16 * j, p1 == k ? activate(v, activation) : v);
+            }
+        }
+        return;
     }
     // Each group of 16 rows: its R column vectors transposed into rows, then each row's R
     // outputs written (or added to, after the first pass over k) with one masked store;
@@ -129,8 +170,11 @@ wide_tile(float *out, const float *xt, const float *w, const float *bias, size_t
 #define WIDE_TILE(A, R)                                                                                    \
     AVX512 static void wide_tile_##A##_##R(float *out, const float *xt, const float *w, const float *bias, \
                                            size_t m, size_t k, size_t n_total, size_t m0, size_t n0,       \
-                                           size_t p0, size_t p1) {                                         \
-        wide_tile(out, xt, w, bias, m, k, n_total, m0, n0, p0, p1, A, R);                                  \
+                                           size_t p0, size_t p1, int activation) {                         \
+        if (activation >= 0)                                                                               \
+            wide_tile(out, xt, w, bias, m, k, n_total, m0, n0, p0, p1, A, R, activation);                  \
+        else                                                                                               \
+            wide_tile(out, xt, w, bias, m, k, n_total, m0, n0, p0, p1, A, R, -1);                          \
     }
 #define WIDE_TILES(A)                                                                                      \
     WIDE_TILE(A, 1)                                                                                        \
@@ -149,7 +193,7 @@ WIDE_TILES(1)
 WIDE_TILES(2)
 
 typedef void (*wide_tile_fn)(float *, const float *, const float *, const float *, size_t, size_t, size_t,
-                             size_t, size_t, size_t, size_t);
+                             size_t, size_t, size_t, size_t, int);
 static const wide_tile_fn wide_tiles[2][NR + 1] = {
     {0, wide_tile_1_1, wide_tile_1_2, wide_tile_1_3, wide_tile_1_4, wide_tile_1_5, wide_tile_1_6, wide_tile_1_7,
      wide_tile_1_8, wide_tile_1_9, wide_tile_1_10, wide_tile_1_11, wide_tile_1_12},
@@ -172,8 +216,10 @@ void sluice_transpose_padded(float *xt, const float *x, size_t m, size_t k, size
     }
 }
 
-void sluice_linear_wide(float *out, const float *xt, const float *w, const float *bias, size_t m, size_t k,
-                        size_t n_total, size_t n_begin, size_t n_end) {
+// The loops of sluice_linear_wide and sluice_linear_wide_to_panels; activation < 0: row-major
+// output.
+static void linear_wide(float *out, const float *xt, const float *w, const float *bias, size_t m, size_t k,
+                        size_t n_total, size_t n_begin, size_t n_end, int activation) {
     size_t mpad = sluice_wide_padded_rows(m);
 #ifdef SLUICE_X86
     if (sluice_wide_available()) {
@@ -187,8 +233,9 @@ void sluice_linear_wide(float *out, const float *xt, const float *w, const float
                 for (size_t n0 = n_begin; n0 < n_end; n0 += NR) {
                     size_t r = n_end - n0 < NR ? n_end - n0 : NR;
                     size_t m0 = mb;
-                    for (; m0 + 32 <= me; m0 += 32) wide_tiles[1][r](out, xt, w, bias, m, k, n_total, m0, n0, p0, p1);
-                    if (m0 < me) wide_tiles[0][r](out, xt, w, bias, m, k, n_total, m0, n0, p0, p1);
+                    for (; m0 + 32 <= me; m0 += 32)
+                        wide_tiles[1][r](out, xt, w, bias, m, k, n_total, m0, n0, p0, p1, activation);
+                    if (m0 < me) wide_tiles[0][r](out, xt, w, bias, m, k, n_total, m0, n0, p0, p1, activation);
                 }
             }
         }
@@ -196,16 +243,32 @@ void sluice_linear_wide(float *out, const float *xt, const float *w, const float
     }
 #endif
     // Portable: the same sums from the transposed input.
-    (void)mpad;
     for (size_t n = n_begin; n < n_end; n++) {
         const float *row = w + n * k;
-        for (size_t i = 0; i < m; i++) {
+        for (size_t i = 0; i < (activation >= 0 ? mpad : m); i++) {
             const float *panel = xt + (i / 16) * k * 16 + i % 16;
             float s = 0;
             for (size_t p = 0; p < k; p++) s += panel[p * 16] * row[p];
-            out[i * n_total + n] = s + (bias ? bias[n] : 0.0f);
+            s += bias ? bias[n] : 0.0f;
+            if (activation < 0) {
+                out[i * n_total + n] = s;
+            } else {
+                float *dst = out + ((i / 16) * n_total + n) * 16 + i % 16;
+                *dst = s;
+                sluice_activation_apply(activation, dst, 1);
+            }
         }
     }
+}
+
+void sluice_linear_wide(float *out, const float *xt, const float *w, const float *bias, size_t m, size_t k,
+                        size_t n_total, size_t n_begin, size_t n_end) {
+    linear_wide(out, xt, w, bias, m, k, n_total, n_begin, n_end, -1);
+}
+
+void sluice_linear_wide_to_panels(float *out_t, const float *xt, const float *w, const float *bias, size_t m,
+                                  size_t k, size_t n_total, size_t n_begin, size_t n_end, int activation) {
+    linear_wide(out_t, xt, w, bias, m, k, n_total, n_begin, n_end, activation < 0 ? 0 : activation);
 }
 
 float *sluice_wide_scratch(size_t floats) {

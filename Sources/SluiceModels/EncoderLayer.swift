@@ -131,9 +131,13 @@ struct EncoderLayer: Sendable {
         attentionOutput.forward(context, rows: rows, into: scratch.q)
         attentionLayerNorm.forward(inPlace: x, adding: scratch.q, rows: rows)
         // x = LayerNorm(x + act(x · W1ᵀ + b1) · W2ᵀ + b2)
-        intermediate.forward(x, rows: rows, into: scratch.intermediate)
-        activation.apply(scratch.intermediate, count: rows * intermediateSize)
-        output.forward(scratch.intermediate, rows: rows, into: scratch.q)
+        if !Linear.feedForwardWide(
+            intermediate, activation, output, x, rows: rows, hidden: scratch.intermediate, into: scratch.q)
+        {
+            intermediate.forward(x, rows: rows, into: scratch.intermediate)
+            activation.apply(scratch.intermediate, count: rows * intermediateSize)
+            output.forward(scratch.intermediate, rows: rows, into: scratch.q)
+        }
         outputLayerNorm.forward(inPlace: x, adding: scratch.q, rows: rows)
     }
 }
@@ -160,7 +164,8 @@ final class LayerScratch {
         k_ = Scratch(rows * h)
         v_ = Scratch(rows * h)
         context_ = Scratch(rows * h)
-        intermediate_ = Scratch(rows * config.intermediateSize)
+        // Padded to whole panels of 16 rows: the wide feed-forward path keeps it transposed.
+        intermediate_ = Scratch(widePaddedRows(rows) * config.intermediateSize)
         scores_ = Scratch(maxLength * maxLength)
     }
 }

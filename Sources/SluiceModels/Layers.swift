@@ -114,6 +114,26 @@ extension Linear {
     }
 }
 
+extension Linear {
+    /// `out = second(act(first(input)))` with f32 weights through `feedForwardWide` (`hidden`
+    /// holds `widePaddedRows(rows) · first.outFeatures` floats). False, having done
+    /// nothing, for batches the streaming kernel serves, other weight formats, or where the
+    /// wide kernel does not run.
+    static func feedForwardWide(
+        _ first: Linear, _ activation: Activation, _ second: Linear, _ input: UnsafePointer<Float>, rows: Int,
+        hidden: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>
+    ) -> Bool {
+        guard rows > smallBatchRowLimit, case .f32(let w1) = first.weight, case .f32(let w2) = second.weight,
+            second.inFeatures == first.outFeatures
+        else { return false }
+        return SluiceTensors.feedForwardWide(
+            out: out, input: input, rows: rows, inFeatures: first.inFeatures,
+            first: (w1.baseAddress, first.bias?.baseAddress), activation: activation, hidden: hidden,
+            hiddenFeatures: first.outFeatures, second: (w2.baseAddress, second.bias?.baseAddress),
+            outFeatures: second.outFeatures)
+    }
+}
+
 /// Mirrors `torch.nn.LayerNorm` (`weight`, `bias`, `eps`).
 struct LayerNorm: Sendable {
     let weight: WeightBuffer

@@ -69,12 +69,48 @@ public func linearForwardWide(
     }
 }
 
+/// A feed-forward block's two products, `out = act(input · W1ᵀ + b1) · W2ᵀ + b2`, through the
+/// wide kernel: the first writes its output straight into the transposed panels the second
+/// reads, with the activation applied to each tile while it is in L1, so neither the
+/// activation's pass over memory nor the second product's transpose is left. The same values
+/// as `linearForwardWide`, `Activation.apply`, `linearForwardWide`. `hidden` holds
+/// `sluice_wide_padded_rows(rows) · hiddenFeatures` floats. Returns false, having done nothing,
+/// where the wide kernel does not run.
+public func feedForwardWide(
+    out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, rows m: Int, inFeatures k: Int,
+    first: (weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?), activation: Activation,
+    hidden: UnsafeMutablePointer<Float>, hiddenFeatures: Int,
+    second: (weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?), outFeatures n: Int
+) -> Bool {
+    guard m > 0, let x = WideInput(input, rows: m, columns: k) else { return false }
+    ComputeThreads.parallelRanges(hiddenFeatures, granularity: 12, minimumPerThread: 24) { range in
+        sluice_linear_wide_to_panels(
+            hidden, x.transposed, first.weight, first.bias, m, k, hiddenFeatures, range.lowerBound,
+            range.upperBound, activation.code)
+    }
+    linearForwardWide(
+        [(out, second.weight, second.bias)],
+        input: WideInput(transposed: hidden, rows: m, columns: hiddenFeatures),
+        outFeatures: n)
+    return true
+}
+
+/// Rows the wide kernel's transposed layout holds for `rows` rows: whole panels of 16.
+public func widePaddedRows(_ rows: Int) -> Int { sluice_wide_padded_rows(rows) }
+
 /// Activations transposed for the wide kernel, in the calling thread's scratch memory: valid
-/// until that thread's next `WideInput`.
+/// until that thread's next `WideInput` (or in the caller's memory, written by
+/// `sluice_linear_wide_to_panels`).
 public struct WideInput {
     let transposed: UnsafeMutablePointer<Float>
     let rows: Int
     let columns: Int
+
+    init(transposed: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
+        self.transposed = transposed
+        self.rows = rows
+        self.columns = columns
+    }
 
     /// Transposes `input` (`rows × columns`) across the compute threads; nil where the wide
     /// kernel does not run.
@@ -172,21 +208,19 @@ public enum Activation: String, Sendable, CaseIterable {
     /// `max(0, x)`.
     case relu
 
-    /// Applies the function in place to `count` values, split across the compute threads.
-    public func apply(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        ComputeThreads.parallelRanges(count, granularity: 16, minimumPerThread: 8_192) { range in
-            apply(x + range.lowerBound, range.count)
+    /// Its `SLUICE_ACTIVATION_*` code for the C kernels.
+    var code: Int32 {
+        switch self {
+        case .gelu: return Int32(SLUICE_ACTIVATION_GELU_ERF)
+        case .geluNew, .geluPytorchTanh: return Int32(SLUICE_ACTIVATION_GELU_TANH)
+        case .relu: return Int32(SLUICE_ACTIVATION_RELU)
         }
     }
 
-    private func apply(_ x: UnsafeMutablePointer<Float>, _ count: Int) {
-        switch self {
-        case .gelu:
-            sluice_gelu_erf(x, count)
-        case .geluNew, .geluPytorchTanh:
-            sluice_gelu_tanh(x, count)
-        case .relu:
-            for i in 0..<count where x[i] < 0 { x[i] = 0 }
+    /// Applies the function in place to `count` values, split across the compute threads.
+    public func apply(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        ComputeThreads.parallelRanges(count, granularity: 16, minimumPerThread: 8_192) { range in
+            sluice_activation_apply(code, x + range.lowerBound, range.count)
         }
     }
 }

@@ -167,6 +167,63 @@ final class WideKernelTests: XCTestCase {
     }
 }
 
+extension KernelTests {
+    /// The fused feed-forward path (first product written transposed, activation in registers)
+    /// gives the same bits as its three steps one after another, for every activation, odd
+    /// row counts (padding rows), several passes over k, and with and without biases.
+    func testFeedForwardWideMatchesItsStepsToTheBit() throws {
+        // Hidden widths are multiples of 16, as every model's intermediate size is: the array
+        // GELU finishes a last partial vector with the portable scalar form, a few ulps apart.
+        for (m, k, hidden, n) in [(17, 40, 32, 13), (40, 800, 48, 24), (130, 96, 64, 20), (33, 1601, 16, 5)] {
+            let x = (0..<(m * k)).map { Float(($0 * 7) % 13) / 6 - 1 }
+            let w1 = (0..<(hidden * k)).map { Float(($0 * 5) % 11) / 25 - 0.2 }
+            let w2 = (0..<(n * hidden)).map { Float(($0 * 3) % 7) / 9 - 0.3 }
+            let b1 = (0..<hidden).map { Float($0) / 8 - 1 }
+            let b2 = (0..<n).map { Float($0) / 4 - 0.5 }
+            for activation in Activation.allCases {
+                for (bias1, bias2) in [(b1, b2), (nil, nil)] as [([Float]?, [Float]?)] {
+                    var stepwise = [Float](repeating: .nan, count: m * n)
+                    var middle = [Float](repeating: .nan, count: m * hidden)
+                    guard
+                        linearForwardWide(
+                            out: &middle, input: x, weight: w1, bias: bias1, rows: m, inFeatures: k,
+                            outFeatures: hidden)
+                    else { throw XCTSkip("this processor has no AVX-512: the wide kernel does not run") }
+                    activation.apply(&middle, count: m * hidden)
+                    linearForwardWide(
+                        out: &stepwise, input: middle, weight: w2, bias: bias2, rows: m, inFeatures: hidden,
+                        outFeatures: n)
+
+                    var fused = [Float](repeating: .nan, count: m * n)
+                    var panels = [Float](repeating: .nan, count: widePaddedRows(m) * hidden)
+                    let ran = w1.withUnsafeBufferPointer { w1 in
+                        w2.withUnsafeBufferPointer { w2 in
+                            b1.withUnsafeBufferPointer { b1 in
+                                b2.withUnsafeBufferPointer { b2 in
+                                    feedForwardWide(
+                                        out: &fused, input: x, rows: m, inFeatures: k,
+                                        first: (w1.baseAddress!, bias1 == nil ? nil : b1.baseAddress),
+                                        activation: activation, hidden: &panels, hiddenFeatures: hidden,
+                                        second: (w2.baseAddress!, bias2 == nil ? nil : b2.baseAddress),
+                                        outFeatures: n)
+                                }
+                            }
+                        }
+                    }
+                    XCTAssertTrue(ran)
+                    let differing = zip(fused, stepwise).enumerated().filter {
+                        $0.1.0.bitPattern != $0.1.1.bitPattern
+                    }
+                    XCTAssertTrue(
+                        differing.isEmpty,
+                        "m \(m) k \(k) hidden \(hidden) n \(n) \(activation) bias \(bias1 != nil): \(differing.count) of \(fused.count) differ, first \(differing.prefix(3).map { "\($0.0): \($0.1.0) vs \($0.1.1)" })"
+                    )
+                }
+            }
+        }
+    }
+}
+
 final class SmallBatchKernelTests: XCTestCase {
     /// The weight-streaming path (m ≤ smallBatchRowLimit) and the BLAS path agree with the
     /// definition for odd sizes, with and without bias.

@@ -9,6 +9,17 @@ void sluice_gelu_erf(float *x, size_t n);
 /// x = 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) over n values: the tanh GELU.
 void sluice_gelu_tanh(float *x, size_t n);
 
+/// The activations a layer can apply (`hidden_act`), by code.
+enum {
+    SLUICE_ACTIVATION_IDENTITY = 0,
+    SLUICE_ACTIVATION_GELU_ERF = 1,   // sluice_gelu_erf
+    SLUICE_ACTIVATION_GELU_TANH = 2,  // sluice_gelu_tanh
+    SLUICE_ACTIVATION_RELU = 3,       // x < 0 → 0 (NaN stays NaN)
+};
+
+/// The activation `activation` (a SLUICE_ACTIVATION_* code) in place over n values.
+void sluice_activation_apply(int activation, float *x, size_t n);
+
 /// For each of `rows` rows of `cols` values: x = LayerNorm(x + residual) with the biased
 /// variance, `gamma` and `beta`, as torch.nn.LayerNorm; `residual` may be NULL (no add).
 /// The mean and variance are accumulated in double.

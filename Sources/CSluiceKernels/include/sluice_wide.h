@@ -21,6 +21,14 @@ void sluice_transpose_padded(float *xt, const float *x, size_t m, size_t k, size
 void sluice_linear_wide(float *out, const float *xt, const float *w, const float *bias, size_t m, size_t k,
                         size_t n_total, size_t n_begin, size_t n_end);
 
+/// sluice_linear_wide with the output written transposed, as the next layer's input:
+/// out_t[(t·n_total + n)·16 + i] = act(sum_p x[16t + i, p] · w[n, p] + bias[n]) for every row
+/// of the `sluice_wide_padded_rows(m)` (padding rows hold act(bias)), the layout
+/// `sluice_transpose_padded` writes for an input of n_total columns. `activation` is a
+/// SLUICE_ACTIVATION_* code (SLUICE_ACTIVATION_IDENTITY for none).
+void sluice_linear_wide_to_panels(float *out_t, const float *xt, const float *w, const float *bias, size_t m,
+                                  size_t k, size_t n_total, size_t n_begin, size_t n_end, int activation);
+
 /// A buffer of at least `floats` floats, 64-byte aligned, owned by the calling thread and
 /// reused by its next call (its contents are not kept); NULL if memory ran out.
 float *sluice_wide_scratch(size_t floats);
