@@ -7,6 +7,8 @@
 #include "sluice_elementwise.h"
 #include "sluice_kernels.h"
 
+#include <math.h>
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #define SLUICE_X86 1
@@ -87,6 +89,94 @@ DIRECT_HEAD(2)
 DIRECT_HEAD(3)
 DIRECT_HEAD(4)
 
+// The scores' exponential, the same operations as the softmax's (gelu_simd.h).
+#define SIMD_W 512
+#define SIMD_LANES 16
+#define SIMD_TARGET AVX512
+#define SIMD_NAME(f) f##_attention
+#define SIMD_ROUND(v) _mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+#define SIMD_VECTOR_ONLY
+#include "gelu_simd.h"
+#include "transpose16.h"
+
+enum { KEYS_PER_TILE = 12 };  // 12 accumulators, a query vector and a broadcast in registers
+
+// One head of a longer sequence in the transposed orientation of the wide kernel, 16 queries
+// at a time: their rows of q transposed into d vectors (qt), then for each key the vector of
+// the 16 queries' scores, built from one broadcast of k per multiply-add (no horizontal sums);
+// the softmax runs down the keys, lane by lane; the output, 16 columns at a time, is one
+// broadcast of v per multiply-add over the keys, scaled by 1 / sum and transposed back into
+// rows. `work` holds (d + t) · 16 floats.
+AVX512 static void blocked_head(float *out, size_t ldOut, const float *qh, const float *kh, const float *vh,
+                                size_t ldQKV, size_t t, size_t d, float scale, const float *headBias,
+                                float *work) {
+    float *qt = work;           // [d][16]
+    float *st = work + d * 16;  // [t][16]: scores, then e^(score − max)
+    const __m512 vscale = _mm512_set1_ps(scale);
+    const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    for (size_t i0 = 0; i0 < t; i0 += 16) {
+        size_t rows = t - i0 < 16 ? t - i0 : 16;
+        __mmask16 valid = (__mmask16)((1u << rows) - 1u);
+        for (size_t c0 = 0; c0 < d; c0 += 16) {
+            __m512 r[16];
+            for (size_t l = 0; l < 16; l++)
+                r[l] = l < rows ? _mm512_loadu_ps(qh + (i0 + l) * ldQKV + c0) : _mm512_setzero_ps();
+            transpose16_avx512(r);
+            for (size_t c = 0; c < 16; c++) _mm512_storeu_ps(qt + (c0 + c) * 16, r[c]);
+        }
+        // Scores, KEYS_PER_TILE keys at a time; a last partial tile repeats its last key.
+        __m512 vmax = _mm512_set1_ps(-INFINITY);
+        for (size_t j0 = 0; j0 < t; j0 += KEYS_PER_TILE) {
+            const float *key[KEYS_PER_TILE];
+            for (int jj = 0; jj < KEYS_PER_TILE; jj++)
+                key[jj] = kh + (j0 + (size_t)jj < t ? j0 + (size_t)jj : t - 1) * ldQKV;
+            __m512 acc[KEYS_PER_TILE];
+            for (int jj = 0; jj < KEYS_PER_TILE; jj++) acc[jj] = _mm512_setzero_ps();
+            for (size_t c = 0; c < d; c++) {
+                __m512 x = _mm512_loadu_ps(qt + c * 16);
+                for (int jj = 0; jj < KEYS_PER_TILE; jj++)
+                    acc[jj] = _mm512_fmadd_ps(x, _mm512_set1_ps(key[jj][c]), acc[jj]);
+            }
+            size_t keys = t - j0 < KEYS_PER_TILE ? t - j0 : KEYS_PER_TILE;
+            for (size_t jj = 0; jj < keys; jj++) {
+                __m512 score = _mm512_mul_ps(acc[jj], vscale);
+                if (headBias) {
+                    // bias[j − i] for the 16 queries i0 + l (valid ones only)
+                    __m512i index = _mm512_sub_epi32(_mm512_set1_epi32((int)(j0 + jj) - (int)i0), lanes);
+                    score = _mm512_add_ps(score,
+                                          _mm512_mask_i32gather_ps(_mm512_setzero_ps(), valid, index, headBias, 4));
+                }
+                _mm512_storeu_ps(st + (j0 + jj) * 16, score);
+                vmax = _mm512_max_ps(vmax, score);
+            }
+        }
+        // Softmax down the keys: e^(s − max), summed in double as the row softmax does.
+        __m512d sum_lo = _mm512_setzero_pd(), sum_hi = _mm512_setzero_pd();
+        for (size_t j = 0; j < t; j++) {
+            __m512 e = exp_attention(_mm512_sub_ps(_mm512_loadu_ps(st + j * 16), vmax));
+            _mm512_storeu_ps(st + j * 16, e);
+            sum_lo = _mm512_add_pd(sum_lo, _mm512_cvtps_pd(_mm512_castps512_ps256(e)));
+            sum_hi = _mm512_add_pd(sum_hi, _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(e), 1))));
+        }
+        __m512d one = _mm512_set1_pd(1.0);
+        __m512 inverse = _mm512_insertf32x8(_mm512_castps256_ps512(_mm512_cvtpd_ps(_mm512_div_pd(one, sum_lo))),
+                                            _mm512_cvtpd_ps(_mm512_div_pd(one, sum_hi)), 1);
+        // Output, 16 of the head's columns at a time.
+        for (size_t c0 = 0; c0 < d; c0 += 16) {
+            __m512 acc[16];
+            for (int cc = 0; cc < 16; cc++) acc[cc] = _mm512_setzero_ps();
+            for (size_t j = 0; j < t; j++) {
+                __m512 p = _mm512_loadu_ps(st + j * 16);
+                const float *value = vh + j * ldQKV + c0;
+                for (int cc = 0; cc < 16; cc++) acc[cc] = _mm512_fmadd_ps(p, _mm512_set1_ps(value[cc]), acc[cc]);
+            }
+            for (int cc = 0; cc < 16; cc++) acc[cc] = _mm512_mul_ps(acc[cc], inverse);
+            transpose16_avx512(acc);
+            for (size_t l = 0; l < rows; l++) _mm512_storeu_ps(out + (i0 + l) * ldOut + c0, acc[l]);
+        }
+    }
+}
+
 typedef void (*direct_head_fn)(float *, size_t, const float *, const float *, const float *, size_t, size_t, float,
                                const float *, float *);
 static const direct_head_fn direct_heads[5] = {0, direct_head_1, direct_head_2, direct_head_3, direct_head_4};
@@ -132,4 +222,30 @@ void sluice_attention_direct(float *out, size_t ldOut, const float *q, const flo
             for (size_t j = 0; j < t; j++) axpy(o, scores[i * t + j], vh + j * ldQKV, headDim);
         }
     }
+}
+
+size_t sluice_attention_blocked_work(size_t t, size_t headDim) { return (t + headDim) * 16; }
+
+int sluice_attention_blocked_available(size_t headDim) {
+#ifdef SLUICE_X86
+    return headDim % 16 == 0 && headDim > 0 && sluice_cpu_has_avx512();
+#else
+    (void)headDim;
+    return 0;
+#endif
+}
+
+int sluice_attention_blocked_head(float *out, size_t ldOut, const float *q, const float *k, const float *v,
+                                  size_t ldQKV, size_t t, size_t headDim, float scale, const float *headBias,
+                                  float *work) {
+#ifdef SLUICE_X86
+    if (sluice_attention_blocked_available(headDim)) {
+        blocked_head(out, ldOut, q, k, v, ldQKV, t, headDim, scale, headBias, work);
+        return 1;
+    }
+#endif
+    (void)out, (void)ldOut, (void)q, (void)k, (void)v, (void)ldQKV, (void)t, (void)headDim, (void)scale;
+    (void)headBias;
+    (void)work;
+    return 0;
 }

@@ -4,7 +4,8 @@ import XCTest
 @testable import SluiceTensors
 
 /// `attentionForward` against its definition computed in double, on sequences on both sides of
-/// `directAttentionMaxLength` (direct kernel below, matrix products above) in one ragged batch,
+/// `directAttentionMaxLength(headDim:)` (direct kernel below; above, the blocked kernel for head
+/// widths that are multiples of 16, matrix products for others) in one ragged batch,
 /// with and without MPNet's relative position bias, for head widths the AVX-512 kernel takes
 /// (multiples of 16 up to 64) and others.
 final class AttentionTests: XCTestCase {
@@ -60,18 +61,26 @@ final class AttentionTests: XCTestCase {
     }
 
     func testDirectAndMatrixProductPathsMatchTheDefinition() {
-        let limit = directAttentionMaxLength
+        // The longest direct length where the blocked kernel takes over (head widths that are
+        // multiples of 16), and where matrix products do (others).
+        let limit = directAttentionMaxLength(headDim: 16)
+        let generalLimit = directAttentionMaxLength(headDim: 20)
         let cases = [
             Case(lengths: [1, 4, limit, limit + 1, 4, limit + 9], heads: 3, headDim: 16, withBias: false),
-            Case(lengths: [2, limit, 5, limit + 5], heads: 2, headDim: 20, withBias: true),
+            Case(lengths: [2, generalLimit, 5, generalLimit + 5], heads: 2, headDim: 20, withBias: true),
             // Head widths that are multiples of 16 take the AVX-512 kernel where there is one.
             Case(lengths: [3, 9, 1, limit], heads: 2, headDim: 32, withBias: true),
             Case(lengths: [7, 12, limit + 2], heads: 3, headDim: 48, withBias: false),
+            // Longer sequences with head widths that are multiples of 16 take the blocked kernel
+            // (16 queries at a time: partial blocks, partial key tiles, MPNet's bias).
+            Case(lengths: [limit + 1, 100, 47, 16], heads: 2, headDim: 32, withBias: true),
+            Case(lengths: [130, limit + 7], heads: 2, headDim: 64, withBias: true),
+            Case(lengths: [77, 3], heads: 3, headDim: 16, withBias: false),
             // 48 sequences of 4 tokens: enough work to split across threads.
             Case(lengths: Array(repeating: 4, count: 48), heads: 12, headDim: 64, withBias: false),
         ]
-        XCTAssertTrue(cases[0].lengths.contains { $0 <= directAttentionMaxLength })
-        XCTAssertTrue(cases[0].lengths.contains { $0 > directAttentionMaxLength })
+        XCTAssertTrue(cases[0].lengths.contains { $0 <= limit })
+        XCTAssertTrue(cases[0].lengths.contains { $0 > limit })
         for (index, test) in cases.enumerated() {
             let hidden = test.heads * test.headDim
             var sequences: [Range<Int>] = []
