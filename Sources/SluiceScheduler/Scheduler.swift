@@ -91,30 +91,44 @@ public final class Scheduler<Input: Sendable, Output: Sendable>: Sendable {
     /// each is still a job of its own in the batches. Admission is all or nothing: `overloaded`
     /// when the queue has no room for all of them. The first failure of any job (its deadline,
     /// its batch failing) answers the call, and its other jobs leave the queue uncomputed, as
-    /// they do when the calling task is cancelled.
+    /// they do when the calling task is cancelled. Metrics count the list as one submission
+    /// (one rejection, one cancellation, however many inputs it holds).
+    ///
+    /// A list longer than `maxQueue` could never be admitted: it is a programming error (the
+    /// server caps `--max-inputs` at `--max-queue`).
     ///
     /// - Parameter inputs: each input with its real token count, as `submit(_:tokens:)` takes.
     public func submit(_ inputs: [(input: Input, tokens: Int)]) async throws(SchedulerError) -> [Output] {
         guard !inputs.isEmpty else { return [] }
+        precondition(
+            inputs.count <= configuration.maxQueue,
+            "a list of \(inputs.count) inputs can never fit in a queue of \(configuration.maxQueue)")
         let jobs = inputs.map { item in
             precondition(item.tokens >= 0, "a job cannot have a negative token count (\(item.tokens))")
             return Job<Input, Output>(input: item.input, tokens: item.tokens)
         }
         let group = JobGroup<Output>(count: jobs.count)
+        var admitted = false
         let result = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 group.await(continuation)
                 let waiters = jobs.indices.map { Job<Input, Output>.Waiter.member(group, index: $0) }
                 if let refusal = admit(jobs, waiters: waiters) {
                     group.record(.failure(refusal), at: 0)
+                } else {
+                    admitted = true
                 }
             }
         } onCancel: {
-            for job in jobs { cancel(job) }
+            // Counted once for the request, below, however many of its jobs were still waiting.
+            for job in jobs { cancel(job, counted: false) }
         }
-        if case .failure = result {
+        if case .failure(let error) = result {
             // Whatever of the group is still queued is not wanted any more.
             for job in jobs { cancel(job, counted: false) }
+            if case .cancelled = error, admitted {
+                metrics.cancelled.increment()
+            }
         }
         return try result.get()
     }

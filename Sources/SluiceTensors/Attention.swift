@@ -60,8 +60,11 @@ public func attentionForward(
     let work = items.reduce(0) { $0 + $1.0.count * $1.0.count } * headDim
     let blockedWork = sluice_attention_blocked_work(maxLength, headDim)
     ComputeThreads.parallelRanges(items.count, minimumPerThread: work > 1 << 18 ? 1 : items.count) { range in
+        // The scores buffer is for matrix products only: allocated when the blocked kernel does
+        // not run.
+        let blockedRuns = sluice_attention_blocked_available(headDim) != 0
         let ownScratch: UnsafeMutablePointer<Float>? =
-            range.lowerBound == 0 ? nil : .allocate(capacity: max(maxLength * maxLength, 1))
+            range.lowerBound == 0 || blockedRuns ? nil : .allocate(capacity: max(maxLength * maxLength, 1))
         defer { ownScratch?.deallocate() }
         let scores = ownScratch ?? scratch
         withUnsafeTemporaryAllocation(of: Float.self, capacity: blockedWork) { blocked in

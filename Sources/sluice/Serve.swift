@@ -138,7 +138,7 @@ struct Serve: AsyncParsableCommand {
                 "max_queue": "\(limits.maxQueue)",
                 "request_timeout_ms": "\(Int(limits.requestTimeout / .milliseconds(1)))",
                 "max_body_bytes": "\(configuration.maxBodyBytes)",
-                "max_inputs": "\(configuration.maxInputs)", "threads": "\(ComputeThreads.count)",
+                "max_inputs": "\(configuration.effectiveMaxInputs)", "threads": "\(ComputeThreads.count)",
                 "api_key": "\(configuration.apiKey == nil ? "off" : "on")",
             ])
 

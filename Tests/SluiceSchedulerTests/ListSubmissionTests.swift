@@ -58,6 +58,8 @@ struct ListSubmissionTests {
 
         #expect(await list.outcome == .failed(.cancelled))
         #expect(harness.scheduler.queueDepth == 0)
+        // One request cancelled, however many of its inputs were waiting.
+        #expect(harness.metrics.total("sluice_cancelled_total") == 1)
         let after = harness.submit(4)
         harness.scheduler.start()
         #expect(await after.outcome == .output(40))
