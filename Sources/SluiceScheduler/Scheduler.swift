@@ -51,6 +51,25 @@ public final class Scheduler<Input: Sendable, Output: Sendable>: Sendable {
         state.withLock { $0.queue.count }
     }
 
+    /// Why `count` inputs submitted now would be refused (`overloaded`, `shuttingDown`), or nil
+    /// if they would be admitted at this moment. A refusal is counted in the metrics as
+    /// `submit` counts it, so that a caller can answer at once and skip preparing inputs that
+    /// cannot be queued; an admission here promises nothing: `submit` decides again.
+    public func refusal(forInputs count: Int) -> SchedulerError? {
+        state.withLock { state -> SchedulerError? in
+            if state.draining {
+                metrics.rejectedShuttingDown.increment()
+                return .shuttingDown
+            }
+            if state.queue.count + count > configuration.maxQueue {
+                metrics.rejectedOverloaded.increment()
+                return .overloaded(
+                    retryAfterSeconds: state.drainRate.retryAfterSeconds(queuedJobs: state.queue.count))
+            }
+            return nil
+        }
+    }
+
     /// True while the inference thread runs and new jobs are admitted: false before `start()`,
     /// once shutdown has begun, and after.
     public var isAlive: Bool {

@@ -61,6 +61,11 @@ final class InferenceService<Pipeline: ServablePipeline>: Service, Sendable {
         -> [JSONValue]
     {
         guard let pipeline else { throw Self.loading }
+        // Overloaded (or draining), a request is answered before its inputs are tokenized: under
+        // a flood of retries, refusing must cost far less than serving.
+        if let refusal = scheduler.refusal(forInputs: inputs.count) {
+            throw failure(refusal)
+        }
         var prepared: [Pipeline.Prepared] = []
         prepared.reserveCapacity(inputs.count)
         for (index, input) in inputs.enumerated() {

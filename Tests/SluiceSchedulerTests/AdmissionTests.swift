@@ -23,6 +23,23 @@ struct AdmissionTests {
         #expect(harness.metrics.total("sluice_rejected_total", [("reason", "overloaded")]) == 1)
     }
 
+    @Test("refusal(forInputs:) answers as admission would, and counts its refusals")
+    func refusalForInputsAnswersAsAdmissionWould() async {
+        let harness = Harness(SchedulerConfiguration(maxQueue: 3))
+        let queued = await harness.enqueue(1)
+
+        #expect(harness.scheduler.refusal(forInputs: 2) == nil)
+        #expect(
+            harness.scheduler.refusal(forInputs: 3).map(Outcome.init) == .overloaded(retryAfterSeconds: 1))
+        #expect(harness.metrics.total("sluice_rejected_total", [("reason", "overloaded")]) == 1)
+        #expect(harness.scheduler.queueDepth == 1)
+        harness.scheduler.start()
+        #expect(await queued.outcome == .output(10))
+        harness.scheduler.beginShutdown()
+        #expect(harness.scheduler.refusal(forInputs: 1).map(Outcome.init) == .shuttingDown)
+        await harness.scheduler.shutdown()
+    }
+
     @Test("jobs in the running batch do not count against max-queue")
     func runningJobsDoNotCountAgainstMaxQueue() async {
         let harness = Harness(SchedulerConfiguration(maxQueue: 1))

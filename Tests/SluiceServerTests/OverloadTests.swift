@@ -50,6 +50,28 @@ struct OverloadTests {
         }
     }
 
+    @Test("overloaded, a request is refused before its inputs are prepared")
+    func overloadedRequestIsRefusedBeforePreparing() async throws {
+        let pipeline = FakePipeline()
+        let configuration = ServerConfiguration(scheduler: SchedulerConfiguration(maxQueue: 1))
+        try await withServer(pipeline, configuration: configuration) { server in
+            pipeline.hold()
+            defer { pipeline.release() }  // also when an expectation throws: never leave a test hanging
+            let running = Task { try await server.post("job 0") }
+            try await waitUntil("first batch") { pipeline.isComputing }
+            let queued = Task { try await server.post("job 1") }
+            try await waitUntil("job 1 queued") { try await queueDepth(server) == 1 }
+            // Preparing this input would fail validation (422): refused first, it is a 503.
+            let refused = try await server.post("reject me")
+            #expect(refused.status == .serviceUnavailable)
+            #expect(refused.text == errorBody("overloaded", "the server is overloaded: the queue is full"))
+            pipeline.release()
+            #expect(try await running.value.status == .ok)
+            #expect(try await queued.value.status == .ok)
+            #expect(try await server.post("reject me").status == .unprocessableContent)
+        }
+    }
+
     @Test("a request whose deadline passes while queued gets 504 and is never computed")
     func queuedRequestTimesOut() async throws {
         let pipeline = FakePipeline()
