@@ -71,11 +71,12 @@ public func linearForwardWide(
 
 /// A feed-forward block's two products, `out = act(input · W1ᵀ + b1) · W2ᵀ + b2`, through the
 /// wide kernel: the first writes its output straight into the transposed panels the second
-/// reads, with the activation applied to each tile while it is in L1, so neither the
+/// reads, bias and activation applied in registers before the store, so neither the
 /// activation's pass over memory nor the second product's transpose is left. The same values
-/// as `linearForwardWide`, `Activation.apply`, `linearForwardWide`. `hidden` holds
-/// `sluice_wide_padded_rows(rows) · hiddenFeatures` floats. Returns false, having done nothing,
-/// where the wide kernel does not run.
+/// as `linearForwardWide`, `Activation.apply`, `linearForwardWide` (to the bit where
+/// `hiddenFeatures` is a multiple of 16, as every model's is). `hidden` holds
+/// `widePaddedRows(rows) · hiddenFeatures` floats. Returns false, having done nothing, where
+/// the wide kernel does not run.
 public func feedForwardWide(
     out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, rows m: Int, inFeatures k: Int,
     first: (weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?), activation: Activation,
