@@ -45,6 +45,7 @@ let package = Package(
             dependencies: [
                 "SluicePipelines",
                 "SluiceScheduler",
+                "SluiceTensors",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -16,6 +16,7 @@ public final class Scheduler<Input: Sendable, Output: Sendable>: Sendable {
     public let configuration: SchedulerConfiguration
     let clock: any SchedulerClock
     let forward: @Sendable ([Input]) throws -> [Output]
+    let threadStart: (@Sendable () -> Void)?
     let metrics: SchedulerMetrics
     let state: Monitor<SchedulerState<Input, Output>>
 
@@ -25,6 +26,8 @@ public final class Scheduler<Input: Sendable, Output: Sendable>: Sendable {
     ///   - configuration: the limits; they must pass `SchedulerConfiguration.validate()`.
     ///   - clock: the time source for arrivals, deadlines and wait windows.
     ///   - metricsFactory: where metrics go; `MetricsSystem.factory` when nil.
+    ///   - threadStart: runs first on the inference thread, before it takes any job (to set the
+    ///     thread up: register it, start helpers from it).
     ///   - forward: computes one output per input, in order, for a whole batch. Only the
     ///     inference thread calls it, one batch at a time; an error it throws answers every job
     ///     of the batch with `SchedulerError.forwardFailed`.
@@ -32,6 +35,7 @@ public final class Scheduler<Input: Sendable, Output: Sendable>: Sendable {
         configuration: SchedulerConfiguration = SchedulerConfiguration(),
         clock: any SchedulerClock = SystemClock(),
         metricsFactory: (any MetricsFactory)? = nil,
+        threadStart: (@Sendable () -> Void)? = nil,
         forward: @escaping @Sendable ([Input]) throws -> [Output]
     ) {
         do {
@@ -42,6 +46,7 @@ public final class Scheduler<Input: Sendable, Output: Sendable>: Sendable {
         self.configuration = configuration
         self.clock = clock
         self.forward = forward
+        self.threadStart = threadStart
         self.metrics = SchedulerMetrics(factory: metricsFactory ?? MetricsSystem.factory)
         self.state = Monitor(SchedulerState())
     }
@@ -157,8 +162,11 @@ public final class Scheduler<Input: Sendable, Output: Sendable>: Sendable {
         state.withLock { state in
             guard !state.started else { return }
             state.started = true
-            // The thread's first act takes this lock, so it cannot exit before `thread` is set.
-            state.thread = InferenceThread(name: "sluice-infer") { self.runInferenceLoop() }
+            // The thread's loop first takes this lock, so it cannot exit before `thread` is set.
+            state.thread = InferenceThread(name: "sluice-infer") {
+                self.threadStart?()
+                self.runInferenceLoop()
+            }
         }
     }
 

@@ -4,6 +4,7 @@ import NIOConcurrencyHelpers
 import ServiceLifecycle
 import SluicePipelines
 import SluiceScheduler
+import SluiceTensors
 
 /// The pipeline behind the scheduler: request tasks call `infer`, which prepares each text on
 /// the calling task, submits it to the scheduler (whose inference thread alone runs
@@ -15,7 +16,11 @@ import SluiceScheduler
 final class InferenceService<Pipeline: ServablePipeline>: Service, Sendable {
     let scheduler: Scheduler<Pipeline.Prepared, Pipeline.Output>
     let verboseErrors: Bool
+    let requestNice: Int
     let logger: Logger
+    /// Set on the inference thread once it and the compute pool are registered as compute
+    /// threads: only then may the other threads be lowered (lowering cannot be undone).
+    private let computeThreadsRegistered = NIOLockedValueBox(false)
     private let load: @Sendable () throws -> Pipeline
     /// Set once the model is loaded and the inference thread started; `forward` reads it too.
     private let loaded: NIOLockedValueBox<Pipeline?>
@@ -25,12 +30,19 @@ final class InferenceService<Pipeline: ServablePipeline>: Service, Sendable {
         load: @escaping @Sendable () throws -> Pipeline
     ) {
         self.verboseErrors = configuration.verboseErrors
+        self.requestNice = configuration.requestNice
         self.logger = logger
         self.load = load
         let loaded = NIOLockedValueBox<Pipeline?>(nil)
         self.loaded = loaded
-        scheduler = Scheduler(configuration: configuration.scheduler, metricsFactory: metrics.factory) {
-            batch in
+        let registered = computeThreadsRegistered
+        scheduler = Scheduler(
+            configuration: configuration.scheduler, metricsFactory: metrics.factory,
+            threadStart: {
+                ComputeThreads.registerComputeThread()
+                registered.withLockedValue { $0 = true }
+            }
+        ) { batch in
             // No job exists before the model: `prepare` needs it.
             guard let pipeline = loaded.withLockedValue({ $0 }) else {
                 throw ServerError(.internal, "no model is loaded")
@@ -109,12 +121,35 @@ final class InferenceService<Pipeline: ServablePipeline>: Service, Sendable {
             scheduler.start()
             loaded.withLockedValue { $0 = pipeline }
             logger.info("model ready; inference thread started")
+            let priorities = Task { await self.keepRequestThreadsBelowCompute() }
             await scheduler.run()
+            priorities.cancel()
         } onGracefulShutdown: {
             self.logger.info("draining: refusing new requests, finishing accepted ones")
             self.scheduler.beginShutdown()
         }
         logger.info("inference thread stopped; every accepted request was answered")
+    }
+
+    /// Every second, lowers the threads that do not compute (event loops, the concurrency pool,
+    /// timers, and any started since) `requestNice` levels below the inference thread and its
+    /// compute pool, once those are registered. Under a flood of requests (clients retrying
+    /// 503s at once) the model then keeps the cores: measured with 128 clients sending 32
+    /// sentences each to all-MiniLM-L6-v2, 1,250 inputs/s were served against 570 with equal
+    /// priorities, and 32 clients were served as fast as before.
+    private func keepRequestThreadsBelowCompute() async {
+        guard requestNice > 0 else { return }
+        var announced = false
+        while !Task.isCancelled {
+            let ready = computeThreadsRegistered.withLockedValue { $0 }
+            if ready, let lowered = ComputeThreads.lowerOtherThreads(by: requestNice), !announced {
+                announced = true
+                logger.info(
+                    "request threads run below the compute threads",
+                    metadata: ["nice_offset": "\(requestNice)", "lowered": "\(lowered)"])
+            }
+            try? await Task.sleep(for: ready ? .seconds(1) : .milliseconds(20))
+        }
     }
 
     /// Runs the blocking model load on a thread of its own, so that it holds neither an event

@@ -19,8 +19,13 @@ public struct ServerConfiguration: Sendable {
     public var verboseErrors: Bool
     /// How `/info` names the model (the folder or hub id it was loaded from).
     public var modelID: String
+    /// How many nice levels below the compute threads every other thread of the process runs
+    /// (request handling, timers), so that under overload the model keeps the cores. It changes
+    /// the whole process and cannot be undone, so it is for a process that is the server (`sluice
+    /// serve` sets 10); the default, 0, leaves priorities alone (tests, embedding applications).
+    public var requestNice: Int
 
-    /// Creates a configuration; every default matches `sluice serve`'s.
+    /// Creates a configuration; every default matches `sluice serve`'s but `requestNice`.
     public init(
         host: String = "127.0.0.1",
         port: Int = 8000,
@@ -29,7 +34,8 @@ public struct ServerConfiguration: Sendable {
         maxBodyBytes: Int = 1 << 20,
         maxInputs: Int = 256,
         verboseErrors: Bool = false,
-        modelID: String = ""
+        modelID: String = "",
+        requestNice: Int = 0
     ) {
         self.host = host
         self.port = port
@@ -39,6 +45,7 @@ public struct ServerConfiguration: Sendable {
         self.maxInputs = maxInputs
         self.verboseErrors = verboseErrors
         self.modelID = modelID
+        self.requestNice = requestNice
     }
 
     /// The most inputs one request is taken with: `maxInputs`, but never more than the queue
@@ -59,6 +66,9 @@ public struct ServerConfiguration: Sendable {
             throw InvalidServerConfiguration(reason: "--max-body-bytes must be at least 1")
         }
         if maxInputs < 1 { throw InvalidServerConfiguration(reason: "--max-inputs must be at least 1") }
+        if !(0...19).contains(requestNice) {
+            throw InvalidServerConfiguration(reason: "--request-nice must be between 0 and 19")
+        }
         if let apiKey, apiKey.isEmpty {
             throw InvalidServerConfiguration(reason: "--api-key must not be empty")
         }

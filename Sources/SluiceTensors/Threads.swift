@@ -23,6 +23,23 @@ public enum ComputeThreads {
         configured.store(max(1, threads), ordering: .relaxed)
     }
 
+    /// Records the calling thread as one that computes (the pool's own threads are), and starts
+    /// the pool's threads from it if they are not running yet, so that they share its priority.
+    public static func registerComputeThread() {
+        sluice_register_compute_thread()
+        parallelFor(count) { _ in }
+    }
+
+    /// Lowers every other thread of the process (request handling, timers) `offset` nice levels
+    /// below the compute threads, so that under overload the model keeps the cores while
+    /// requests are parsed and refused with what is left. Returns how many threads it lowered;
+    /// nil where it cannot (no compute thread registered yet, not Linux). Threads created later
+    /// by a lowered thread start lowered; others are caught by the next call.
+    public static func lowerOtherThreads(by offset: Int) -> Int? {
+        let lowered = sluice_lower_other_threads(Int32(clamping: offset))
+        return lowered < 0 ? nil : Int(lowered)
+    }
+
     /// Runs `body(i)` for `i` in `0..<iterations`, each on its own thread of the engine's
     /// pool (index 0 on the calling thread), and returns when all are done. The kernels pass
     /// plain buffers whose disjoint parts each iteration writes.

@@ -89,6 +89,13 @@ struct Serve: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
+            "Run request handling this many nice levels below the model's compute threads, so that "
+                + "under overload the model keeps the cores; 0 leaves priorities alone (default 10; Linux).",
+            valueName: "n"))
+    var requestNice: Int?
+
+    @Option(
+        help: ArgumentHelp(
             "Log level: trace, debug, info, notice, warning, error or critical (default info).",
             valueName: "level"))
     var logLevel: String?
@@ -140,6 +147,7 @@ struct Serve: AsyncParsableCommand {
                 "max_body_bytes": "\(configuration.maxBodyBytes)",
                 "max_inputs": "\(configuration.effectiveMaxInputs)", "threads": "\(ComputeThreads.count)",
                 "api_key": "\(configuration.apiKey == nil ? "off" : "on")",
+                "request_nice": "\(configuration.requestNice)",
             ])
 
         let metrics = ServerMetrics()
@@ -192,7 +200,9 @@ struct Serve: AsyncParsableCommand {
                 maxBodyBytes, "max-body-bytes", default: defaults.maxBodyBytes),
             maxInputs: try environment.setting(maxInputs, "max-inputs", default: defaults.maxInputs),
             verboseErrors: try verboseErrors || environment.flag("verbose-errors"),
-            modelID: modelOptions.model
+            modelID: modelOptions.model,
+            // The one setting whose default differs from the library's: this process is the server.
+            requestNice: try environment.setting(requestNice, "request-nice", default: 10)
         )
         do {
             try configuration.validate()

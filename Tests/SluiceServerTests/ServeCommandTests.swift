@@ -113,6 +113,75 @@ struct ServeCommandTests {
         #expect(try String(contentsOf: log, encoding: .utf8).contains("every accepted request was answered"))
     }
 
+    #if os(Linux)
+    /// Each thread of process `pid`: its name and nice value, from /proc.
+    static func threadPriorities(_ pid: Int32) -> [(name: String, nice: Int)] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        return tasks.compactMap { tid in
+            guard let comm = try? String(contentsOfFile: "/proc/\(pid)/task/\(tid)/comm", encoding: .utf8),
+                let stat = try? String(contentsOfFile: "/proc/\(pid)/task/\(tid)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { return nil }
+            // Fields after the name: state is field 3, nice field 19.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            guard fields.count > 16, let nice = Int(fields[16]) else { return nil }
+            return (comm.trimmingCharacters(in: .whitespacesAndNewlines), nice)
+        }
+    }
+
+    /// The inference thread and the compute pool it starts (named after it).
+    static func computeThreads(_ pid: Int32) -> [(name: String, nice: Int)] {
+        threadPriorities(pid).filter { $0.name == "sluice-infer" }
+    }
+
+    static func eventLoopThreads(_ pid: Int32) -> [(name: String, nice: Int)] {
+        threadPriorities(pid).filter { $0.name.hasPrefix("NIO-") }
+    }
+
+    @Test("request threads run --request-nice levels below the compute threads")
+    func requestThreadsRunBelowComputeThreads() async throws {
+        for requestNice in [10, 0] {
+            let log = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "sluice-nice-\(UUID()).log")
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+            defer { try? FileManager.default.removeItem(at: log) }
+            let process = Process()
+            process.executableURL = try Self.binary()
+            process.arguments = [
+                "serve", "--model", Self.fixture.path, "--port", "0", "--request-nice", "\(requestNice)",
+            ]
+            process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SLUICE_") }
+            process.standardError = try FileHandle(forWritingTo: log)
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            defer { if process.isRunning { process.terminate() } }
+            try await waitUntil("listening") { Self.listeningPort(log) != nil }
+            let server = Endpoint(port: try #require(Self.listeningPort(log)))
+            try await waitUntil("loaded") { try await server.get("/health").status == .ok }
+            #expect(try await server.post("test [MASK]", contentType: "text/plain").status == .ok)
+
+            let pid = process.processIdentifier
+            try await waitUntil("compute threads started") { !Self.computeThreads(pid).isEmpty }
+            let base = try #require(Self.computeThreads(pid).first?.nice)
+            if requestNice > 0 {
+                try await waitUntil("event loops lowered") {
+                    let loops = Self.eventLoopThreads(pid)
+                    return !loops.isEmpty && loops.allSatisfy { $0.nice == min(19, base + requestNice) }
+                }
+            } else {
+                try await Task.sleep(for: .seconds(1.5))
+                #expect(Self.eventLoopThreads(pid).allSatisfy { $0.nice == base })
+            }
+            // The model's threads (the inference thread and the pool it started) keep their place.
+            #expect(Self.computeThreads(pid).count >= min(2, ProcessInfo.processInfo.activeProcessorCount))
+            #expect(Self.computeThreads(pid).allSatisfy { $0.nice == base })
+            #expect(try await server.post("test [MASK]", contentType: "text/plain").status == .ok)
+            process.terminate()
+            try await waitUntil("exit") { !process.isRunning }
+        }
+    }
+    #endif
+
     @Test("a bad setting in the environment is refused with its variable's name")
     func badEnvironmentSettingIsNamed() throws {
         let process = Process()
