@@ -94,26 +94,22 @@ block_avx2(float *out, const float *x, const void *w, const float *scales, const
                                       size_t n_end) {                                                          \
         block_avx2(out, x, w, scales, bias, k, n_total, n_begin, n_end, M, kind);                              \
     }
-#define AVX2_KERNELS(kind, name) \
-    AVX2_KERNEL(1, kind, name)   \
-    AVX2_KERNEL(2, kind, name)   \
-    AVX2_KERNEL(3, kind, name)   \
-    AVX2_KERNEL(4, kind, name)   \
-    AVX2_KERNEL(5, kind, name)   \
-    AVX2_KERNEL(6, kind, name)   \
-    AVX2_KERNEL(7, kind, name)   \
-    AVX2_KERNEL(8, kind, name)
-AVX2_KERNELS(LOWP_BF16, bf16)
-AVX2_KERNELS(LOWP_INT8, int8)
+// One kernel per input-row count 1 … LOWP_MAX_M (8) for each format, and the table of them
+// that the dispatch indexes by [kind][m]: written once for both instruction sets.
+#define LOWP_EACH_M(KERNEL, kind, name)                                                                        \
+    KERNEL(1, kind, name) KERNEL(2, kind, name) KERNEL(3, kind, name) KERNEL(4, kind, name)                  \
+        KERNEL(5, kind, name) KERNEL(6, kind, name) KERNEL(7, kind, name) KERNEL(8, kind, name)
+#define LOWP_ROW(name, isa)                                                                                    \
+    {0, name##_##isa##_m1, name##_##isa##_m2, name##_##isa##_m3, name##_##isa##_m4, name##_##isa##_m5,       \
+     name##_##isa##_m6, name##_##isa##_m7, name##_##isa##_m8}
+#define LOWP_TABLE(isa) {LOWP_ROW(bf16, isa), LOWP_ROW(int8, isa)}
+
+LOWP_EACH_M(AVX2_KERNEL, LOWP_BF16, bf16)
+LOWP_EACH_M(AVX2_KERNEL, LOWP_INT8, int8)
 
 typedef void (*lowp_kernel)(float *, const float *, const void *, const float *, const float *, size_t, size_t,
                             size_t, size_t);
-static const lowp_kernel avx2_kernels[2][LOWP_MAX_M + 1] = {
-    {0, bf16_avx2_m1, bf16_avx2_m2, bf16_avx2_m3, bf16_avx2_m4, bf16_avx2_m5, bf16_avx2_m6, bf16_avx2_m7,
-     bf16_avx2_m8},
-    {0, int8_avx2_m1, int8_avx2_m2, int8_avx2_m3, int8_avx2_m4, int8_avx2_m5, int8_avx2_m6, int8_avx2_m7,
-     int8_avx2_m8},
-};
+static const lowp_kernel avx2_kernels[2][LOWP_MAX_M + 1] = LOWP_TABLE(avx2);
 
 #define AVX512 __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq")))
 
@@ -162,24 +158,10 @@ lowp_rows(float *out, const float *x, const void *w, const float *scales, const 
         for (; n + R <= n_end; n += R) lowp_rows(out, x, w, scales, bias, k, n_total, n, M, R, kind);         \
         for (; n < n_end; n++) lowp_rows(out, x, w, scales, bias, k, n_total, n, M, 1, kind);                 \
     }
-#define AVX512_KERNELS(kind, name) \
-    AVX512_KERNEL(1, kind, name)   \
-    AVX512_KERNEL(2, kind, name)   \
-    AVX512_KERNEL(3, kind, name)   \
-    AVX512_KERNEL(4, kind, name)   \
-    AVX512_KERNEL(5, kind, name)   \
-    AVX512_KERNEL(6, kind, name)   \
-    AVX512_KERNEL(7, kind, name)   \
-    AVX512_KERNEL(8, kind, name)
-AVX512_KERNELS(LOWP_BF16, bf16)
-AVX512_KERNELS(LOWP_INT8, int8)
+LOWP_EACH_M(AVX512_KERNEL, LOWP_BF16, bf16)
+LOWP_EACH_M(AVX512_KERNEL, LOWP_INT8, int8)
 
-static const lowp_kernel avx512_kernels[2][LOWP_MAX_M + 1] = {
-    {0, bf16_avx512_m1, bf16_avx512_m2, bf16_avx512_m3, bf16_avx512_m4, bf16_avx512_m5, bf16_avx512_m6,
-     bf16_avx512_m7, bf16_avx512_m8},
-    {0, int8_avx512_m1, int8_avx512_m2, int8_avx512_m3, int8_avx512_m4, int8_avx512_m5, int8_avx512_m6,
-     int8_avx512_m7, int8_avx512_m8},
-};
+static const lowp_kernel avx512_kernels[2][LOWP_MAX_M + 1] = LOWP_TABLE(avx512);
 #endif
 
 static void linear_small_m(int kind, float *out, const float *x, const void *w, const float *scales,

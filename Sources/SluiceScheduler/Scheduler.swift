@@ -61,18 +61,24 @@ public final class Scheduler<Input: Sendable, Output: Sendable>: Sendable {
     /// `submit` counts it, so that a caller can answer at once and skip preparing inputs that
     /// cannot be queued; an admission here promises nothing: `submit` decides again.
     public func refusal(forInputs count: Int) -> SchedulerError? {
-        state.withLock { state -> SchedulerError? in
-            if state.draining {
-                metrics.rejectedShuttingDown.increment()
-                return .shuttingDown
-            }
-            if state.queue.count + count > configuration.maxQueue {
-                metrics.rejectedOverloaded.increment()
-                return .overloaded(
-                    retryAfterSeconds: state.drainRate.retryAfterSeconds(queuedJobs: state.queue.count))
-            }
-            return nil
+        state.withLock { refusal(forInputs: count, &$0) }
+    }
+
+    /// The admission rule, under the lock: `shuttingDown` while draining, `overloaded` when the
+    /// queue has no room for `count` more jobs; a refusal is counted.
+    private func refusal(
+        forInputs count: Int, _ state: inout SchedulerState<Input, Output>
+    ) -> SchedulerError? {
+        if state.draining {
+            metrics.rejectedShuttingDown.increment()
+            return .shuttingDown
         }
+        if state.queue.count + count > configuration.maxQueue {
+            metrics.rejectedOverloaded.increment()
+            return .overloaded(
+                retryAfterSeconds: state.drainRate.retryAfterSeconds(queuedJobs: state.queue.count))
+        }
+        return nil
     }
 
     /// True while the inference thread runs and new jobs are admitted: false before `start()`,
@@ -222,21 +228,16 @@ public final class Scheduler<Input: Sendable, Output: Sendable>: Sendable {
     private func admit(_ jobs: [Job<Input, Output>], waiters: [Job<Input, Output>.Waiter]) -> SchedulerError?
     {
         let refusal: SchedulerError? = state.withLock { state in
+            var refusal: SchedulerError?
             if jobs.contains(where: \.cancelledBeforeAdmission) {
                 metrics.cancelled.increment()
-                for job in jobs { job.phase = .finished }
-                return .cancelled
+                refusal = .cancelled
+            } else {
+                refusal = self.refusal(forInputs: jobs.count, &state)
             }
-            if state.draining {
-                metrics.rejectedShuttingDown.increment()
+            if let refusal {
                 for job in jobs { job.phase = .finished }
-                return .shuttingDown
-            }
-            if state.queue.count + jobs.count > configuration.maxQueue {
-                metrics.rejectedOverloaded.increment()
-                for job in jobs { job.phase = .finished }
-                let seconds = state.drainRate.retryAfterSeconds(queuedJobs: state.queue.count)
-                return .overloaded(retryAfterSeconds: seconds)
+                return refusal
             }
             // Read under the lock, so that queue order is arrival order and deadline order.
             let now = clock.now

@@ -59,10 +59,9 @@ public func attentionForward(
     let maxLength = long.map(\.count).max() ?? 0
     let work = items.reduce(0) { $0 + $1.0.count * $1.0.count } * headDim
     let blockedWork = sluice_attention_blocked_work(maxLength, headDim)
+    // The scores buffers are for matrix products only: none when the blocked kernel runs.
+    let blockedRuns = sluice_attention_blocked_available(headDim) != 0
     ComputeThreads.parallelRanges(items.count, minimumPerThread: work > 1 << 18 ? 1 : items.count) { range in
-        // The scores buffer is for matrix products only: allocated when the blocked kernel does
-        // not run.
-        let blockedRuns = sluice_attention_blocked_available(headDim) != 0
         let ownScratch: UnsafeMutablePointer<Float>? =
             range.lowerBound == 0 || blockedRuns ? nil : .allocate(capacity: max(maxLength * maxLength, 1))
         defer { ownScratch?.deallocate() }
