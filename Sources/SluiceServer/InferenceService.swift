@@ -135,7 +135,7 @@ final class InferenceService<Pipeline: ServablePipeline>: Service, Sendable {
     /// timers, and any started since) `requestNice` levels below the inference thread and its
     /// compute pool, once those are registered. Under a flood of requests (clients retrying
     /// 503s at once) the model then keeps the cores: measured with 128 clients sending 32
-    /// sentences each to all-MiniLM-L6-v2, 1,250 inputs/s were served against 570 with equal
+    /// sentences each to all-MiniLM-L6-v2, 1,310–1,340 inputs/s were served against 530–550 with equal
     /// priorities, and 32 clients were served as fast as before.
     private func keepRequestThreadsBelowCompute() async {
         guard requestNice > 0 else { return }
