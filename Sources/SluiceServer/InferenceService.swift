@@ -37,7 +37,8 @@ final class InferenceService<Pipeline: ServablePipeline>: Service, Sendable {
         self.loaded = loaded
         let registered = computeThreadsRegistered
         scheduler = Scheduler(
-            configuration: configuration.scheduler, metricsFactory: metrics.factory,
+            configuration: configuration.scheduler, clock: configuration.clock,
+            metricsFactory: metrics.factory,
             threadStart: {
                 ComputeThreads.registerComputeThread()
                 registered.withLockedValue { $0 = true }
@@ -138,7 +139,10 @@ final class InferenceService<Pipeline: ServablePipeline>: Service, Sendable {
     /// sentences each to all-MiniLM-L6-v2, 1,310–1,340 inputs/s were served against 530–550 with equal
     /// priorities, and 32 clients were served as fast as before.
     private func keepRequestThreadsBelowCompute() async {
-        guard requestNice > 0 else { return }
+        guard requestNice > 0 else {
+            logger.info("request threads keep the compute threads' priority", metadata: ["nice_offset": "0"])
+            return
+        }
         var announced = false
         while !Task.isCancelled {
             let ready = computeThreadsRegistered.withLockedValue { $0 }

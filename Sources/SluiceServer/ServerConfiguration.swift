@@ -24,6 +24,9 @@ public struct ServerConfiguration: Sendable {
     /// the whole process and cannot be undone, so it is for a process that is the server (`sluice
     /// serve` sets 10); the default, 0, leaves priorities alone (tests, embedding applications).
     public var requestNice: Int
+    /// The scheduler's time source: real time, or a `ManualClock` in tests that show deadlines
+    /// by order rather than by waiting.
+    public var clock: any SchedulerClock
 
     /// Creates a configuration; every default matches `sluice serve`'s but `requestNice`.
     public init(
@@ -35,7 +38,8 @@ public struct ServerConfiguration: Sendable {
         maxInputs: Int = 256,
         verboseErrors: Bool = false,
         modelID: String = "",
-        requestNice: Int = 0
+        requestNice: Int = 0,
+        clock: any SchedulerClock = SystemClock()
     ) {
         self.host = host
         self.port = port
@@ -46,6 +50,7 @@ public struct ServerConfiguration: Sendable {
         self.verboseErrors = verboseErrors
         self.modelID = modelID
         self.requestNice = requestNice
+        self.clock = clock
     }
 
     /// The most inputs one request is taken with: `maxInputs`, but never more than the queue

@@ -25,7 +25,9 @@ struct SystemClockTests {
     @Test("a queued job times out at its deadline while a batch computes, in real time")
     func queuedJobTimesOutInRealTime() async {
         let model = FakeModel()
-        let scheduler = makeScheduler(SchedulerConfiguration(requestTimeout: .milliseconds(50)), model)
+        // The first job must be taken into a batch before its own deadline: one second is far
+        // more than a busy machine needs for that, and the test waits it only once.
+        let scheduler = makeScheduler(SchedulerConfiguration(requestTimeout: .seconds(1)), model)
         scheduler.start()
         model.holdBatches()
         let running = Submission(scheduler, 1)
@@ -55,10 +57,13 @@ struct SystemClockTests {
     func cancelledTimerNeverFires() async {
         let clock = SystemClock()
         let fired = FakeModel()
-        let timer = clock.schedule(at: clock.now + .milliseconds(5)) { _ = try? fired.forward([1]) }
+        // Cancelled on the next line, long before its deadline even on a busy machine; the
+        // witness fires after that deadline, so by then the cancelled timer would have fired.
+        let deadline = clock.now + .milliseconds(500)
+        let timer = clock.schedule(at: deadline) { _ = try? fired.forward([1]) }
         timer.cancel()
         let witness = FakeModel()
-        _ = clock.schedule(at: clock.now + .milliseconds(20)) { _ = try? witness.forward([1]) }
+        _ = clock.schedule(at: deadline + .milliseconds(100)) { _ = try? witness.forward([1]) }
 
         #expect(await eventually { witness.batches.count == 1 })
         #expect(fired.batches.isEmpty)

@@ -169,7 +169,11 @@ struct ServeCommandTests {
                     return !loops.isEmpty && loops.allSatisfy { $0.nice == min(19, base + requestNice) }
                 }
             } else {
-                try await Task.sleep(for: .seconds(1.5))
+                // The one place that lowers threads has said it will not: an event, not a wait.
+                try await waitUntil("priorities left alone") {
+                    let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+                    return text.contains("request threads keep the compute threads' priority")
+                }
                 #expect(Self.eventLoopThreads(pid).allSatisfy { $0.nice == base })
             }
             // The model's threads (the inference thread and the pool it started) keep their place.
