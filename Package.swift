@@ -29,10 +29,12 @@ let package = Package(
         // C kernels with an AVX2 + FMA path chosen at run time (a portable path otherwise).
         .target(name: "CSluiceKernels"),
         .target(name: "SluiceTensors", dependencies: ["CBLAS", "CSluiceKernels"]),
-        .target(name: "SluiceSafeTensors"),
-        .target(name: "SluiceTokenizers"),
-        .target(name: "SluiceModels", dependencies: ["SluiceTensors", "SluiceSafeTensors"]),
-        .target(name: "SluicePipelines", dependencies: ["SluiceTokenizers", "SluiceModels"]),
+        // The one JSON reader and writer; every target that reads or writes JSON uses it.
+        .target(name: "SluiceJSON"),
+        .target(name: "SluiceSafeTensors", dependencies: ["SluiceJSON"]),
+        .target(name: "SluiceTokenizers", dependencies: ["SluiceJSON"]),
+        .target(name: "SluiceModels", dependencies: ["SluiceTensors", "SluiceSafeTensors", "SluiceJSON"]),
+        .target(name: "SluicePipelines", dependencies: ["SluiceTokenizers", "SluiceModels", "SluiceJSON"]),
         .target(
             name: "SluiceScheduler",
             dependencies: [
@@ -43,6 +45,7 @@ let package = Package(
         .target(
             name: "SluiceServer",
             dependencies: [
+                "SluiceJSON",
                 "SluicePipelines",
                 "SluiceScheduler",
                 "SluiceTensors",
@@ -59,6 +62,7 @@ let package = Package(
         .executableTarget(
             name: "sluice",
             dependencies: [
+                "SluiceJSON",
                 "SluicePipelines",
                 "SluiceScheduler",
                 "SluiceServer",
@@ -66,6 +70,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .testTarget(name: "SluiceJSONTests", dependencies: ["SluiceJSON"]),
         .testTarget(name: "SluiceSafeTensorsTests", dependencies: ["SluiceSafeTensors"]),
         .testTarget(
             name: "SluiceTokenizersTests",
@@ -74,8 +79,8 @@ let package = Package(
         ),
         .testTarget(name: "SluiceTensorsTests", dependencies: ["SluiceTensors"]),
         // Model fixtures live in Tests/Fixtures/models and are read by path (#filePath).
-        .testTarget(name: "SluiceModelsTests", dependencies: ["SluiceModels"]),
-        .testTarget(name: "SluicePipelinesTests", dependencies: ["SluicePipelines"]),
+        .testTarget(name: "SluiceModelsTests", dependencies: ["SluiceModels", "SluiceJSON"]),
+        .testTarget(name: "SluicePipelinesTests", dependencies: ["SluicePipelines", "SluiceJSON"]),
         .testTarget(
             name: "SluiceSchedulerTests",
             dependencies: ["SluiceScheduler", .product(name: "Metrics", package: "swift-metrics")]
@@ -83,6 +88,7 @@ let package = Package(
         .testTarget(
             name: "SluiceServerTests",
             dependencies: [
+                "SluiceJSON",
                 "SluiceModels",
                 "SluicePipelines",
                 "SluiceScheduler",

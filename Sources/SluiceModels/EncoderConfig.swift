@@ -1,4 +1,5 @@
 import Foundation
+import SluiceJSON
 import SluiceTensors
 
 /// The fields of a `config.json` that Sluice's encoder architectures read, under one set of
@@ -83,23 +84,30 @@ public struct EncoderConfig: Sendable, Equatable {
         do { data = try Data(contentsOf: url) } catch {
             throw ModelError("cannot read \(url.path): \(error.localizedDescription)")
         }
-        guard let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw ModelError("\(url.path) is not a JSON object")
+        try self.init(json: try Self.parseObject(data, path: url.path), path: url.path)
+    }
+
+    /// `config.json`'s text as a JSON object, or an error naming the file.
+    public static func parseObject(_ data: Data, path: String) throws -> JSONValue {
+        let json: JSONValue
+        do { json = try JSONValue.parse(data) } catch {
+            throw ModelError("\(path) is not valid JSON: \(error)")
         }
-        try self.init(json: json, path: url.path)
+        guard case .object = json else { throw ModelError("\(path) is not a JSON object") }
+        return json
     }
 
     /// Builds the config from parsed JSON; `path` names the file in errors.
-    public init(json: [String: Any], path: String) throws {
+    public init(json: JSONValue, path: String) throws {
         func int(_ key: String, _ fallback: Int) throws -> Int {
-            guard let value = json[key], !(value is NSNull) else { return fallback }
-            guard let number = value as? NSNumber, number.doubleValue == number.doubleValue.rounded() else {
-                throw ModelError("\(path): \(key) must be an integer, found \(value)")
+            guard let value = json[key], !value.isNull else { return fallback }
+            guard let number = value.integralValue else {
+                throw ModelError("\(path): \(key) must be an integer, found \(value.pythonJSON)")
             }
-            return number.intValue
+            return number
         }
-        modelType = json["model_type"] as? String ?? ""
-        architectures = json["architectures"] as? [String] ?? []
+        modelType = json["model_type"]?.stringValue ?? ""
+        architectures = json["architectures"]?.arrayValue?.compactMap(\.stringValue) ?? []
         family = try EncoderFamily(modelType: modelType, architectures: architectures, path: path)
         let defaults = family.defaults
         vocabSize = try int("vocab_size", defaults.vocabSize)
@@ -117,31 +125,31 @@ public struct EncoderConfig: Sendable, Equatable {
         embeddingSize = family == .electra ? try int("embedding_size", 128) : hiddenSize
         maxPositionEmbeddings = try int("max_position_embeddings", 512)
         typeVocabSize = family.hasTokenTypes ? try int("type_vocab_size", 2) : 0
-        padTokenId = json["pad_token_id"] is NSNull ? nil : try int("pad_token_id", defaults.padTokenId)
+        padTokenId = json["pad_token_id"]?.isNull == true ? nil : try int("pad_token_id", defaults.padTokenId)
         relativeAttentionNumBuckets = family == .mpnet ? try int("relative_attention_num_buckets", 32) : 0
         let actKey = family == .distilbert ? "activation" : "hidden_act"
-        let act = json[actKey] as? String ?? "gelu"
+        let act = json[actKey]?.stringValue ?? "gelu"
         guard let activation = Activation(rawValue: act) else {
             let known = Activation.allCases.map(\.rawValue).joined(separator: ", ")
             throw ModelError("\(path): \(actKey) \"\(act)\" is not supported (supported: \(known))")
         }
         hiddenAct = activation
         layerNormEps =
-            family == .distilbert ? 1e-12 : (json["layer_norm_eps"] as? NSNumber)?.floatValue ?? 1e-12
-        positionEmbeddingType = json["position_embedding_type"] as? String ?? "absolute"
-        tieWordEmbeddings = json["tie_word_embeddings"] as? Bool ?? true
+            family == .distilbert ? 1e-12 : json["layer_norm_eps"]?.doubleValue.map { Float($0) } ?? 1e-12
+        positionEmbeddingType = json["position_embedding_type"]?.stringValue ?? "absolute"
+        tieWordEmbeddings = json["tie_word_embeddings"]?.boolValue ?? true
         var labels: [Int: String] = [:]
-        for (key, value) in json["id2label"] as? [String: Any] ?? [:] {
-            if let index = Int(key), let label = value as? String { labels[index] = label }
+        for (key, value) in json["id2label"]?.objectMembers ?? [] {
+            if let index = Int(key), let label = value.stringValue { labels[index] = label }
         }
         id2label = labels
         var ids: [String: Int] = [:]
-        for (key, value) in json["label2id"] as? [String: Any] ?? [:] {
-            if let number = value as? NSNumber { ids[key] = number.intValue }
+        for (key, value) in json["label2id"]?.objectMembers ?? [] {
+            if let number = value.integralValue { ids[key] = number }
         }
         label2id = ids
         numLabels = labels.isEmpty ? try int("num_labels", 2) : labels.count
-        problemType = json["problem_type"] as? String
+        problemType = json["problem_type"]?.stringValue
         if let problemType {
             let known = ["regression", "single_label_classification", "multi_label_classification"]
             guard known.contains(problemType) else {

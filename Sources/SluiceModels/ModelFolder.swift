@@ -1,4 +1,5 @@
 import Foundation
+import SluiceJSON
 
 /// A model folder on disk: `config.json`, weights, tokenizer files, and for
 /// sentence-transformers folders `modules.json` and its module folders.
@@ -54,11 +55,16 @@ public struct ModelFolder: Sendable {
     public func weightFiles() throws -> [URL] {
         if has("model.safetensors") { return [file("model.safetensors")] }
         if has("model.safetensors.index.json") {
-            let data = try Data(contentsOf: file("model.safetensors.index.json"))
-            guard let json = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-                let map = json["weight_map"] as? [String: String]
-            else { throw ModelError("\(file("model.safetensors.index.json").path) has no weight_map") }
-            return Set(map.values).sorted().map { file($0) }
+            let index = file("model.safetensors.index.json")
+            let json = try? JSONValue.parse(try Data(contentsOf: index))
+            guard let map = json?["weight_map"]?.objectMembers else {
+                throw ModelError("\(index.path) has no weight_map")
+            }
+            let shards = map.compactMap { $0.value.stringValue }
+            guard shards.count == map.count else {
+                throw ModelError("\(index.path): every weight_map entry must name a file")
+            }
+            return Set(shards).sorted().map { file($0) }
         }
         if has("pytorch_model.bin") {
             throw ModelError(

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceJSON
 import SluiceTensors
 
 /// `fill-mask` parameters, as `FillMaskPipeline._sanitize_parameters` takes them.

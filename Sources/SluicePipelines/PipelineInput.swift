@@ -1,3 +1,5 @@
+import SluiceJSON
+
 /// Reading inputs and parameters out of the Inference API's JSON, with validation errors that
 /// name what was wrong.
 extension JSONValue {

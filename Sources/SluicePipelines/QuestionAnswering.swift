@@ -1,4 +1,5 @@
 import Foundation
+import SluiceJSON
 import SluiceTokenizers
 
 /// One window of a question-answering input: the question and a stretch of the context.

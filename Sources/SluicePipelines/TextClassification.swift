@@ -1,4 +1,5 @@
 import Foundation
+import SluiceJSON
 import SluiceTokenizers
 
 /// `ClassificationFunction`: what turns a classifier's logits into scores.

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceJSON
 import SluiceModels
 
 /// What a sentence-transformers `CrossEncoder` folder says about scoring: the activation on

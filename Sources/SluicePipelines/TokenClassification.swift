@@ -1,4 +1,5 @@
 import Foundation
+import SluiceJSON
 import SluiceTokenizers
 
 /// `AggregationStrategy` of the token-classification pipeline.

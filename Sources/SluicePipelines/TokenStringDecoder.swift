@@ -1,4 +1,5 @@
 import Foundation
+import SluiceJSON
 
 /// The `tokenizers` decoders, over token strings rather than ids: what transformers'
 /// `convert_tokens_to_string` runs (token classification joins pieces with it, including

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceJSON
 import SluiceModels
 import SluiceTokenizers
 
@@ -53,12 +54,12 @@ public struct PipelineTokenizer: Sendable {
         maskTokenId = maskToken.flatMap { tokenizer.tokenToId($0) }
         clsTokenId = special("cls_token").flatMap { tokenizer.tokenToId($0) }
         padTokenId = special("pad_token").flatMap { tokenizer.tokenToId($0) }
-        if let length = config["model_max_length"] as? NSNumber, length.doubleValue < 1e12 {
-            modelMaxLength = length.intValue
+        if let length = config["model_max_length"]?.doubleValue, length < 1e12 {
+            modelMaxLength = Int(length)
         } else {
             modelMaxLength = nil
         }
-        cleanUpTokenizationSpaces = (config["clean_up_tokenization_spaces"] as? Bool) ?? false
+        cleanUpTokenizationSpaces = config["clean_up_tokenization_spaces"]?.boolValue ?? false
         unkTokenId = special("unk_token").flatMap { tokenizer.tokenToId($0) }
         let file = (try? Data(contentsOf: folder.file("tokenizer.json"))).flatMap { try? JSONValue.parse($0) }
         if case .string(let prefix) = file?["model"]?["continuing_subword_prefix"], !prefix.isEmpty {
@@ -75,18 +76,20 @@ public struct PipelineTokenizer: Sendable {
     /// checkpoint's `model_type`): only BERT-style classes list `token_type_ids`; the generic
     /// `TokenizersBackend` / `PreTrainedTokenizerFast`, DistilBERT, MPNet and RoBERTa-style
     /// ones do not.
-    static func returnsTokenTypeIds(config: [String: Any], folder: ModelFolder) -> Bool {
-        if let names = config["model_input_names"] as? [String] { return names.contains("token_type_ids") }
+    static func returnsTokenTypeIds(config: JSONValue, folder: ModelFolder) -> Bool {
+        if let names = config["model_input_names"]?.arrayValue {
+            return names.contains(.string("token_type_ids"))
+        }
         let withTypes: Set<String> = [
             "BertTokenizer", "ElectraTokenizer", "FNetTokenizer", "DebertaTokenizer", "DebertaV2Tokenizer",
             "LayoutLMTokenizer", "SqueezeBertTokenizer", "FunnelTokenizer", "ConvBertTokenizer",
             "RoFormerTokenizer", "MobileBertTokenizer", "LxmertTokenizer", "CanineTokenizer",
         ]
-        if var name = config["tokenizer_class"] as? String {
+        if var name = config["tokenizer_class"]?.stringValue {
             if name.hasSuffix("Fast") { name.removeLast(4) }
             return withTypes.contains(name)
         }
-        let modelType = readObject(folder, "config.json")["model_type"] as? String ?? "bert"
+        let modelType = readObject(folder, "config.json")["model_type"]?.stringValue ?? "bert"
         return ["bert", "electra"].contains(modelType)
     }
 
@@ -96,18 +99,16 @@ public struct PipelineTokenizer: Sendable {
         tokenDecoder.decode(tokens)
     }
 
-    private static func readObject(_ folder: ModelFolder, _ name: String) -> [String: Any] {
-        guard let data = try? Data(contentsOf: folder.file(name)),
-            let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
-        else { return [:] }
+    private static func readObject(_ folder: ModelFolder, _ name: String) -> JSONValue {
+        guard let data = try? Data(contentsOf: folder.file(name)), let object = try? JSONValue.parse(data),
+            case .object = object
+        else { return .object([]) }
         return object
     }
 
     /// A special token is written either as a string or as an `AddedToken` object.
-    private static func tokenText(_ value: Any?) -> String? {
-        if let s = value as? String { return s }
-        if let d = value as? [String: Any] { return d["content"] as? String }
-        return nil
+    private static func tokenText(_ value: JSONValue?) -> String? {
+        value?.stringValue ?? value?["content"]?.stringValue
     }
 
     /// Truncates encodings to `maxLength` tokens, longest sequence first, from the right.

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceJSON
 import SluiceTokenizers
 
 /// One `zero-shot-classification` request: the sequence, its candidate labels (one model

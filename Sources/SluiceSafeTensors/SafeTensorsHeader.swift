@@ -5,6 +5,8 @@
 // (safetensors/src/tensor.rs): tensors sorted by offsets must tile the data section exactly,
 // with no overlap, no hole and nothing after the last tensor.
 
+import SluiceJSON
+
 /// The largest header accepted, as in the reference implementation.
 let maxHeaderByteCount = 100_000_000
 
@@ -41,7 +43,10 @@ func parseHeader(file: UnsafeRawBufferPointer, path: String) throws(SafeTensorsE
     }
     let root: JSONValue
     do throws(JSONSyntaxError) {
-        root = try parseJSON(headerBytes)
+        // Nesting is capped well below the default (a header is two levels deep), and duplicate
+        // keys are kept so that they can be refused by name.
+        root = try JSONValue.parse(
+            headerBytes, options: JSONParseOptions(maxDepth: 128, duplicateKeys: .keepAll))
     } catch {
         throw failure("header is not valid JSON: \(error.message) at byte \(error.offset) of the header")
     }
@@ -170,19 +175,19 @@ private func readIntegers(
     integers.reserveCapacity(elements.count)
     for (index, element) in elements.enumerated() {
         let at = "\(tensor): '\(field)'[\(index)]"
-        guard case .number(let text) = element else {
+        switch element {
+        case .int(let integer) where integer < 0:
+            throw failure("\(at) is negative (\(integer))")
+        case .int(let integer):
+            integers.append(integer)
+        case .number(let value) where value.rounded() == value && value >= 0x1p63:
+            // An integer literal past `Int`'s range (parsed as a float).
+            throw failure("\(at) is \(value), too large")
+        case .number(let value):
+            throw failure("\(at) is \(value), expected a non-negative integer")
+        default:
             throw failure("\(at) is \(element.kindName), expected a non-negative integer")
         }
-        guard !text.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }) else {
-            throw failure("\(at) is \(text), expected a non-negative integer")
-        }
-        guard !text.hasPrefix("-") || text == "-0" else {
-            throw failure("\(at) is negative (\(text))")
-        }
-        guard let integer = Int(text) else {
-            throw failure("\(at) is \(text), too large")
-        }
-        integers.append(integer)
     }
     return integers
 }

@@ -1,4 +1,5 @@
 import Hummingbird
+import SluiceJSON
 import SluicePipelines
 
 /// `POST /`: the recipe's route and the Hugging Face Inference API on one path.

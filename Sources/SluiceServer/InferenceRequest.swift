@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import SluiceJSON
 import SluicePipelines
 
 /// One `POST /` body, decoded: the inputs, whether the client sent a list (and so is answered

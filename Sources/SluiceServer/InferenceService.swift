@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import ServiceLifecycle
+import SluiceJSON
 import SluicePipelines
 import SluiceScheduler
 import SluiceTensors

@@ -1,4 +1,5 @@
 import Hummingbird
+import SluiceJSON
 import SluicePipelines
 
 /// The routes an operator and a load balancer use: `GET /health`, `GET /info`, `GET /metrics`.

@@ -1,3 +1,4 @@
+import SluiceJSON
 import SluicePipelines
 
 /// What the server needs from a pipeline: the light work (`prepare`, `finish`) that runs on each

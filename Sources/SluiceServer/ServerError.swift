@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import SluiceJSON
 import SluicePipelines
 import SluiceScheduler
 

@@ -1,3 +1,5 @@
+import SluiceJSON
+
 /// A token added on top of the model's vocabulary (`added_tokens` in `tokenizer.json`),
 /// found in raw text before the model runs.
 struct AddedToken: Sendable, Equatable {

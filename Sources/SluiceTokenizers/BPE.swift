@@ -1,3 +1,4 @@
+import SluiceJSON
 import Synchronization
 
 /// The byte-pair-encoding model: a word starts as one symbol per character and adjacent pairs

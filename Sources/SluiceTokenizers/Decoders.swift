@@ -1,3 +1,5 @@
+import SluiceJSON
+
 /// A decoder turns token strings back into text.
 protocol Decoder: Sendable {
     /// The reference's `decode_chain`: each token rewritten; the results are concatenated.

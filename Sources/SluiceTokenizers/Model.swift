@@ -1,3 +1,5 @@
+import SluiceJSON
+
 /// The model turns one pre-tokenized word into tokens (WordPiece, BPE, Unigram or WordLevel).
 protocol TokenizationModel: Sendable {
     /// Tokens for one word; offsets are normalized scalar ranges inside `word`.

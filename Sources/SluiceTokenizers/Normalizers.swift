@@ -1,3 +1,5 @@
+import SluiceJSON
+
 /// A normalizer rewrites a piece of input in place, keeping its alignments to the original.
 protocol Normalizer: Sendable {
     func normalize(_ string: inout NormalizedString)

@@ -1,3 +1,5 @@
+import SluiceJSON
+
 /// How to pad encodings; the `padding` section of `tokenizer.json`.
 public struct PaddingParameters: Sendable, Equatable {
     /// To which length an encoding is padded.

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceJSON
 
 /// What `Split`, `Replace` and the `Replace` decoder search for: a literal string or a regular
 /// expression (`{"String": …}` or `{"Regex": …}` in `tokenizer.json`).

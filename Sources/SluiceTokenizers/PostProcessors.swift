@@ -1,3 +1,5 @@
+import SluiceJSON
+
 /// A post-processor adds the model's special tokens around the encoded text(s) and merges a
 /// pair into one encoding.
 protocol PostProcessor: Sendable {

@@ -1,3 +1,5 @@
+import SluiceJSON
+
 /// A pre-tokenizer cuts the normalized input into words before the model sees them.
 protocol PreTokenizer: Sendable {
     func preTokenize(_ string: inout PreTokenizedString)

@@ -1,3 +1,5 @@
+import SluiceJSON
+
 /// RoBERTa's post-processor: `<s> A </s>` and `<s> A </s> </s> B </s>`, every type id 0, and
 /// byte-level offset trimming. Mirrors `tokenizers::processors::roberta::RobertaProcessing`.
 struct RobertaProcessing: PostProcessor {

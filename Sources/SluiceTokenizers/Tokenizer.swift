@@ -1,4 +1,5 @@
 import Foundation
+import SluiceJSON
 
 /// A Hugging Face tokenizer loaded from `tokenizer.json`, giving the same encodings as the
 /// Python `tokenizers` library (ids, offsets in Unicode scalars of the input, masks, overflow).

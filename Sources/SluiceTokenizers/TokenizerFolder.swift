@@ -1,4 +1,5 @@
 import Foundation
+import SluiceJSON
 
 /// Which files of a model folder a tokenizer was built from, for the command line and the
 /// server to report at load time.

@@ -1,3 +1,5 @@
+import SluiceJSON
+
 /// How to cut encodings that are too long; the `truncation` section of `tokenizer.json`.
 public struct TruncationParameters: Sendable, Equatable {
     /// Which text loses tokens.

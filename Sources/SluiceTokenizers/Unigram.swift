@@ -1,3 +1,5 @@
+import SluiceJSON
+
 /// The Unigram language model of SentencePiece: the segmentation with the highest total log
 /// probability (Viterbi). Mirrors `tokenizers::models::unigram::Unigram` (its optimized path),
 /// in Unicode scalars where the reference counts bytes: the paths and scores are the same.
@@ -17,7 +19,7 @@ struct Unigram: TokenizationModel {
         pieces.reserveCapacity(items.count)
         for (index, item) in items.enumerated() {
             guard case .array(let pair) = item, pair.count == 2, case .string(let token) = pair[0],
-                case .number(let score) = pair[1]
+                let score = pair[1].doubleValue
             else {
                 throw TokenizerError("\(json.path).vocab[\(index)] must be [token, score]")
             }

@@ -1,3 +1,5 @@
+import SluiceJSON
+
 /// The WordPiece model: greedy longest-match-first over the vocabulary, continuation pieces
 /// carrying a prefix (`##`). Mirrors `tokenizers::models::wordpiece::WordPiece`.
 ///

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import SluiceJSON
 import SluiceModels
 import SluicePipelines
 import SluiceTensors
@@ -138,8 +139,10 @@ struct Bench: ParsableCommand {
         let pipeline = try modelOptions.loadPipeline()
         let text = try String(contentsOfFile: file, encoding: .utf8)
         for line in text.split(whereSeparator: \.isNewline) where !line.allSatisfy(\.isWhitespace) {
-            guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                let name = object["name"] as? String, let texts = object["texts"] as? [String], !texts.isEmpty
+            let object = try? JSONValue.parse(Array(line.utf8))
+            let texts = object?["texts"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            guard let name = object?["name"]?.stringValue, !texts.isEmpty,
+                texts.count == object?["texts"]?.arrayValue?.count
             else {
                 throw ValidationError(
                     "each line of \(file) must be {\"name\": string, \"texts\": [string, ...]}")
@@ -153,14 +156,14 @@ struct Bench: ParsableCommand {
                     _ = try pipeline.finish(input, output).pythonJSONBytes
                 }
             }
-            let result: [String: Any] = [
-                "name": name, "sequences": inputs.count, "tokens": inputs.reduce(0) { $0 + $1.tokenCount },
-                "max_tokens": inputs.map(\.tokenCount).max() ?? 0, "median_ms": times[times.count / 2] * 1e3,
-                "min_ms": times[0] * 1e3, "iterations": times.count,
-                "finish_median_ms": finishTimes[finishTimes.count / 2] * 1e3,
+            let result: JSONValue = [
+                "finish_median_ms": .number(finishTimes[finishTimes.count / 2] * 1e3),
+                "iterations": .int(times.count), "max_tokens": .int(inputs.map(\.tokenCount).max() ?? 0),
+                "median_ms": .number(times[times.count / 2] * 1e3), "min_ms": .number(times[0] * 1e3),
+                "name": .string(name), "sequences": .int(inputs.count),
+                "tokens": .int(inputs.reduce(0) { $0 + $1.tokenCount }),
             ]
-            let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
-            print(String(decoding: json, as: UTF8.self))
+            print(result.pythonJSON)
         }
     }
 

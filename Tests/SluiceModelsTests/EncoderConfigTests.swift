@@ -1,4 +1,5 @@
 import Foundation
+import SluiceJSON
 import XCTest
 
 @testable import SluiceModels
@@ -81,7 +82,8 @@ final class EncoderConfigTests: XCTestCase {
             "BertForMultipleChoice", "BertLMHeadModel", "RobertaForCausalLM", "ElectraForPreTraining",
         ] {
             let family = name.hasPrefix("Bert") ? "bert" : name.hasPrefix("Roberta") ? "roberta" : "electra"
-            let config = try? EncoderConfig(json: ["model_type": family, "architectures": [name]], path: "c")
+            let config = try? EncoderConfig(
+                json: ["model_type": .string(family), "architectures": [.string(name)]], path: "c")
             XCTAssertThrowsError(try config?.checkpointHead()) { error in
                 let message = "\(error)"
                 XCTAssertTrue(message.contains(name), message)

@@ -1,6 +1,7 @@
 import Foundation
 import HummingbirdTesting
 import NIOCore
+import SluiceJSON
 import SluicePipelines
 import Testing
 

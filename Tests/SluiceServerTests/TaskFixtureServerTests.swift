@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import SluiceJSON
 import SluiceModels
 import SluicePipelines
 import SluiceServer

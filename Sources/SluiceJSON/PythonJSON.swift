@@ -1,19 +1,7 @@
-import Foundation
-
-/// A JSON value whose objects keep their keys in order, written exactly as Python's
-/// `json.dumps(value, ensure_ascii=False, separators=(",", ":"))` writes it — the body that
-/// starlette's `JSONResponse` sends — so outputs match the reference server byte for byte.
-public enum JSONValue: Sendable, Equatable {
-    case null
-    case bool(Bool)
-    case int(Int)
-    /// A float score: an f32 value widened to f64, as `tensor.tolist()` gives it.
-    case number(Double)
-    case string(String)
-    case array([JSONValue])
-    /// Keys in insertion order.
-    case object([(String, JSONValue)])
-
+/// Writing JSON as Python's `json.dumps(value, ensure_ascii=False, separators=(",", ":"))`
+/// writes it (the body starlette's `JSONResponse` sends), so answers match the reference
+/// server byte for byte.
+extension JSONValue {
     /// Compact JSON text, Python's spelling.
     public var pythonJSON: String { String(decoding: pythonJSONBytes, as: UTF8.self) }
 
@@ -50,32 +38,6 @@ public enum JSONValue: Sendable, Equatable {
             out.append(UInt8(ascii: "}"))
         }
     }
-
-    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
-        switch (lhs, rhs) {
-        case (.null, .null): return true
-        case (.bool(let a), .bool(let b)): return a == b
-        case (.int(let a), .int(let b)): return a == b
-        case (.number(let a), .number(let b)): return a == b
-        case (.string(let a), .string(let b)): return a == b
-        case (.array(let a), .array(let b)): return a == b
-        case (.object(let a), .object(let b)):
-            return a.count == b.count && zip(a, b).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
-        default: return false
-        }
-    }
-
-    /// Parses JSON text, keeping object keys in order; integers stay `.int`.
-    public static func parse(_ data: Data) throws -> JSONValue {
-        var parser = OrderedJSONParser(bytes: [UInt8](data))
-        return try parser.parseDocument()
-    }
-
-    /// The value for `key` when this is an object.
-    public subscript(key: String) -> JSONValue? {
-        guard case .object(let pairs) = self else { return nil }
-        return pairs.first { $0.0 == key }?.1
-    }
 }
 
 /// `repr(float)`: the shortest digits that round-trip, in positional notation when the
@@ -87,7 +49,7 @@ public func pythonFloatRepr(_ value: Double) -> String {
 }
 
 /// `pythonFloatRepr(value)`'s bytes, appended to `out`.
-func appendPythonFloatRepr(_ value: Double, to out: inout [UInt8]) {
+public func appendPythonFloatRepr(_ value: Double, to out: inout [UInt8]) {
     if value.isNaN { return out += "NaN".utf8 }
     if value.isInfinite { return out += (value < 0 ? "-Infinity" : "Infinity").utf8 }
     if value == 0 { return out += (value.sign == .minus ? "-0.0" : "0.0").utf8 }
@@ -185,7 +147,7 @@ func appendPythonFloatRepr(_ value: Double, to out: inout [UInt8]) {
 /// Python's `json` string encoding with `ensure_ascii=False`: only `"`, `\`, and control
 /// characters below U+0020 are escaped; every other byte of the UTF-8 is written as it is
 /// (all the escaped characters are ASCII, so no multi-byte sequence holds one).
-func writePythonString(_ s: String, to out: inout [UInt8]) {
+public func writePythonString(_ s: String, to out: inout [UInt8]) {
     out.append(UInt8(ascii: "\""))
     for byte in s.utf8 {
         switch byte {

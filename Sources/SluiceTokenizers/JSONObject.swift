@@ -1,0 +1,108 @@
+import Foundation
+import SluiceJSON
+
+/// A JSON object together with its path in the file, so that every lookup error names the field.
+struct JSONObject: Sendable {
+    let members: [(key: String, value: JSONValue)]
+    let path: String
+
+    init(_ value: JSONValue, path: String) throws {
+        guard case .object(let members) = value else {
+            throw TokenizerError("\(path) must be a JSON object")
+        }
+        self.members = members
+        self.path = path
+    }
+
+    /// The member's value (the last one if the key repeats, as serde does); `nil` if absent
+    /// or `null`.
+    subscript(key: String) -> JSONValue? {
+        for member in members.reversed() where member.key.utf8.elementsEqual(key.utf8) {
+            return member.value.isNull ? nil : member.value
+        }
+        return nil
+    }
+
+    func has(_ key: String) -> Bool { self[key] != nil }
+
+    func string(_ key: String) throws -> String {
+        guard let value = try optionalString(key) else {
+            throw TokenizerError("\(path).\(key) is missing")
+        }
+        return value
+    }
+
+    func optionalString(_ key: String) throws -> String? {
+        guard let value = self[key] else { return nil }
+        guard case .string(let string) = value else {
+            throw TokenizerError("\(path).\(key) must be a string")
+        }
+        return string
+    }
+
+    func bool(_ key: String, default defaultValue: Bool) throws -> Bool {
+        try optionalBool(key) ?? defaultValue
+    }
+
+    func optionalBool(_ key: String) throws -> Bool? {
+        guard let value = self[key] else { return nil }
+        guard case .bool(let bool) = value else {
+            throw TokenizerError("\(path).\(key) must be true or false")
+        }
+        return bool
+    }
+
+    func int(_ key: String) throws -> Int {
+        guard let value = try optionalInt(key) else {
+            throw TokenizerError("\(path).\(key) is missing")
+        }
+        return value
+    }
+
+    func optionalInt(_ key: String) throws -> Int? {
+        guard let value = self[key] else { return nil }
+        guard let int = value.nonNegativeInt else {
+            throw TokenizerError("\(path).\(key) must be a non-negative integer")
+        }
+        return int
+    }
+
+    func array(_ key: String) throws -> [JSONValue] {
+        guard let value = self[key] else {
+            throw TokenizerError("\(path).\(key) is missing")
+        }
+        guard case .array(let array) = value else {
+            throw TokenizerError("\(path).\(key) must be an array")
+        }
+        return array
+    }
+
+    func object(_ key: String) throws -> JSONObject {
+        guard let value = self[key] else {
+            throw TokenizerError("\(path).\(key) is missing")
+        }
+        return try JSONObject(value, path: "\(path).\(key)")
+    }
+
+    /// The `type` field that tags every component in `tokenizer.json`.
+    func type() throws -> String {
+        try string("type")
+    }
+}
+
+extension JSONValue {
+    /// `tokenizer.json`'s parser reads file fields written as numbers.
+    static func parse(_ data: Data, source: String) throws -> JSONValue {
+        do {
+            return try JSONValue.parse(data, options: .tokenizers)
+        } catch {
+            throw TokenizerError("\(source) is not valid JSON: \(error)")
+        }
+    }
+
+    /// An id or a count: an integral number that is not negative.
+    var nonNegativeInt: Int? {
+        guard let value = integralValue, value >= 0 else { return nil }
+        return value
+    }
+}
