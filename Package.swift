@@ -45,7 +45,6 @@ let package = Package(
             dependencies: [
                 "SluicePipelines",
                 "SluiceScheduler",
-                "SluiceTensors",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -62,6 +61,7 @@ let package = Package(
                 "SluicePipelines",
                 "SluiceScheduler",
                 "SluiceServer",
+                "SluiceTensors",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -87,6 +87,7 @@ let package = Package(
                 "SluicePipelines",
                 "SluiceScheduler",
                 "SluiceServer",
+                "SluiceTensors",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

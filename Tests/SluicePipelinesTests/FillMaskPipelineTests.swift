@@ -6,7 +6,7 @@ import XCTest
 
 final class FillMaskPipelineTests: XCTestCase {
     private func checkFixtures(_ model: String) throws {
-        let pipeline = try Pipeline(folder: Fixtures.folder(model))
+        let pipeline = try Pipeline(folder: Fixtures.folder(model), runtime: .forTests)
         XCTAssertEqual(pipeline.task, .fillMask)
         let rows = try Fixtures.jsonLines("\(model)/expected/fill_mask.jsonl")
         XCTAssertGreaterThan(rows.count, 5)
@@ -34,7 +34,7 @@ final class FillMaskPipelineTests: XCTestCase {
     }
 
     func testABatchOfMixedInputsAndParametersGivesEachInputsOwnAnswer() throws {
-        let pipeline = try Pipeline(folder: Fixtures.folder("bert-tiny-uncased"))
+        let pipeline = try Pipeline(folder: Fixtures.folder("bert-tiny-uncased"), runtime: .forTests)
         let rows = try Fixtures.jsonLines("bert-tiny-uncased/expected/fill_mask.jsonl")
         var prepared: [PreparedInput] = []
         var references: [JSONValue] = []
@@ -53,7 +53,7 @@ final class FillMaskPipelineTests: XCTestCase {
     }
 
     func testNoMaskIsAValidationError() throws {
-        let pipeline = try Pipeline(folder: Fixtures.folder("bert-tiny-uncased"))
+        let pipeline = try Pipeline(folder: Fixtures.folder("bert-tiny-uncased"), runtime: .forTests)
         XCTAssertThrowsError(try pipeline.prepare("no mask here")) { error in
             XCTAssertEqual((error as? PipelineError)?.kind, .validation)
             XCTAssertTrue("\(error)".contains("[MASK]"))
@@ -61,7 +61,7 @@ final class FillMaskPipelineTests: XCTestCase {
     }
 
     func testBadParametersAreValidationErrors() throws {
-        let pipeline = try Pipeline(folder: Fixtures.folder("bert-tiny-uncased"))
+        let pipeline = try Pipeline(folder: Fixtures.folder("bert-tiny-uncased"), runtime: .forTests)
         let bad: [JSONValue] = [
             .object([("top_k", .int(0))]),
             .object([("top_k", .string("5"))]),
@@ -108,7 +108,7 @@ final class FillMaskPipelineTests: XCTestCase {
         tokenizer["added_tokens"] = added
         try JSONSerialization.data(withJSONObject: tokenizer).write(
             to: folder.appendingPathComponent("tokenizer.json"))
-        let pipeline = try Pipeline(folder: try ModelFolder(path: folder.path))
+        let pipeline = try Pipeline(folder: try ModelFolder(path: folder.path), runtime: .forTests)
         XCTAssertThrowsError(
             try pipeline.prepare(
                 "test [MASK]", parameters: .object([("targets", .array([.string("[NEW]")]))]))
@@ -123,7 +123,7 @@ final class FillMaskPipelineTests: XCTestCase {
     }
 
     func testAnInputLongerThanTheModelIsAValidationError() throws {
-        let pipeline = try Pipeline(folder: Fixtures.folder("bert-tiny-uncased"))
+        let pipeline = try Pipeline(folder: Fixtures.folder("bert-tiny-uncased"), runtime: .forTests)
         let text = String(repeating: "word ", count: 200) + "[MASK]"
         XCTAssertThrowsError(try pipeline.prepare(text)) { error in
             XCTAssertEqual((error as? PipelineError)?.kind, .validation)
