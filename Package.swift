@@ -48,7 +48,6 @@ let package = Package(
                 "SluiceJSON",
                 "SluicePipelines",
                 "SluiceScheduler",
-                "SluiceTensors",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -66,6 +65,7 @@ let package = Package(
                 "SluicePipelines",
                 "SluiceScheduler",
                 "SluiceServer",
+                "SluiceTensors",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -93,6 +93,7 @@ let package = Package(
                 "SluicePipelines",
                 "SluiceScheduler",
                 "SluiceServer",
+                "SluiceTensors",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -5,7 +5,6 @@
 
 #include "sluice_cpu.h"
 #include "sluice_elementwise.h"
-#include "sluice_kernels.h"
 
 #include <math.h>
 

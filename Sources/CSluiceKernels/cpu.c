@@ -15,3 +15,16 @@ int sluice_cpu_has_avx512(void) {
     return 0;
 #endif
 }
+
+int sluice_kernels_use_avx2(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    static int cached = -1;
+    if (cached < 0) {
+        __builtin_cpu_init();
+        cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    }
+    return cached;
+#else
+    return 0;
+#endif
+}

@@ -1,13 +1,12 @@
 // Element-wise and row-wise kernels of the encoder layer: GELU (exact and tanh forms) and
 // layer norm with the residual added in the same pass. The portable paths are plain C with
-// libm; the AVX2 + FMA paths are chosen at run time (see kernels.c) and agree with them to a
+// libm; the AVX2 + FMA paths are chosen at run time (see linear_stream.c) and agree with them to a
 // few units in the last place.
 #include "sluice_elementwise.h"
 
 #include <math.h>
 
 #include "sluice_cpu.h"
-#include "sluice_kernels.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>

@@ -63,7 +63,7 @@ SIMD_TARGET static inline VF SIMD_NAME(erf)(VF x) {
 }
 
 // The two GELU forms of one vector: what the array functions below compute, and what the
-// wide kernel applies to its accumulators in registers (kernels_wide.c).
+// wide kernel applies to its accumulators in registers (linear_wide.c).
 SIMD_TARGET static inline VF SIMD_NAME(gelu_erf_vector)(VF v) {
     VF e = SIMD_NAME(erf)(OP(mul_ps)(v, SET(0.70710678118654752f)));
     VF half_v = OP(mul_ps)(v, SET(0.5f));

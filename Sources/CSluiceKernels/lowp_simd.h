@@ -61,7 +61,7 @@ __attribute__((target("avx2,fma"), always_inline)) static inline void lowp_load_
 // over tiles of LOWP_TILE_N weight rows (64 · 768 · 2 bytes = 96 KB of bf16 at bert-base's width).
 enum { LOWP_MAX_M = 8, LOWP_TILE_N = 64 };
 
-// The weight formats of kernels_lowp_stream.c.
+// The weight formats of lowp_stream.c.
 enum { LOWP_BF16, LOWP_INT8 };
 
 #endif

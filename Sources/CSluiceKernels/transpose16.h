@@ -1,5 +1,5 @@
 // One 16 × 16 transpose in AVX-512 registers, for the kernels that work in the transposed
-// orientation (kernels_wide.c, attention.c). Not a header of the module's interface; include
+// orientation (linear_wide.c, attention.c). Not a header of the module's interface; include
 // it where AVX512 (the target attribute) is defined.
 #ifndef SLUICE_TRANSPOSE16_H
 #define SLUICE_TRANSPOSE16_H

@@ -24,6 +24,7 @@ struct EncoderLayer: Sendable {
     let heads: Int
     let headDim: Int
     let intermediateSize: Int
+    let runtime: ComputeRuntime
 
     private init(
         _ weights: WeightStore, config: EncoderConfig,
@@ -45,6 +46,7 @@ struct EncoderLayer: Sendable {
         heads = config.numAttentionHeads
         headDim = config.headDim
         intermediateSize = i
+        runtime = weights.runtime
     }
 
     /// Mirrors `BertLayer` (and RoBERTa's, XLM-R's, CamemBERT's, ELECTRA's copies of it).
@@ -120,7 +122,8 @@ struct EncoderLayer: Sendable {
         }
         attentionForward(
             out: scratch.context, q: scratch.q, k: scratch.k, v: scratch.v, ldQKV: h, sequences: sequences,
-            heads: heads, headDim: headDim, scratch: scratch.scores, relativeBias: relativeBias, span: span)
+            heads: heads, headDim: headDim, scratch: scratch.scores, relativeBias: relativeBias, span: span,
+            runtime: runtime)
     }
 
     /// The rest of the block, in place on `x` (`rows` rows) given their attention `context`.
@@ -135,7 +138,7 @@ struct EncoderLayer: Sendable {
             intermediate, activation, output, x, rows: rows, hidden: scratch.intermediate, into: scratch.q)
         {
             intermediate.forward(x, rows: rows, into: scratch.intermediate)
-            activation.apply(scratch.intermediate, count: rows * intermediateSize)
+            activation.apply(scratch.intermediate, count: rows * intermediateSize, runtime: runtime)
             output.forward(scratch.intermediate, rows: rows, into: scratch.q)
         }
         outputLayerNorm.forward(inPlace: x, adding: scratch.q, rows: rows)

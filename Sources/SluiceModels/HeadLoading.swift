@@ -21,12 +21,12 @@ public func loadHead(_ kind: HeadKind, weights: WeightStore, config: EncoderConf
             return RowHead(
                 kind: kind, reference: "\(config.family.classPrefix)ForTokenClassification.classifier",
                 steps: [.linear(try labelLinear(weights.scoped("classifier"), config))],
-                inputWidth: config.hiddenSize)
+                inputWidth: config.hiddenSize, runtime: weights.runtime)
         case .questionAnswering:
             return RowHead(
                 kind: kind, reference: "\(config.family.classPrefix)ForQuestionAnswering.qa_outputs",
                 steps: [.linear(try Linear(weights.scoped("qa_outputs"), in: config.hiddenSize, out: 2))],
-                inputWidth: config.hiddenSize)
+                inputWidth: config.hiddenSize, runtime: weights.runtime)
         }
     } catch let error as ModelError {
         let has = config.architectures.isEmpty ? "none" : config.architectures.joined(separator: ", ")
@@ -60,7 +60,7 @@ private func maskedLMHead(_ weights: WeightStore, _ config: EncoderConfig) throw
                 .linear(try Linear(head.scoped("dense"), in: h, out: h)), .activation(.gelu),
                 .layerNorm(try LayerNorm(head.scoped("layer_norm"), width: h, eps: config.layerNormEps)),
                 .linear(decoder),
-            ], inputWidth: h)
+            ], inputWidth: h, runtime: weights.runtime)
     case .distilbert:
         // DistilBertForMaskedLM: vocab_transform, config.activation, vocab_layer_norm (eps 1e-12),
         // vocab_projector tied to the word embeddings.
@@ -74,7 +74,7 @@ private func maskedLMHead(_ weights: WeightStore, _ config: EncoderConfig) throw
                 .activation(config.hiddenAct),
                 .layerNorm(try LayerNorm(weights.scoped("vocab_layer_norm"), width: h, eps: 1e-12)),
                 .linear(decoder),
-            ], inputWidth: h)
+            ], inputWidth: h, runtime: weights.runtime)
     case .electra:
         // ElectraGeneratorPredictions (dense to embedding_size, exact GELU, LayerNorm), then
         // generator_lm_head tied to the word embeddings.
@@ -91,7 +91,7 @@ private func maskedLMHead(_ weights: WeightStore, _ config: EncoderConfig) throw
                 .layerNorm(
                     try LayerNorm(predictions.scoped("LayerNorm"), width: e, eps: config.layerNormEps)),
                 .linear(decoder),
-            ], inputWidth: h)
+            ], inputWidth: h, runtime: weights.runtime)
     }
 }
 
@@ -134,5 +134,7 @@ private func sequenceClassificationHead(
         ]
         reference = "DistilBertForSequenceClassification"
     }
-    return RowHead(kind: .sequenceClassification, reference: reference, steps: steps, inputWidth: h)
+    return RowHead(
+        kind: .sequenceClassification, reference: reference, steps: steps, inputWidth: h,
+        runtime: weights.runtime)
 }

@@ -55,6 +55,8 @@ struct RowHead: EncoderHead {
     let reference: String
     let steps: [HeadStep]
     let inputWidth: Int
+    /// What its activation steps compute on (its linear layers and norms hold their own).
+    let runtime: ComputeRuntime
 
     var outputWidth: Int { steps.compactMap(\.outputWidth).last ?? inputWidth }
 
@@ -80,7 +82,7 @@ struct RowHead: EncoderHead {
                 swap(&current, &next)
                 width = linear.outFeatures
             case .activation(let activation):
-                activation.apply(current.pointer, count: m * width)
+                activation.apply(current.pointer, count: m * width, runtime: runtime)
             case .tanh:
                 for i in 0..<(m * width) { current.pointer[i] = tanhf(current.pointer[i]) }
             case .layerNorm(let norm):

@@ -7,22 +7,26 @@ struct Linear: Sendable {
     let bias: WeightBuffer?
     let inFeatures: Int
     let outFeatures: Int
+    let runtime: ComputeRuntime
 
-    /// Loads `weight` (and `bias`), held as `weights.denseWeights` says.
+    /// Loads `weight` (and `bias`), held as `weights.denseWeights` says, computed on
+    /// `weights.runtime`.
     init(_ weights: WeightStore, in inFeatures: Int, out outFeatures: Int, bias hasBias: Bool = true) throws {
         weight = try weights.linearWeight("weight", shape: [outFeatures, inFeatures])
         bias = hasBias ? try weights.tensor("bias", shape: [outFeatures]) : nil
         self.inFeatures = inFeatures
         self.outFeatures = outFeatures
+        runtime = weights.runtime
     }
 
     /// A layer over a weight found elsewhere (a decoder tied to the word embeddings).
-    init(weight: LinearWeight, bias: WeightBuffer?) {
+    init(weight: LinearWeight, bias: WeightBuffer?, runtime: ComputeRuntime) {
         precondition(bias.map { $0.count == weight.rows } ?? true)
         self.weight = weight
         self.bias = bias
         outFeatures = weight.rows
         inFeatures = weight.columns
+        self.runtime = runtime
     }
 
     /// `out[rows, outFeatures] = input[rows, inFeatures] · weightᵀ + bias`.
@@ -32,12 +36,13 @@ struct Linear: Sendable {
         case .f32(let weight):
             linearForward(
                 out: out, input: input, weight: weight.baseAddress, bias: bias, rows: rows,
-                inFeatures: inFeatures, outFeatures: outFeatures)
+                inFeatures: inFeatures, outFeatures: outFeatures, runtime: runtime)
         case .bf16(let weight):
-            linearForward(out: out, input: input, weight: weight, bias: bias, rows: rows)
+            linearForward(out: out, input: input, weight: weight, bias: bias, rows: rows, runtime: runtime)
         case .int8(let weight, let activations):
             linearForward(
-                out: out, input: input, weight: weight, bias: bias, rows: rows, activations: activations)
+                out: out, input: input, weight: weight, bias: bias, rows: rows, activations: activations,
+                runtime: runtime)
         }
     }
 }
@@ -108,8 +113,11 @@ extension Linear {
             else { return false }
             operands.append((out, weight.baseAddress, layer.bias?.baseAddress))
         }
-        guard let wide = WideInput(input, rows: rows, columns: first.inFeatures) else { return false }
-        linearForwardWide(operands, input: wide, outFeatures: first.outFeatures)
+        guard let wide = WideInput(input, rows: rows, columns: first.inFeatures, runtime: first.runtime)
+        else {
+            return false
+        }
+        linearForwardWide(operands, input: wide, outFeatures: first.outFeatures, runtime: first.runtime)
         return true
     }
 }
@@ -130,7 +138,7 @@ extension Linear {
             out: out, input: input, rows: rows, inFeatures: first.inFeatures,
             first: (w1.baseAddress, first.bias?.baseAddress), activation: activation, hidden: hidden,
             hiddenFeatures: first.outFeatures, second: (w2.baseAddress, second.bias?.baseAddress),
-            outFeatures: second.outFeatures)
+            outFeatures: second.outFeatures, runtime: first.runtime)
     }
 }
 
@@ -140,12 +148,14 @@ struct LayerNorm: Sendable {
     let bias: WeightBuffer
     let eps: Float
     let width: Int
+    let runtime: ComputeRuntime
 
     init(_ weights: WeightStore, width: Int, eps: Float) throws {
         self.weight = try weights.tensor("weight", shape: [width])
         self.bias = try weights.tensor("bias", shape: [width])
         self.eps = eps
         self.width = width
+        self.runtime = weights.runtime
     }
 
     /// `x = LayerNorm(x + residual)` in place (`residual` nil: `LayerNorm(x)`): a residual
@@ -155,7 +165,7 @@ struct LayerNorm: Sendable {
     ) {
         layerNormInPlace(
             x, adding: residual, gamma: weight.baseAddress, beta: bias.baseAddress, eps: eps, rows: rows,
-            cols: width)
+            cols: width, runtime: runtime)
     }
 }
 

@@ -17,12 +17,13 @@ public struct LoadedEncoder: Sendable {
     public let weights: WeightStore
 
     /// Reads `config.json` and the safetensors weights and loads the encoder, its dense layers
-    /// holding their weights as `denseWeights` says. Fails with a message naming the supported
-    /// families when `model_type` is not one of them.
-    public init(folder: ModelFolder, denseWeights: DenseWeightFormat = .f32) throws {
+    /// holding their weights as `denseWeights` says, every layer computing on `runtime`. Fails
+    /// with a message naming the supported families when `model_type` is not one of them.
+    public init(folder: ModelFolder, denseWeights: DenseWeightFormat = .f32, runtime: ComputeRuntime) throws {
         let config = try EncoderConfig(contentsOf: folder.file("config.json"))
         try self.init(
-            config: config, weights: WeightStore(files: folder.weightFiles(), denseWeights: denseWeights))
+            config: config,
+            weights: WeightStore(files: folder.weightFiles(), denseWeights: denseWeights, runtime: runtime))
     }
 
     /// Loads the encoder of `config.family` from `weights`.

@@ -23,7 +23,7 @@ public struct BertMaskedLMHead: EncoderHead {
                     try LayerNorm(
                         predictions.scoped("transform.LayerNorm"), width: h, eps: config.layerNormEps)),
                 .linear(decoder),
-            ], inputWidth: h)
+            ], inputWidth: h, runtime: weights.runtime)
     }
 
     public var kind: HeadKind { .maskedLM }
@@ -53,5 +53,5 @@ func tiedDecoder(
     if let sharedBias, !head.contains(biasName) || (config.tieWordEmbeddings && head.contains(sharedBias)) {
         name = sharedBias
     }
-    return Linear(weight: weight, bias: try head.tensor(name, shape: [v]))
+    return Linear(weight: weight, bias: try head.tensor(name, shape: [v]), runtime: head.runtime)
 }

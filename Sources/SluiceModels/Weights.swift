@@ -11,33 +11,44 @@ import Glibc
 ///
 /// A missing tensor or a wrong shape is an error that names the full tensor name, the shape
 /// the code expected and the file.
+///
+/// Like candle's `VarBuilder`, which carries the device and dtype, the store also carries how
+/// the layers loaded from it compute: the dense weights' format and the `ComputeRuntime` whose
+/// threads run their kernels.
 public struct WeightStore: Sendable {
     private let files: [SafeTensorsFile]
     private let prefix: String
     /// How the model's dense layers hold the weights they load from here.
     public let denseWeights: DenseWeightFormat
+    /// What the layers loaded from here compute on.
+    public let runtime: ComputeRuntime
 
     /// Opens the safetensors files (memory-mapped; f32 tensors are not copied). Dense layers
-    /// loaded from the store hold their weights as `denseWeights` says.
-    public init(files urls: [URL], denseWeights: DenseWeightFormat = .f32) throws {
+    /// loaded from the store hold their weights as `denseWeights` says, and every layer computes
+    /// on `runtime`.
+    public init(files urls: [URL], denseWeights: DenseWeightFormat = .f32, runtime: ComputeRuntime) throws {
         self.files = try urls.map { url in
             do { return try SafeTensorsFile(url: url) } catch { throw ModelError("\(error)") }
         }
         self.prefix = ""
         self.denseWeights = denseWeights
+        self.runtime = runtime
     }
 
-    private init(files: [SafeTensorsFile], prefix: String, denseWeights: DenseWeightFormat) {
+    private init(
+        files: [SafeTensorsFile], prefix: String, denseWeights: DenseWeightFormat, runtime: ComputeRuntime
+    ) {
         self.files = files
         self.prefix = prefix
         self.denseWeights = denseWeights
+        self.runtime = runtime
     }
 
     /// The same store with `component` appended to the prefix.
     public func scoped(_ component: String) -> WeightStore {
         WeightStore(
             files: files, prefix: prefix.isEmpty ? component : "\(prefix).\(component)",
-            denseWeights: denseWeights)
+            denseWeights: denseWeights, runtime: runtime)
     }
 
     /// The full name a lookup of `name` asks for.

@@ -81,15 +81,19 @@ public final class Pipeline: Sendable {
     let zeroTypeIds: Bool
 
     /// Loads the folder for `task`, or for the task the folder implies, its dense layers
-    /// holding their weights as `denseWeights` says (f32: the checkpoint's values).
+    /// holding their weights as `denseWeights` says (f32: the checkpoint's values), the model
+    /// computing on `runtime`.
     public init(
-        folder: ModelFolder, task requested: PipelineTask? = nil, denseWeights: DenseWeightFormat = .f32
+        folder: ModelFolder, task requested: PipelineTask? = nil, denseWeights: DenseWeightFormat = .f32,
+        runtime: ComputeRuntime
     )
         throws
     {
         self.folder = folder
         let model: LoadedEncoder
-        do { model = try LoadedEncoder(folder: folder, denseWeights: denseWeights) } catch let error
+        do {
+            model = try LoadedEncoder(folder: folder, denseWeights: denseWeights, runtime: runtime)
+        } catch let error
             as ModelError
         {
             throw PipelineError.load(error.description)
@@ -117,7 +121,7 @@ public final class Pipeline: Sendable {
         case .featureExtraction:
             headKind = nil
         case .sentenceEmbeddings:
-            let modules = try SentenceTransformerModules(folder: folder, config: config)
+            let modules = try SentenceTransformerModules(folder: folder, config: config, runtime: runtime)
             // sentence-transformers 3+ keeps the limit as the tokenizer's model_max_length.
             let limit = min(modules.maxSeqLength ?? tokenizer.modelMaxLength ?? maxTokens, maxTokens)
             tokenizer = tokenizer.truncating(to: limit)

@@ -47,7 +47,7 @@ struct SentenceTransformerModules: Sendable {
     /// `similarity_fn_name` (cosine unless the folder says otherwise).
     var similarity = "cosine"
 
-    init(folder: ModelFolder, config: EncoderConfig) throws {
+    init(folder: ModelFolder, config: EncoderConfig, runtime: ComputeRuntime) throws {
         let modulesURL = folder.file("modules.json")
         guard case .array(let modules) = readObject(modulesURL) else {
             throw PipelineError.load("\(modulesURL.path) is not a JSON list of modules")
@@ -77,7 +77,7 @@ struct SentenceTransformerModules: Sendable {
                 width = config.hiddenSize * poolingModes.count
                 sawPooling = true
             case "Dense":
-                let dense = try DenseModule(folder: dir, inputWidth: width)
+                let dense = try DenseModule(folder: dir, inputWidth: width, runtime: runtime)
                 width = dense.outFeatures
                 steps.append(.dense(dense))
             case "Normalize":
@@ -234,7 +234,7 @@ struct DenseModule: Sendable {
     let useResidual: Bool
     let activation: Activation
 
-    init(folder: URL, inputWidth: Int) throws {
+    init(folder: URL, inputWidth: Int, runtime: ComputeRuntime) throws {
         let file = folder.appendingPathComponent("config.json")
         let settings = readObject(file)
         guard case .int(let inFeatures) = settings["in_features"],
@@ -274,7 +274,7 @@ struct DenseModule: Sendable {
             throw PipelineError.load("\(folder.path) has neither model.safetensors nor pytorch_model.bin")
         }
         do {
-            let store = try WeightStore(files: [weightsURL])
+            let store = try WeightStore(files: [weightsURL], runtime: runtime)
             weight = Array(try store.tensor("linear.weight", shape: [outFeatures, inFeatures]).buffer)
             bias = hasBias ? Array(try store.tensor("linear.bias", shape: [outFeatures]).buffer) : nil
             residual =

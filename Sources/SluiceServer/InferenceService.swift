@@ -5,7 +5,6 @@ import ServiceLifecycle
 import SluiceJSON
 import SluicePipelines
 import SluiceScheduler
-import SluiceTensors
 
 /// The pipeline behind the scheduler: request tasks call `infer`, which prepares each text on
 /// the calling task, submits it to the scheduler (whose inference thread alone runs
@@ -18,6 +17,7 @@ final class InferenceService<Pipeline: ServablePipeline>: Service, Sendable {
     let scheduler: Scheduler<Pipeline.Prepared, Pipeline.Output>
     let verboseErrors: Bool
     let requestNice: Int
+    let priorities: ComputePriorities
     let logger: Logger
     /// Set on the inference thread once it and the compute pool are registered as compute
     /// threads: only then may the other threads be lowered (lowering cannot be undone).
@@ -32,16 +32,18 @@ final class InferenceService<Pipeline: ServablePipeline>: Service, Sendable {
     ) {
         self.verboseErrors = configuration.verboseErrors
         self.requestNice = configuration.requestNice
+        self.priorities = configuration.computePriorities
         self.logger = logger
         self.load = load
         let loaded = NIOLockedValueBox<Pipeline?>(nil)
         self.loaded = loaded
         let registered = computeThreadsRegistered
+        let register = configuration.computePriorities.registerComputeThread
         scheduler = Scheduler(
             configuration: configuration.scheduler, clock: configuration.clock,
             metricsFactory: metrics.factory,
             threadStart: {
-                ComputeThreads.registerComputeThread()
+                register()
                 registered.withLockedValue { $0 = true }
             }
         ) { batch in
@@ -147,7 +149,7 @@ final class InferenceService<Pipeline: ServablePipeline>: Service, Sendable {
         var announced = false
         while !Task.isCancelled {
             let ready = computeThreadsRegistered.withLockedValue { $0 }
-            if ready, let lowered = ComputeThreads.lowerOtherThreads(by: requestNice), !announced {
+            if ready, let lowered = priorities.lowerOtherThreads(requestNice), !announced {
                 announced = true
                 logger.info(
                     "request threads run below the compute threads",

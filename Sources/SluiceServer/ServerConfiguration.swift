@@ -23,7 +23,11 @@ public struct ServerConfiguration: Sendable {
     /// (request handling, timers), so that under overload the model keeps the cores. It changes
     /// the whole process and cannot be undone, so it is for a process that is the server (`sluice
     /// serve` sets 10); the default, 0, leaves priorities alone (tests, embedding applications).
+    /// Threads are lowered through `computePriorities`.
     public var requestNice: Int
+    /// How the inference thread is recorded as a compute thread and the others are lowered
+    /// below it: the model's runtime, wired in by the executable; `.unmanaged` by default.
+    public var computePriorities: ComputePriorities
     /// The scheduler's time source: real time, or a `ManualClock` in tests that show deadlines
     /// by order rather than by waiting.
     public var clock: any SchedulerClock
@@ -39,6 +43,7 @@ public struct ServerConfiguration: Sendable {
         verboseErrors: Bool = false,
         modelID: String = "",
         requestNice: Int = 0,
+        computePriorities: ComputePriorities = .unmanaged,
         clock: any SchedulerClock = SystemClock()
     ) {
         self.host = host
@@ -50,6 +55,7 @@ public struct ServerConfiguration: Sendable {
         self.verboseErrors = verboseErrors
         self.modelID = modelID
         self.requestNice = requestNice
+        self.computePriorities = computePriorities
         self.clock = clock
     }
 

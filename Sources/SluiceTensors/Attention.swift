@@ -15,7 +15,8 @@ import CSluiceKernels
 public func attentionForward(
     out: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
     v: UnsafePointer<Float>, ldQKV: Int, sequences: [Range<Int>], heads: Int, headDim: Int,
-    scratch: UnsafeMutablePointer<Float>, relativeBias: UnsafePointer<Float>? = nil, span: Int = 0
+    scratch: UnsafeMutablePointer<Float>, relativeBias: UnsafePointer<Float>? = nil, span: Int = 0,
+    runtime: ComputeRuntime
 ) {
     let hidden = heads * headDim
     let scale = 1 / Float(headDim).squareRoot()
@@ -31,12 +32,12 @@ public func attentionForward(
     if !short.isEmpty {
         let work = short.reduce(0) { $0 + $1.count * $1.count } * hidden
         let longest = short.map(\.count).max()!
-        let chunks = short.count >= 2 * ComputeThreads.count ? 1 : min(heads, ComputeThreads.count)
+        let chunks = short.count >= 2 * runtime.threads ? 1 : min(heads, runtime.threads)
         let perChunk = (heads + chunks - 1) / chunks
         let items = short.flatMap { sequence in
             stride(from: 0, to: heads, by: perChunk).map { (sequence, $0..<min(heads, $0 + perChunk)) }
         }
-        ComputeThreads.parallelRanges(items.count, minimumPerThread: work > 1 << 17 ? 1 : items.count) {
+        runtime.parallelRanges(items.count, minimumPerThread: work > 1 << 17 ? 1 : items.count) {
             range in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: longest * longest) { scores in
                 for (sequence, headRange) in items[range] {
@@ -61,7 +62,7 @@ public func attentionForward(
     let blockedWork = sluice_attention_blocked_work(maxLength, headDim)
     // The scores buffers are for matrix products only: none when the blocked kernel runs.
     let blockedRuns = sluice_attention_blocked_available(headDim) != 0
-    ComputeThreads.parallelRanges(items.count, minimumPerThread: work > 1 << 18 ? 1 : items.count) { range in
+    runtime.parallelRanges(items.count, minimumPerThread: work > 1 << 18 ? 1 : items.count) { range in
         let ownScratch: UnsafeMutablePointer<Float>? =
             range.lowerBound == 0 || blockedRuns ? nil : .allocate(capacity: max(maxLength * maxLength, 1))
         defer { ownScratch?.deallocate() }

@@ -18,21 +18,24 @@ public let smallBatchRowLimit = 6
 /// Hugging Face `[out, in]` layout. 2·M·N·K FLOP; reads N·K weights once.
 public func linearForward(
     out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-    bias: UnsafePointer<Float>?, rows m: Int, inFeatures k: Int, outFeatures n: Int
+    bias: UnsafePointer<Float>?, rows m: Int, inFeatures k: Int, outFeatures n: Int, runtime: ComputeRuntime
 ) {
     guard m > 0, n > 0 else { return }
     if m <= smallBatchRowLimit {
         linearForwardStreaming(
-            out: out, input: input, weight: weight, bias: bias, rows: m, inFeatures: k, outFeatures: n)
+            out: out, input: input, weight: weight, bias: bias, rows: m, inFeatures: k, outFeatures: n,
+            runtime: runtime)
         return
     }
     if linearForwardWide(
-        out: out, input: input, weight: weight, bias: bias, rows: m, inFeatures: k, outFeatures: n)
+        out: out, input: input, weight: weight, bias: bias, rows: m, inFeatures: k, outFeatures: n,
+        runtime: runtime)
     {
         return
     }
     linearForwardBLAS(
-        out: out, input: input, weight: weight, bias: bias, rows: m, inFeatures: k, outFeatures: n)
+        out: out, input: input, weight: weight, bias: bias, rows: m, inFeatures: k, outFeatures: n,
+        runtime: runtime)
 }
 
 /// `linearForward` through the AVX-512 outer-product kernel (`sluice_linear_wide`), which reads
@@ -44,10 +47,10 @@ public func linearForward(
 @discardableResult
 public func linearForwardWide(
     out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-    bias: UnsafePointer<Float>?, rows m: Int, inFeatures k: Int, outFeatures n: Int
+    bias: UnsafePointer<Float>?, rows m: Int, inFeatures k: Int, outFeatures n: Int, runtime: ComputeRuntime
 ) -> Bool {
-    guard let input = WideInput(input, rows: m, columns: k) else { return false }
-    linearForwardWide([(out, weight, bias)], input: input, outFeatures: n)
+    guard let input = WideInput(input, rows: m, columns: k, runtime: runtime) else { return false }
+    linearForwardWide([(out, weight, bias)], input: input, outFeatures: n, runtime: runtime)
     return true
 }
 
@@ -56,11 +59,11 @@ public func linearForwardWide(
 /// thread computing its share of every output.
 public func linearForwardWide(
     _ layers: [(out: UnsafeMutablePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?)],
-    input: WideInput, outFeatures n: Int
+    input: WideInput, outFeatures n: Int, runtime: ComputeRuntime
 ) {
     let (m, k) = (input.rows, input.columns)
     guard m > 0, n > 0 else { return }
-    ComputeThreads.parallelRanges(n, granularity: 12, minimumPerThread: 24) { range in
+    runtime.parallelRanges(n, granularity: 12, minimumPerThread: 24) { range in
         for layer in layers {
             sluice_linear_wide(
                 layer.out, input.transposed, layer.weight, layer.bias, m, k, n, range.lowerBound,
@@ -81,10 +84,11 @@ public func feedForwardWide(
     out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, rows m: Int, inFeatures k: Int,
     first: (weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?), activation: Activation,
     hidden: UnsafeMutablePointer<Float>, hiddenFeatures: Int,
-    second: (weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?), outFeatures n: Int
+    second: (weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?), outFeatures n: Int,
+    runtime: ComputeRuntime
 ) -> Bool {
-    guard m > 0, let x = WideInput(input, rows: m, columns: k) else { return false }
-    ComputeThreads.parallelRanges(hiddenFeatures, granularity: 12, minimumPerThread: 24) { range in
+    guard m > 0, let x = WideInput(input, rows: m, columns: k, runtime: runtime) else { return false }
+    runtime.parallelRanges(hiddenFeatures, granularity: 12, minimumPerThread: 24) { range in
         sluice_linear_wide_to_panels(
             hidden, x.transposed, first.weight, first.bias, m, k, hiddenFeatures, range.lowerBound,
             range.upperBound, activation.code)
@@ -92,7 +96,7 @@ public func feedForwardWide(
     linearForwardWide(
         [(out, second.weight, second.bias)],
         input: WideInput(transposed: hidden, rows: m, columns: hiddenFeatures),
-        outFeatures: n)
+        outFeatures: n, runtime: runtime)
     return true
 }
 
@@ -115,13 +119,13 @@ public struct WideInput {
 
     /// Transposes `input` (`rows × columns`) across the compute threads; nil where the wide
     /// kernel does not run.
-    public init?(_ input: UnsafePointer<Float>, rows m: Int, columns k: Int) {
+    public init?(_ input: UnsafePointer<Float>, rows m: Int, columns k: Int, runtime: ComputeRuntime) {
         guard sluice_wide_available() != 0, let xt = sluice_wide_scratch(sluice_wide_padded_rows(m) * k)
         else {
             return nil
         }
         let panels = sluice_wide_padded_rows(m) / 16
-        ComputeThreads.parallelRanges(panels, minimumPerThread: max(1, 1_024 / max(k, 1))) { range in
+        runtime.parallelRanges(panels, minimumPerThread: max(1, 1_024 / max(k, 1))) { range in
             sluice_transpose_padded(xt, input, m, k, range.lowerBound, range.upperBound)
         }
         transposed = xt
@@ -131,13 +135,13 @@ public struct WideInput {
 }
 
 /// `linearForward` through the weight-streaming kernel, split by output rows across
-/// `ComputeThreads.count` threads.
+/// the runtime's threads.
 public func linearForwardStreaming(
     out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-    bias: UnsafePointer<Float>?, rows m: Int, inFeatures k: Int, outFeatures n: Int
+    bias: UnsafePointer<Float>?, rows m: Int, inFeatures k: Int, outFeatures n: Int, runtime: ComputeRuntime
 ) {
     guard m > 0, n > 0 else { return }
-    ComputeThreads.parallelRanges(n, granularity: 8, minimumPerThread: 64) { range in
+    runtime.parallelRanges(n, granularity: 8, minimumPerThread: 64) { range in
         sluice_linear_small_m(out, input, weight, bias, m, k, n, range.lowerBound, range.upperBound)
     }
 }
@@ -145,11 +149,11 @@ public func linearForwardStreaming(
 /// `linearForward` through `cblas_sgemm`.
 public func linearForwardBLAS(
     out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-    bias: UnsafePointer<Float>?, rows m: Int, inFeatures k: Int, outFeatures n: Int
+    bias: UnsafePointer<Float>?, rows m: Int, inFeatures k: Int, outFeatures n: Int, runtime: ComputeRuntime
 ) {
     guard m > 0, n > 0 else { return }
     // Each thread computes its own columns: out[:, r] = x · W[r]ᵀ (+ bias[r]), one sgemm each.
-    ComputeThreads.parallelRanges(n, granularity: 16, minimumPerThread: 64) { range in
+    runtime.parallelRanges(n, granularity: 16, minimumPerThread: 64) { range in
         let width = range.count
         if let bias {
             for row in 0..<m {
@@ -190,9 +194,9 @@ public func firstIndex(in values: UnsafeBufferPointer<Float>, from start: Int, a
 public func layerNormInPlace(
     _ x: UnsafeMutablePointer<Float>, adding residual: UnsafePointer<Float>? = nil,
     gamma: UnsafePointer<Float>,
-    beta: UnsafePointer<Float>, eps: Float, rows: Int, cols: Int
+    beta: UnsafePointer<Float>, eps: Float, rows: Int, cols: Int, runtime: ComputeRuntime
 ) {
-    ComputeThreads.parallelRanges(rows, minimumPerThread: max(1, 16_384 / max(cols, 1))) { range in
+    runtime.parallelRanges(rows, minimumPerThread: max(1, 16_384 / max(cols, 1))) { range in
         let offset = range.lowerBound * cols
         sluice_add_layer_norm(x + offset, residual.map { $0 + offset }, gamma, beta, eps, range.count, cols)
     }
@@ -219,8 +223,8 @@ public enum Activation: String, Sendable, CaseIterable {
     }
 
     /// Applies the function in place to `count` values, split across the compute threads.
-    public func apply(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        ComputeThreads.parallelRanges(count, granularity: 16, minimumPerThread: 8_192) { range in
+    public func apply(_ x: UnsafeMutablePointer<Float>, count: Int, runtime: ComputeRuntime) {
+        runtime.parallelRanges(count, granularity: 16, minimumPerThread: 8_192) { range in
             sluice_activation_apply(code, x + range.lowerBound, range.count)
         }
     }

@@ -113,19 +113,21 @@ public enum Int8Activations: Sendable {
 /// 2·N·K bytes of weights once for small M.
 public func linearForward(
     out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, weight: BFloat16Weights,
-    bias: UnsafePointer<Float>?, rows m: Int
+    bias: UnsafePointer<Float>?, rows m: Int, runtime: ComputeRuntime
 ) {
     let n = weight.rows
     let k = weight.columns
     guard m > 0, n > 0 else { return }
     if m <= lowPrecisionStreamingRowLimit {
-        ComputeThreads.parallelRanges(n, granularity: 8, minimumPerThread: 64) { range in
+        runtime.parallelRanges(n, granularity: 8, minimumPerThread: 64) { range in
             sluice_linear_bf16_small_m(
                 out, input, weight.baseAddress, bias, m, k, n, range.lowerBound, range.upperBound)
         }
         return
     }
-    linearForwardWidened(out: out, input: input, bias: bias, rows: m, inFeatures: k, outFeatures: n) {
+    linearForwardWidened(
+        out: out, input: input, bias: bias, rows: m, inFeatures: k, outFeatures: n, runtime: runtime
+    ) {
         tile, rows in
         sluice_bf16_to_f32(tile, weight.baseAddress + rows.lowerBound * k, rows.count * k)
     }
@@ -136,7 +138,7 @@ public func linearForward(
 /// the input is treated (one row alone always stays f32).
 public func linearForward(
     out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, weight: Int8Weights,
-    bias: UnsafePointer<Float>?, rows m: Int, activations: Int8Activations
+    bias: UnsafePointer<Float>?, rows m: Int, activations: Int8Activations, runtime: ComputeRuntime
 ) {
     let n = weight.rows
     let k = weight.columns
@@ -144,13 +146,13 @@ public func linearForward(
     if m > 1, activations == .quantized {
         let quantized = OwnedStorage<UInt8>(m * k)
         let scales = OwnedStorage<Float>(m)
-        ComputeThreads.parallelRanges(m, minimumPerThread: 8) { rows in
+        runtime.parallelRanges(m, minimumPerThread: 8) { rows in
             sluice_quantize_activations_u8(
                 quantized.pointer + rows.lowerBound * k, scales.pointer + rows.lowerBound,
                 input + rows.lowerBound * k,
                 rows.count, k)
         }
-        ComputeThreads.parallelRanges(n, granularity: 8, minimumPerThread: 64) { range in
+        runtime.parallelRanges(n, granularity: 8, minimumPerThread: 64) { range in
             sluice_linear_int8_quantized_small_m(
                 out, quantized.pointer, scales.pointer, weight.values, weight.scales, weight.rowSums, bias, m,
                 k,
@@ -159,13 +161,15 @@ public func linearForward(
         return
     }
     if m <= lowPrecisionStreamingRowLimit {
-        ComputeThreads.parallelRanges(n, granularity: 8, minimumPerThread: 64) { range in
+        runtime.parallelRanges(n, granularity: 8, minimumPerThread: 64) { range in
             sluice_linear_int8_small_m(
                 out, input, weight.values, weight.scales, bias, m, k, n, range.lowerBound, range.upperBound)
         }
         return
     }
-    linearForwardWidened(out: out, input: input, bias: bias, rows: m, inFeatures: k, outFeatures: n) {
+    linearForwardWidened(
+        out: out, input: input, bias: bias, rows: m, inFeatures: k, outFeatures: n, runtime: runtime
+    ) {
         tile, rows in
         sluice_int8_to_f32(
             tile, weight.values + rows.lowerBound * k, weight.scales + rows.lowerBound, rows.count, k)
@@ -180,13 +184,13 @@ public func linearForward(
 /// call against 2·M·N·K FLOP.
 func linearForwardWidened(
     out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-    rows m: Int, inFeatures k: Int, outFeatures n: Int,
+    rows m: Int, inFeatures k: Int, outFeatures n: Int, runtime: ComputeRuntime,
     widen: (UnsafeMutablePointer<Float>, Range<Int>) -> Void
 ) {
     // Multiples of 48 rows suit both kernels (sgemm's 16, the wide kernel's 12).
     let tileRows = max(48, (131_072 / max(k, 1)) / 48 * 48)
-    let wide = WideInput(input, rows: m, columns: k)
-    ComputeThreads.parallelRanges(n, granularity: 48, minimumPerThread: 96) { range in
+    let wide = WideInput(input, rows: m, columns: k, runtime: runtime)
+    runtime.parallelRanges(n, granularity: 48, minimumPerThread: 96) { range in
         let tile = UnsafeMutablePointer<Float>.allocate(capacity: min(tileRows, range.count) * k)
         defer { tile.deallocate() }
         var start = range.lowerBound

@@ -4,19 +4,19 @@ import Dispatch
 /// buffer much larger than the caches (512 MB of floats), split across the same thread pool
 /// the kernels use; the best of five passes. For benchmarks (`sluice bench`, the low-precision
 /// benchmark), not for serving.
-public func measureReadBandwidth() -> Double {
+public func measureReadBandwidth(runtime: ComputeRuntime) -> Double {
     let count = 128 << 20
     let buffer = UnsafeMutablePointer<Float>.allocate(capacity: count)
     defer { buffer.deallocate() }
     buffer.initialize(repeating: 1, count: count)
-    let workers = ComputeThreads.count
+    let workers = runtime.threads
     let chunk = count / workers / 8 * 8
     var sums = [Float](repeating: 0, count: workers)
     var best = 0.0
     for _ in 0..<5 {
         let start = DispatchTime.now().uptimeNanoseconds
         sums.withUnsafeMutableBufferPointer { sums in
-            ComputeThreads.parallelFor(workers) { w in
+            runtime.parallelFor(workers) { w in
                 let base = UnsafeRawPointer(buffer + w * chunk)
                 var acc = SIMD8<Float>()
                 for i in stride(from: 0, to: chunk, by: 8) {

@@ -48,14 +48,14 @@ struct Bench: ParsableCommand {
     var floorsJSON = false
 
     func run() throws {
-        if let threads { ComputeThreads.configure(threads) }
-        if let batches { return try benchBatches(file: batches) }
+        let runtime = ComputeRuntime(threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        if let batches { return try benchBatches(file: batches, runtime: runtime) }
         guard !modelOptions.model.isEmpty else {
             throw ValidationError("--model is required (or SLUICE_MODEL)")
         }
         let folder = try ModelFolder(path: modelOptions.model)
         let config = try BertConfig(contentsOf: folder.file("config.json"))
-        let weights = try WeightStore(files: folder.weightFiles())
+        let weights = try WeightStore(files: folder.weightFiles(), runtime: runtime)
         let encoder = try BertModel(weights: weights, config: config)
         let h = Double(config.hiddenSize)
         let inter = Double(config.intermediateSize)
@@ -64,8 +64,8 @@ struct Bench: ParsableCommand {
         let denseFlopPerToken = 2 * layers * (4 * h * h + 2 * h * inter)
         let encoderBytes = 4 * layers * (4 * h * h + 2 * h * inter)
 
-        let bandwidth = measureReadBandwidth()
-        let rates = measureGEMMRate()
+        let bandwidth = measureReadBandwidth(runtime: runtime)
+        let rates = measureGEMMRate(runtime: runtime)
         let gemm = rates.best
         if floorsJSON {
             // The masked-LM head: transform (H²) and vocabulary projection (V·H), per masked row.
@@ -85,7 +85,7 @@ struct Bench: ParsableCommand {
             return
         }
         print(
-            "machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, compute threads \(ComputeThreads.count)"
+            "machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, compute threads \(runtime.threads)"
         )
         print(
             String(
@@ -99,7 +99,7 @@ struct Bench: ParsableCommand {
                 format: "model: %@, %d layers, hidden %d; encoder weights %.0f MB; %.1f MFLOP/token (dense)",
                 folder.url.lastPathComponent, config.numHiddenLayers, config.hiddenSize, encoderBytes / 1e6,
                 denseFlopPerToken / 1e6))
-        if kernels { benchKernels(bandwidth: bandwidth) }
+        if kernels { benchKernels(bandwidth: bandwidth, runtime: runtime) }
         print("batch  tokens  median ms  tokens/s   GFLOP/s  floor ms  fraction of floor")
         for size in batchSizes.split(separator: ",").compactMap({ Int($0) }) where size > 0 {
             var batch = RaggedBatch()
@@ -135,8 +135,8 @@ struct Bench: ParsableCommand {
 
     /// Times `Pipeline.forward` on each batch of the JSON-lines file, after tokenizing and
     /// preparing its texts once, and prints one JSON line per batch.
-    private func benchBatches(file: String) throws {
-        let pipeline = try modelOptions.loadPipeline()
+    private func benchBatches(file: String, runtime: ComputeRuntime) throws {
+        let pipeline = try modelOptions.loadPipeline(runtime: runtime)
         let text = try String(contentsOfFile: file, encoding: .utf8)
         for line in text.split(whereSeparator: \.isNewline) where !line.allSatisfy(\.isWhitespace) {
             let object = try? JSONValue.parse(Array(line.utf8))
@@ -169,7 +169,7 @@ struct Bench: ParsableCommand {
 
     /// Weight-streaming rate of one linear layer (bert-base's feed-forward shape) by the
     /// streaming kernel and by BLAS, for small row counts.
-    private func benchKernels(bandwidth: Double) {
+    private func benchKernels(bandwidth: Double, runtime: ComputeRuntime) {
         let (k, n) = (768, 3072)
         // Several distinct weight matrices, so that each call streams from memory, not cache.
         let copies = 24
@@ -189,11 +189,11 @@ struct Bench: ParsableCommand {
                         if useBLAS {
                             linearForwardBLAS(
                                 out: &out, input: x, weight: w, bias: bias, rows: m, inFeatures: k,
-                                outFeatures: n)
+                                outFeatures: n, runtime: runtime)
                         } else {
                             linearForwardStreaming(
                                 out: &out, input: x, weight: w, bias: bias, rows: m, inFeatures: k,
-                                outFeatures: n)
+                                outFeatures: n, runtime: runtime)
                         }
                     }
                     best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
@@ -212,7 +212,7 @@ struct Bench: ParsableCommand {
     /// like a feed-forward layer (M = 512, K = 768, N = 3072), through OpenBLAS's sgemm and
     /// through Sluice's own kernel for large batches, the faster of the two. A compute floor
     /// from the slower one would let a result pass 100 %.
-    private func measureGEMMRate() -> (best: Double, blas: Double, sluice: Double) {
+    private func measureGEMMRate(runtime: ComputeRuntime) -> (best: Double, blas: Double, sluice: Double) {
         let (m, k, n) = (512, 768, 3072)
         let a = [Float](repeating: 0.01, count: m * k)
         let b = [Float](repeating: 0.02, count: n * k)
@@ -228,10 +228,14 @@ struct Bench: ParsableCommand {
             return best
         }
         let blas = rate {
-            linearForwardBLAS(out: &c, input: a, weight: b, bias: nil, rows: m, inFeatures: k, outFeatures: n)
+            linearForwardBLAS(
+                out: &c, input: a, weight: b, bias: nil, rows: m, inFeatures: k, outFeatures: n,
+                runtime: runtime)
         }
         let sluice = rate {
-            linearForward(out: &c, input: a, weight: b, bias: nil, rows: m, inFeatures: k, outFeatures: n)
+            linearForward(
+                out: &c, input: a, weight: b, bias: nil, rows: m, inFeatures: k, outFeatures: n,
+                runtime: runtime)
         }
         return (max(blas, sluice), blas, sluice)
     }

@@ -112,11 +112,16 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "sluice")
-        let configuration = try serverConfiguration(environment)
-        if let threads = try environment.setting(threads, "threads") {
-            guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
-            ComputeThreads.configure(threads)
-        }
+        var configuration = try serverConfiguration(environment)
+        let threads =
+            try environment.setting(threads, "threads") ?? ProcessInfo.processInfo.activeProcessorCount
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        // The one runtime of this process: the model computes on it, and the server keeps its
+        // threads ahead of request handling through it.
+        let runtime = ComputeRuntime(threads: threads)
+        configuration.computePriorities = ComputePriorities(
+            registerComputeThread: { runtime.registerComputeThread() },
+            lowerOtherThreads: { runtime.lowerOtherThreads(by: $0) })
 
         // Mistakes in --model and --task fail here, before the port opens; the load itself
         // happens while the server answers 503.
@@ -145,7 +150,7 @@ struct Serve: AsyncParsableCommand {
                 "max_queue": "\(limits.maxQueue)",
                 "request_timeout_ms": "\(Int(limits.requestTimeout / .milliseconds(1)))",
                 "max_body_bytes": "\(configuration.maxBodyBytes)",
-                "max_inputs": "\(configuration.effectiveMaxInputs)", "threads": "\(ComputeThreads.count)",
+                "max_inputs": "\(configuration.effectiveMaxInputs)", "threads": "\(runtime.threads)",
                 "api_key": "\(configuration.apiKey == nil ? "off" : "on")",
                 "request_nice": "\(configuration.requestNice)",
             ])
@@ -161,7 +166,7 @@ struct Serve: AsyncParsableCommand {
             logger.info("loading model", metadata: ["model": "\(modelOptions.model)"])
             let clock = ContinuousClock()
             let start = clock.now
-            let pipeline = try modelOptions.loadPipeline()
+            let pipeline = try modelOptions.loadPipeline(runtime: runtime)
             logger.info(
                 "model loaded",
                 metadata: [

@@ -70,7 +70,8 @@ struct ModelOptions: ParsableArguments {
     /// is loaded or port opened.
     func validate() throws { _ = try denseWeights() }
 
-    func loadPipeline() throws -> Pipeline {
+    /// Loads the pipeline of `--model` and `--task`, computing on `runtime`.
+    func loadPipeline(runtime: ComputeRuntime) throws -> Pipeline {
         guard !model.isEmpty else { throw ValidationError("--model is required (or SLUICE_MODEL)") }
         var parsedTask: PipelineTask?
         if let task = task ?? ProcessInfo.processInfo.environment["SLUICE_TASK"] {
@@ -81,8 +82,8 @@ struct ModelOptions: ParsableArguments {
             parsedTask = value
         }
         let folder = try ModelFolder(path: model)
-        MemoryReuse.keepFreedBlocks()
-        return try Pipeline(folder: folder, task: parsedTask, denseWeights: try denseWeights())
+        return try Pipeline(
+            folder: folder, task: parsedTask, denseWeights: try denseWeights(), runtime: runtime)
     }
 }
 
@@ -120,7 +121,7 @@ struct Predict: ParsableCommand {
         if let topK { parameters.append(("top_k", .int(topK))) }
         if !target.isEmpty { parameters.append(("targets", .array(target.map { .string($0) }))) }
         do {
-            let pipeline = try modelOptions.loadPipeline()
+            let pipeline = try modelOptions.loadPipeline(runtime: ComputeRuntime())
             let outputs = try pipeline.run(texts, parameters: parameters.isEmpty ? nil : .object(parameters))
             for output in outputs { print(output.pythonJSON) }
         } catch let error as ValidationError {

@@ -29,7 +29,8 @@ final class ArchitectureTests: XCTestCase {
     {
         let folder = Self.folder(family, head)
         let config = try EncoderConfig(contentsOf: folder.appendingPathComponent("config.json"))
-        let weights = try WeightStore(files: [folder.appendingPathComponent("model.safetensors")])
+        let weights = try WeightStore(
+            files: [folder.appendingPathComponent("model.safetensors")], runtime: .forTests)
         let model = try LoadedEncoder(config: config, weights: weights)
         let kind = try XCTUnwrap(Self.heads[head], "unknown fixture head \(head)")
         XCTAssertEqual(try config.checkpointHead(), kind, "\(family)/\(head) architectures")

@@ -14,7 +14,8 @@ final class BertMaskedLMTests: XCTestCase {
     private func load(_ name: String) throws -> (BertModel, BertMaskedLMHead, [Case]) {
         let folder = FixturePaths.model(name)
         let config = try BertConfig(contentsOf: folder.appendingPathComponent("config.json"))
-        let weights = try WeightStore(files: [folder.appendingPathComponent("model.safetensors")])
+        let weights = try WeightStore(
+            files: [folder.appendingPathComponent("model.safetensors")], runtime: .forTests)
         let model = try BertModel(weights: weights, config: config)
         let head = try BertMaskedLMHead(weights: weights, config: config)
         let rows = try FixturePaths.jsonLines(folder.appendingPathComponent("expected/mask_logits.jsonl"))
@@ -125,7 +126,8 @@ final class BertMaskedLMTests: XCTestCase {
         let folder = FixturePaths.model("bert-tiny-uncased")
         var config = try BertConfig(contentsOf: folder.appendingPathComponent("config.json"))
         config.numHiddenLayers = 3  // the checkpoint has 2
-        let weights = try WeightStore(files: [folder.appendingPathComponent("model.safetensors")])
+        let weights = try WeightStore(
+            files: [folder.appendingPathComponent("model.safetensors")], runtime: .forTests)
         XCTAssertThrowsError(try BertModel(weights: weights, config: config)) { error in
             let message = "\(error)"
             XCTAssertTrue(message.contains("bert.encoder.layer.2.attention.self.query.weight"), message)
@@ -138,7 +140,8 @@ final class BertMaskedLMTests: XCTestCase {
         let folder = FixturePaths.model("bert-tiny-uncased")
         var config = try BertConfig(contentsOf: folder.appendingPathComponent("config.json"))
         config.intermediateSize = 65
-        let weights = try WeightStore(files: [folder.appendingPathComponent("model.safetensors")])
+        let weights = try WeightStore(
+            files: [folder.appendingPathComponent("model.safetensors")], runtime: .forTests)
         XCTAssertThrowsError(try BertModel(weights: weights, config: config)) { error in
             let message = "\(error)"
             XCTAssertTrue(message.contains("bert.encoder.layer.0.intermediate.dense.weight"), message)
@@ -148,9 +151,10 @@ final class BertMaskedLMTests: XCTestCase {
 
     func testWeightsAreFoundWithoutTheBertPrefix() throws {
         // all-MiniLM-L6-v2 style: a bare encoder saved without "bert.".
-        let store = try WeightStore(files: [
-            FixturePaths.model("bert-tiny-uncased").appendingPathComponent("model.safetensors")
-        ])
+        let store = try WeightStore(
+            files: [
+                FixturePaths.model("bert-tiny-uncased").appendingPathComponent("model.safetensors")
+            ], runtime: .forTests)
         XCTAssertTrue(
             store.baseScope("bert", probe: "embeddings.word_embeddings.weight").contains(
                 "embeddings.LayerNorm.weight"))

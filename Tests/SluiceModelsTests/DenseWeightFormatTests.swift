@@ -28,7 +28,7 @@ final class DenseWeightFormatTests: XCTestCase {
     func testABFloat16CheckpointKeepsItsOwnBits() throws {
         let bits: [UInt16] = [0x3f80, 0xbfc0, 0x4049, 0x0000, 0x3f81, 0xc2f7]  // 1, -1.5, 3.14…, 0, …
         let url = try file(dtype: "BF16", shape: [2, 3], bytes: littleEndianBytes(bits))
-        let store = try WeightStore(files: [url], denseWeights: .bf16)
+        let store = try WeightStore(files: [url], denseWeights: .bf16, runtime: .forTests)
         // Viewed in the file's mapping (WeightStore.linearWeight), not widened and rounded again.
         guard case .bf16(let weights) = try store.linearWeight("w", shape: [2, 3]) else {
             return XCTFail("a bf16 layer should hold bf16 weights")
@@ -40,14 +40,16 @@ final class DenseWeightFormatTests: XCTestCase {
         let values: [Float] = [1, -1.5, 3.141_592_7, 0, 1.003_906_3, -123.75]
         let url = try file(dtype: "F32", shape: [2, 3], bytes: littleEndianBytes(values.map(\.bitPattern)))
         guard
-            case .bf16(let bf16) = try WeightStore(files: [url], denseWeights: .bf16).linearWeight(
-                "w", shape: [2, 3])
+            case .bf16(let bf16) = try WeightStore(files: [url], denseWeights: .bf16, runtime: .forTests)
+                .linearWeight(
+                    "w", shape: [2, 3])
         else { return XCTFail("expected bf16") }
         XCTAssertEqual(
             Array(UnsafeBufferPointer(start: bf16.baseAddress, count: 6)),
             [0x3f80, 0xbfc0, 0x4049, 0x0000, 0x3f80, 0xc2f8])
         for format in [DenseWeightFormat.int8, .int8Dynamic] {
-            let weight = try WeightStore(files: [url], denseWeights: format).linearWeight("w", shape: [2, 3])
+            let weight = try WeightStore(files: [url], denseWeights: format, runtime: .forTests).linearWeight(
+                "w", shape: [2, 3])
             guard case .int8(let int8, let activations) = weight else { return XCTFail("expected int8") }
             XCTAssertEqual(weight.format, format)
             XCTAssertEqual(activations, format == .int8 ? .f32 : .quantized)
@@ -55,7 +57,10 @@ final class DenseWeightFormatTests: XCTestCase {
             XCTAssertEqual(int8.values[2], 127)
             XCTAssertEqual(int8.values[5], -127)
         }
-        guard case .f32(let f32) = try WeightStore(files: [url]).linearWeight("w", shape: [2, 3]) else {
+        guard
+            case .f32(let f32) = try WeightStore(files: [url], runtime: .forTests).linearWeight(
+                "w", shape: [2, 3])
+        else {
             return XCTFail("expected f32")
         }
         XCTAssertEqual(Array(f32.buffer), values)
@@ -66,7 +71,8 @@ final class DenseWeightFormatTests: XCTestCase {
             dtype: "BF16", shape: [2, 3], bytes: littleEndianBytes([UInt16](repeating: 0, count: 6)))
         for format in DenseWeightFormat.allCases {
             XCTAssertThrowsError(
-                try WeightStore(files: [url], denseWeights: format).linearWeight("w", shape: [3, 2])
+                try WeightStore(files: [url], denseWeights: format, runtime: .forTests).linearWeight(
+                    "w", shape: [3, 2])
             ) { error in
                 XCTAssertTrue("\(error)".contains("w"), "\(format): \(error)")
                 XCTAssertTrue("\(error)".contains("[3, 2]"), "\(format): \(error)")

@@ -8,7 +8,8 @@ import XCTest
 final class FeatureExtractionTests: XCTestCase {
     func testTokenVectorsMatchTheTransformersPipeline() throws {
         for model in ["bert-tiny-uncased", "bert-tiny-cased"] {
-            let pipeline = try Pipeline(folder: Fixtures.folder(model), task: .featureExtraction)
+            let pipeline = try Pipeline(
+                folder: Fixtures.folder(model), task: .featureExtraction, runtime: .forTests)
             let rows = try Fixtures.jsonLines("\(model)/expected/feature_extraction.jsonl")
             XCTAssertFalse(rows.isEmpty)
             let inputs = rows.compactMap { row -> String? in
@@ -27,7 +28,8 @@ final class FeatureExtractionTests: XCTestCase {
     /// last layer (`ModelOutput.pooledRows`); mean pooling reads every row. The answers are the
     /// fixtures' either way (TaskFixtureTests checks every row; here, the path taken).
     func testSingleRowPoolingKeepsOnlyItsRows() throws {
-        let cls = try Pipeline(folder: Fixtures.folder("tasks/sentence-embeddings-cls-dense-normalize"))
+        let cls = try Pipeline(
+            folder: Fixtures.folder("tasks/sentence-embeddings-cls-dense-normalize"), runtime: .forTests)
         let input = try cls.prepare("Hello world!")
         guard case .pooledRows(let rows) = try cls.forward([input])[0] else {
             return XCTFail("CLS pooling computed every row")
@@ -40,7 +42,8 @@ final class FeatureExtractionTests: XCTestCase {
         assertSameJSON(
             try cls.finish(input, try cls.forward([input])[0]), try JSONValue.parse(Data(json.utf8)), "CLS")
 
-        let mean = try Pipeline(folder: Fixtures.folder("tasks/sentence-embeddings-roberta-mean-normalize"))
+        let mean = try Pipeline(
+            folder: Fixtures.folder("tasks/sentence-embeddings-roberta-mean-normalize"), runtime: .forTests)
         guard case .hiddenStates = try mean.forward([try mean.prepare("Hello world!")])[0] else {
             return XCTFail("mean pooling did not get every row")
         }
@@ -48,7 +51,7 @@ final class FeatureExtractionTests: XCTestCase {
 
     func testSentenceEmbeddingsOfTheRealMiniLMMatchSentenceTransformers() throws {
         let folder = try Fixtures.miniLM()
-        let pipeline = try Pipeline(folder: folder)
+        let pipeline = try Pipeline(folder: folder, runtime: .forTests)
         XCTAssertEqual(pipeline.task, .sentenceEmbeddings)
         XCTAssertEqual(pipeline.maxInputTokens, 256)
         let rows = try Fixtures.jsonLines("minilm/expected/sentence_embeddings.jsonl")
@@ -70,7 +73,8 @@ final class FeatureExtractionTests: XCTestCase {
     }
 
     func testTaskIsInferredFromTheFolder() throws {
-        XCTAssertEqual(try Pipeline(folder: Fixtures.folder("bert-tiny-cased")).task, .fillMask)
+        XCTAssertEqual(
+            try Pipeline(folder: Fixtures.folder("bert-tiny-cased"), runtime: .forTests).task, .fillMask)
         let config = try BertConfig(json: ["architectures": ["BertModel"]], path: "config.json")
         XCTAssertEqual(
             try PipelineTask.infer(folder: Fixtures.folder("bert-tiny-cased"), config: config),

@@ -7,7 +7,7 @@ import XCTest
 
 final class FillMaskPipelineTests: XCTestCase {
     private func checkFixtures(_ model: String) throws {
-        let pipeline = try Pipeline(folder: Fixtures.folder(model))
+        let pipeline = try Pipeline(folder: Fixtures.folder(model), runtime: .forTests)
         XCTAssertEqual(pipeline.task, .fillMask)
         let rows = try Fixtures.jsonLines("\(model)/expected/fill_mask.jsonl")
         XCTAssertGreaterThan(rows.count, 5)
@@ -35,7 +35,7 @@ final class FillMaskPipelineTests: XCTestCase {
     }
 
     func testABatchOfMixedInputsAndParametersGivesEachInputsOwnAnswer() throws {
-        let pipeline = try Pipeline(folder: Fixtures.folder("bert-tiny-uncased"))
+        let pipeline = try Pipeline(folder: Fixtures.folder("bert-tiny-uncased"), runtime: .forTests)
         let rows = try Fixtures.jsonLines("bert-tiny-uncased/expected/fill_mask.jsonl")
         var prepared: [PreparedInput] = []
         var references: [JSONValue] = []
@@ -54,7 +54,7 @@ final class FillMaskPipelineTests: XCTestCase {
     }
 
     func testNoMaskIsAValidationError() throws {
-        let pipeline = try Pipeline(folder: Fixtures.folder("bert-tiny-uncased"))
+        let pipeline = try Pipeline(folder: Fixtures.folder("bert-tiny-uncased"), runtime: .forTests)
         XCTAssertThrowsError(try pipeline.prepare("no mask here")) { error in
             XCTAssertEqual((error as? PipelineError)?.kind, .validation)
             XCTAssertTrue("\(error)".contains("[MASK]"))
@@ -62,7 +62,7 @@ final class FillMaskPipelineTests: XCTestCase {
     }
 
     func testBadParametersAreValidationErrors() throws {
-        let pipeline = try Pipeline(folder: Fixtures.folder("bert-tiny-uncased"))
+        let pipeline = try Pipeline(folder: Fixtures.folder("bert-tiny-uncased"), runtime: .forTests)
         let bad: [JSONValue] = [
             .object([("top_k", .int(0))]),
             .object([("top_k", .string("5"))]),
@@ -109,7 +109,7 @@ final class FillMaskPipelineTests: XCTestCase {
         tokenizer["added_tokens"] = added
         try JSONSerialization.data(withJSONObject: tokenizer).write(
             to: folder.appendingPathComponent("tokenizer.json"))
-        let pipeline = try Pipeline(folder: try ModelFolder(path: folder.path))
+        let pipeline = try Pipeline(folder: try ModelFolder(path: folder.path), runtime: .forTests)
         XCTAssertThrowsError(
             try pipeline.prepare(
                 "test [MASK]", parameters: .object([("targets", .array([.string("[NEW]")]))]))
@@ -124,7 +124,7 @@ final class FillMaskPipelineTests: XCTestCase {
     }
 
     func testAnInputLongerThanTheModelIsAValidationError() throws {
-        let pipeline = try Pipeline(folder: Fixtures.folder("bert-tiny-uncased"))
+        let pipeline = try Pipeline(folder: Fixtures.folder("bert-tiny-uncased"), runtime: .forTests)
         let text = String(repeating: "word ", count: 200) + "[MASK]"
         XCTAssertThrowsError(try pipeline.prepare(text)) { error in
             XCTAssertEqual((error as? PipelineError)?.kind, .validation)

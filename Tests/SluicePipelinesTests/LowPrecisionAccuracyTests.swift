@@ -22,7 +22,7 @@ final class LowPrecisionAccuracyTests: XCTestCase {
 
     /// Cosine similarity of each sentence's embedding with the f32 reference.
     private func miniLMCosines(_ format: DenseWeightFormat) throws -> [Double] {
-        let pipeline = try Pipeline(folder: try Fixtures.miniLM(), denseWeights: format)
+        let pipeline = try Pipeline(folder: try Fixtures.miniLM(), denseWeights: format, runtime: .forTests)
         XCTAssertEqual(pipeline.denseWeights, format)
         let rows = try Fixtures.jsonLines("minilm/expected/precision_sentences.jsonl")
         XCTAssertEqual(rows.count, 50)
@@ -102,7 +102,8 @@ final class LowPrecisionAccuracyTests: XCTestCase {
         _ format: DenseWeightFormat, _ model: String, strict: Bool
     ) throws -> (Int, Int, Int) {
         var (checked, same, nearTies) = (0, 0, 0)
-        let pipeline = try Pipeline(folder: Fixtures.folder(model), task: .fillMask, denseWeights: format)
+        let pipeline = try Pipeline(
+            folder: Fixtures.folder(model), task: .fillMask, denseWeights: format, runtime: .forTests)
         for row in try Fixtures.jsonLines("\(model)/expected/fill_mask.jsonl") {
             guard case .string(let input) = row["input"], case .string(let json) = row["json"] else {
                 XCTFail("bad fixture row in \(model)")
@@ -170,7 +171,7 @@ final class LowPrecisionAccuracyTests: XCTestCase {
         var checked = 0
         for model in models {
             let pipeline = try Pipeline(
-                folder: Fixtures.folder(model), task: .fillMask, denseWeights: format)
+                folder: Fixtures.folder(model), task: .fillMask, denseWeights: format, runtime: .forTests)
             for row in try Fixtures.jsonLines("\(model)/expected/fill_mask_\(format.rawValue).jsonl") {
                 guard case .string(let input) = row["input"], case .string(let json) = row["json"] else {
                     return XCTFail("bad fixture row in \(model)")

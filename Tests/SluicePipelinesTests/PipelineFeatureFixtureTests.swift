@@ -40,7 +40,7 @@ final class PipelineFeatureFixtureTests: XCTestCase {
     ) throws {
         for model in models {
             let folder = try Fixtures.folder("tasks/\(model)")
-            let pipeline = try Pipeline(folder: folder, task: task)
+            let pipeline = try Pipeline(folder: folder, task: task, runtime: .forTests)
             XCTAssertEqual(try PipelineTask.infer(folder: folder, config: pipeline.config), task, model)
             let all = try cases(model, file)
             XCTAssertGreaterThanOrEqual(all.count, minimumCases, model)
@@ -103,7 +103,8 @@ final class PipelineFeatureFixtureTests: XCTestCase {
 
     func testStrideWindowsAreSeparateSequencesOfOneInput() throws {
         let pipeline = try Pipeline(
-            folder: try Fixtures.folder("tasks/token-classification-stride-bert"), task: .tokenClassification)
+            folder: try Fixtures.folder("tasks/token-classification-stride-bert"), task: .tokenClassification,
+            runtime: .forTests)
         let text = "The doctor worked in London as a model, and the carpenter in Paris as a doctor."
         let windowed = try pipeline.prepare(
             input: .string(text),
@@ -118,7 +119,7 @@ final class PipelineFeatureFixtureTests: XCTestCase {
     func testOverlongTextClassificationInputIsAValidationErrorThatNamesTruncation() throws {
         let pipeline = try Pipeline(
             folder: try Fixtures.folder("tasks/text-classification-truncation-bert"),
-            task: .textClassification)
+            task: .textClassification, runtime: .forTests)
         let text = String(repeating: "The doctor worked in London as a model. ", count: 10)
         XCTAssertThrowsError(try pipeline.prepare(input: .string(text), parameters: nil)) { error in
             XCTAssertEqual((error as? PipelineError)?.kind, .validation)

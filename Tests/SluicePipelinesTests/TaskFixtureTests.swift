@@ -31,7 +31,7 @@ final class TaskFixtureTests: XCTestCase {
     ) throws {
         for model in models {
             let folder = try Fixtures.folder("tasks/\(model)")
-            let pipeline = try Pipeline(folder: folder, task: task)
+            let pipeline = try Pipeline(folder: folder, task: task, runtime: .forTests)
             if inferred {
                 XCTAssertEqual(try PipelineTask.infer(folder: folder, config: pipeline.config), task, model)
             }

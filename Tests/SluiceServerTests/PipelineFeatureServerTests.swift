@@ -41,7 +41,7 @@ struct PipelineFeatureServerTests {
             configuration: ServerConfiguration(modelID: "token-classification-stride-bert"),
             logger: quietLogger
         ) {
-            try Pipeline(folder: try ModelFolder(path: Self.folder.path))
+            try Pipeline(folder: try ModelFolder(path: Self.folder.path), runtime: .forTests)
         }
         try await app.test(.live) { client in
             let port = client.port!

@@ -43,7 +43,7 @@ struct RecipeExampleTests {
         let app = buildApplication(
             configuration: ServerConfiguration(modelID: "bert-tiny-uncased"), logger: quietLogger
         ) {
-            try Pipeline(folder: try ModelFolder(path: Self.fixtures.path))
+            try Pipeline(folder: try ModelFolder(path: Self.fixtures.path), runtime: .forTests)
         }
         try await app.test(.live) { client in
             let port = client.port!

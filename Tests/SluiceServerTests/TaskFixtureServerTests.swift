@@ -73,7 +73,7 @@ struct TaskFixtureServerTests {
         #expect(rows.count >= 5)
         let folder = Self.tasks.appendingPathComponent(model.folder).path
         try await withLiveServer(modelID: model.folder) {
-            try Pipeline(folder: try ModelFolder(path: folder), task: model.task)
+            try Pipeline(folder: try ModelFolder(path: folder), task: model.task, runtime: .forTests)
         } _: { port in
             try await withThrowingTaskGroup(of: (Int, TestClient.Response).self) { group in
                 for (i, row) in rows.enumerated() {

@@ -99,7 +99,8 @@ final class AttentionTests: XCTestCase {
             bias.withUnsafeBufferPointerOrNil { biasPointer in
                 attentionForward(
                     out: &out, q: q, k: k, v: v, ldQKV: hidden, sequences: sequences, heads: test.heads,
-                    headDim: test.headDim, scratch: &scratch, relativeBias: biasPointer, span: span)
+                    headDim: test.headDim, scratch: &scratch, relativeBias: biasPointer, span: span,
+                    runtime: .forTests)
             }
             let expected = reference(
                 q: q, k: k, v: v, sequences: sequences, heads: test.heads, headDim: test.headDim, bias: bias,

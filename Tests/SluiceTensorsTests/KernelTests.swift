@@ -23,7 +23,9 @@ final class KernelTests: XCTestCase {
         let w = (0..<(n * k)).map { Float($0 % 5) / 3 - 0.6 }
         let b: [Float] = [0.25, -1, 2]
         var out = [Float](repeating: .nan, count: m * n)
-        linearForward(out: &out, input: x, weight: w, bias: b, rows: m, inFeatures: k, outFeatures: n)
+        linearForward(
+            out: &out, input: x, weight: w, bias: b, rows: m, inFeatures: k, outFeatures: n,
+            runtime: .forTests)
         let expected = naiveLinear(x, w, b, m: m, k: k, n: n)
         for (a, e) in zip(out, expected) { XCTAssertEqual(a, e, accuracy: 1e-5) }
     }
@@ -41,7 +43,7 @@ final class KernelTests: XCTestCase {
         var x: [Float] = [1, 2, 3, 4, 10, 10, 10, 10]
         let gamma: [Float] = [1, 1, 1, 1]
         let beta: [Float] = [0, 0, 0, 0]
-        layerNormInPlace(&x, gamma: gamma, beta: beta, eps: 1e-12, rows: 2, cols: 4)
+        layerNormInPlace(&x, gamma: gamma, beta: beta, eps: 1e-12, rows: 2, cols: 4, runtime: .forTests)
         let first = Array(x[0..<4])
         XCTAssertEqual(first.reduce(0, +), 0, accuracy: 1e-5)
         XCTAssertEqual(first.map { $0 * $0 }.reduce(0, +) / 4, 1, accuracy: 1e-4)
@@ -51,12 +53,12 @@ final class KernelTests: XCTestCase {
 
     func testGeluVariants() {
         var exact: [Float] = [-1, 0, 1]
-        Activation.gelu.apply(&exact, count: 3)
+        Activation.gelu.apply(&exact, count: 3, runtime: .forTests)
         // 0.5·x·(1 + erf(x/√2)) at x = 1 is Φ(1) = 0.8413447…
         XCTAssertEqual(exact[2], 0.841_344_7, accuracy: 1e-6)
         XCTAssertEqual(exact[1], 0)
         var relu: [Float] = [-1, 2]
-        Activation.relu.apply(&relu, count: 2)
+        Activation.relu.apply(&relu, count: 2, runtime: .forTests)
         XCTAssertEqual(relu, [0, 2])
     }
 }
@@ -69,7 +71,7 @@ final class ElementwiseKernelTests: XCTestCase {
 
     func testExactGeluMatchesDefinition() {
         var x = values
-        Activation.gelu.apply(&x, count: x.count)
+        Activation.gelu.apply(&x, count: x.count, runtime: .forTests)
         for (v, out) in zip(values, x) {
             let d = Double(v)
             let expected = 0.5 * d * (1 + erf(d / 2.0.squareRoot()))
@@ -80,7 +82,7 @@ final class ElementwiseKernelTests: XCTestCase {
     func testTanhGeluMatchesDefinition() {
         for activation in [Activation.geluNew, .geluPytorchTanh] {
             var x = values
-            activation.apply(&x, count: x.count)
+            activation.apply(&x, count: x.count, runtime: .forTests)
             for (v, out) in zip(values, x) {
                 let d = Double(v)
                 let expected = 0.5 * d * (1 + tanh((2 / Double.pi).squareRoot() * (d + 0.044715 * d * d * d)))
@@ -118,7 +120,8 @@ final class ElementwiseKernelTests: XCTestCase {
             let beta = (0..<cols).map { Float($0 % 5) / 4 - 0.5 }
             var out = x
             layerNormInPlace(
-                &out, adding: residual, gamma: gamma, beta: beta, eps: 1e-5, rows: rows, cols: cols)
+                &out, adding: residual, gamma: gamma, beta: beta, eps: 1e-5, rows: rows, cols: cols,
+                runtime: .forTests)
             for r in 0..<rows {
                 let row = (0..<cols).map { Double(x[r * cols + $0] + residual[r * cols + $0]) }
                 let mean = row.reduce(0, +) / Double(cols)
@@ -149,7 +152,8 @@ final class WideKernelTests: XCTestCase {
             for bias in [b, nil] {
                 var out = [Float](repeating: .nan, count: m * n)
                 let ran = linearForwardWide(
-                    out: &out, input: x, weight: w, bias: bias, rows: m, inFeatures: k, outFeatures: n)
+                    out: &out, input: x, weight: w, bias: bias, rows: m, inFeatures: k, outFeatures: n,
+                    runtime: .forTests)
                 guard ran else {
                     throw XCTSkip("this processor has no AVX-512: the wide kernel does not run")
                 }
@@ -187,12 +191,12 @@ extension KernelTests {
                     guard
                         linearForwardWide(
                             out: &middle, input: x, weight: w1, bias: bias1, rows: m, inFeatures: k,
-                            outFeatures: hidden)
+                            outFeatures: hidden, runtime: .forTests)
                     else { throw XCTSkip("this processor has no AVX-512: the wide kernel does not run") }
-                    activation.apply(&middle, count: m * hidden)
+                    activation.apply(&middle, count: m * hidden, runtime: .forTests)
                     linearForwardWide(
                         out: &stepwise, input: middle, weight: w2, bias: bias2, rows: m, inFeatures: hidden,
-                        outFeatures: n)
+                        outFeatures: n, runtime: .forTests)
 
                     var fused = [Float](repeating: .nan, count: m * n)
                     var panels = [Float](repeating: .nan, count: widePaddedRows(m) * hidden)
@@ -205,7 +209,7 @@ extension KernelTests {
                                         first: (w1.baseAddress!, bias1 == nil ? nil : b1.baseAddress),
                                         activation: activation, hidden: &panels, hiddenFeatures: hidden,
                                         second: (w2.baseAddress!, bias2 == nil ? nil : b2.baseAddress),
-                                        outFeatures: n)
+                                        outFeatures: n, runtime: .forTests)
                                 }
                             }
                         }
@@ -239,7 +243,8 @@ final class SmallBatchKernelTests: XCTestCase {
             for bias in [b, nil] {
                 var out = [Float](repeating: .nan, count: m * n)
                 linearForward(
-                    out: &out, input: x, weight: w, bias: bias, rows: m, inFeatures: k, outFeatures: n)
+                    out: &out, input: x, weight: w, bias: bias, rows: m, inFeatures: k, outFeatures: n,
+                    runtime: .forTests)
                 for i in 0..<m {
                     for j in 0..<n {
                         var s = Double(bias?[j] ?? 0)

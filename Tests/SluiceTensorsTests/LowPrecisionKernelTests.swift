@@ -125,7 +125,7 @@ final class LowPrecisionKernelTests: XCTestCase {
                 let weights = w.withUnsafeBufferPointer {
                     BFloat16Weights(rounding: $0.baseAddress!, rows: n, columns: k)
                 }
-                linearForward(out: &out, input: x, weight: weights, bias: b, rows: m)
+                linearForward(out: &out, input: x, weight: weights, bias: b, rows: m, runtime: .forTests)
                 return ((0..<(n * k)).map { widen(weights.baseAddress[$0]) }, x)
             }, label: "bf16")
     }
@@ -146,7 +146,9 @@ final class LowPrecisionKernelTests: XCTestCase {
                 let weights = w.withUnsafeBufferPointer {
                     Int8Weights(quantizing: $0.baseAddress!, rows: n, columns: k)
                 }
-                linearForward(out: &out, input: x, weight: weights, bias: b, rows: m, activations: .quantized)
+                linearForward(
+                    out: &out, input: x, weight: weights, bias: b, rows: m, activations: .quantized,
+                    runtime: .forTests)
                 let input = m > 1 ? quantizedInput(x, m: m, k: k) : x
                 return ((0..<(n * k)).map { weights.scales[$0 / k] * Float(weights.values[$0]) }, input)
             }, label: "int8")
@@ -158,7 +160,9 @@ final class LowPrecisionKernelTests: XCTestCase {
                 let weights = w.withUnsafeBufferPointer {
                     Int8Weights(quantizing: $0.baseAddress!, rows: n, columns: k)
                 }
-                linearForward(out: &out, input: x, weight: weights, bias: b, rows: m, activations: .f32)
+                linearForward(
+                    out: &out, input: x, weight: weights, bias: b, rows: m, activations: .f32,
+                    runtime: .forTests)
                 return ((0..<(n * k)).map { weights.scales[$0 / k] * Float(weights.values[$0]) }, x)
             }, label: "int8, f32 activations")
     }
@@ -199,7 +203,7 @@ final class LowPrecisionKernelTests: XCTestCase {
             BFloat16Weights(rounding: $0.baseAddress!, rows: n, columns: k)
         }
         var out = [Float](repeating: .nan, count: m * n)
-        linearForward(out: &out, input: x, weight: weights, bias: nil, rows: m)
+        linearForward(out: &out, input: x, weight: weights, bias: nil, rows: m, runtime: .forTests)
         for i in 0..<m {
             for j in 0..<n {
                 let expected = (0..<k).reduce(Float(0)) { $0 + x[i * k + $1] * w[j * k + $1] }

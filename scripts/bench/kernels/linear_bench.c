@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "sluice_kernels.h"
-#include "sluice_wide.h"
+#include "sluice_linear.h"
+#include "sluice_threadpool.h"
 
 enum { WIDE, BLAS, STREAM };
 

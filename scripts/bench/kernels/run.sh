@@ -7,6 +7,6 @@ cd "$(dirname "$0")/../../.."
 scripts/setup.sh >/dev/null
 K=Sources/CSluiceKernels
 out=$(mktemp -d)/linear_bench
-clang -O2 -I$K/include scripts/bench/kernels/linear_bench.c $K/kernels.c $K/kernels_wide.c $K/cpu.c \
-    $K/threadpool.c -lopenblas -lpthread -o "$out"
+clang -O2 -I$K/include scripts/bench/kernels/linear_bench.c $K/linear_stream.c $K/linear_wide.c $K/cpu.c \
+    $K/threadpool.c $K/priorities.c $K/elementwise.c -lopenblas -lpthread -lm -o "$out"
 exec "$out" "$@"

@@ -32,7 +32,7 @@ func bestTime(_ repetitions: Int, _ body: () -> Void) -> Double {
     return best
 }
 
-func benchKernels(bandwidth: Double) {
+func benchKernels(bandwidth: Double, runtime: ComputeRuntime) {
     let rowCounts = [1, 2, 4, 6, 8, 16, 32, 64, 256]
     for (k, n) in [(768, 3072), (3072, 768), (768, 30522)] {
         // Enough distinct matrices that each call streams from memory, not cache.
@@ -61,15 +61,18 @@ func benchKernels(bandwidth: Double) {
                         case 0:
                             linearForward(
                                 out: &out, input: x, weight: f32[c], bias: nil, rows: m, inFeatures: k,
-                                outFeatures: n)
-                        case 1: linearForward(out: &out, input: x, weight: bf16[c], bias: nil, rows: m)
+                                outFeatures: n, runtime: runtime)
+                        case 1:
+                            linearForward(
+                                out: &out, input: x, weight: bf16[c], bias: nil, rows: m, runtime: runtime)
                         case 2:
                             linearForward(
-                                out: &out, input: x, weight: int8[c], bias: nil, rows: m, activations: .f32)
+                                out: &out, input: x, weight: int8[c], bias: nil, rows: m, activations: .f32,
+                                runtime: runtime)
                         default:
                             linearForward(
                                 out: &out, input: x, weight: int8[c], bias: nil, rows: m,
-                                activations: .quantized)
+                                activations: .quantized, runtime: runtime)
                         }
                     }
                 }
@@ -93,14 +96,14 @@ func denseParameters(_ config: EncoderConfig) -> Double {
     return Double(config.numHiddenLayers) * (4 * h * h + 2 * h * i) + h * h + Double(config.vocabSize) * h
 }
 
-func benchModel(bandwidth: Double) throws {
+func benchModel(bandwidth: Double, runtime: ComputeRuntime) throws {
     let folder = try ModelFolder(path: modelPath)
     print(
         "model \(modelPath): one `test [MASK]` alone (median of \(iterations)) and 32 in one batch (median of 5)"
     )
     for format in DenseWeightFormat.allCases {
         let loadStart = now()
-        let pipeline = try Pipeline(folder: folder, task: .fillMask, denseWeights: format)
+        let pipeline = try Pipeline(folder: folder, task: .fillMask, denseWeights: format, runtime: runtime)
         let load = now() - loadStart
         let bytesPerWeight = ["f32": 4.0, "bf16": 2.0][format.rawValue] ?? 1.0
         let floor = denseParameters(pipeline.config) * bytesPerWeight / bandwidth
@@ -130,10 +133,11 @@ func benchModel(bandwidth: Double) throws {
     }
 }
 
-let bandwidth = measureReadBandwidth()
+let runtime = ComputeRuntime()
+let bandwidth = measureReadBandwidth(runtime: runtime)
 print(
     String(
-        format: "memory read %.1f GB/s on %d compute threads; %@", bandwidth / 1e9, ComputeThreads.count,
+        format: "memory read %.1f GB/s on %d compute threads; %@", bandwidth / 1e9, runtime.threads,
         Date().formatted(.iso8601)))
-if environment["SKIP_KERNELS"] == nil { benchKernels(bandwidth: bandwidth) }
-try benchModel(bandwidth: bandwidth)
+if environment["SKIP_KERNELS"] == nil { benchKernels(bandwidth: bandwidth, runtime: runtime) }
+try benchModel(bandwidth: bandwidth, runtime: runtime)

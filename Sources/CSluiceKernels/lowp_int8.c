@@ -1,8 +1,8 @@
 // int8 weights: symmetric per-output-row scales, quantized once at load, and widening back to
-// f32. The small-batch kernel (kernels_lowp_stream.c) streams k bytes per weight row (a
+// f32. The small-batch kernel (lowp_stream.c) streams k bytes per weight row (a
 // quarter of f32), widens them to f32 in registers and applies the scale once per output.
-#include "sluice_lowp_kernels.h"
-#include "sluice_kernels.h"
+#include "sluice_lowp_linear.h"
+#include "sluice_cpu.h"
 #include "lowp_simd.h"
 
 void sluice_quantize_rows_int8(int8_t *dst, float *scales, const float *src, size_t rows, size_t k) {

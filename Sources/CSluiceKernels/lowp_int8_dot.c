@@ -3,8 +3,8 @@
 // one integer multiply-add instruction per 32 weights and input row instead of four f32 FMAs,
 // and the kernel streams int8 weights at the memory rate where the f32-widening kernel is bound
 // by its FMAs from about 3 input rows on. Sums are exact in int32, so every path agrees bit for bit.
-#include "sluice_lowp_kernels.h"
-#include "sluice_kernels.h"
+#include "sluice_lowp_linear.h"
+#include "sluice_cpu.h"
 #include "lowp_simd.h"
 
 void sluice_int8_row_sums(int32_t *row_sums, const int8_t *w, size_t rows, size_t k) {

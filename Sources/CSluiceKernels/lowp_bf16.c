@@ -1,8 +1,8 @@
 // bfloat16 weights: conversion from f32 with round-to-nearest-even, and back (a bf16 value is
 // the top half of an f32, so widening is a 16-bit shift and exact; only the narrowing rounds).
-// The weight-streaming linear layer is in kernels_lowp_stream.c.
-#include "sluice_lowp_kernels.h"
-#include "sluice_kernels.h"
+// The weight-streaming linear layer is in lowp_stream.c.
+#include "sluice_lowp_linear.h"
+#include "sluice_cpu.h"
 #include "lowp_simd.h"
 
 #include <string.h>

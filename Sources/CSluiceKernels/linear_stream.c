@@ -1,7 +1,7 @@
 // Weight-streaming linear layer for small batches. The portable path is plain C; the AVX2 +
 // FMA path is compiled for those instructions only in its own function (target attribute)
 // and chosen at run time, so the binary runs correctly on any x86-64 and fast on most.
-#include "sluice_kernels.h"
+#include "sluice_linear.h"
 
 #include "sluice_cpu.h"
 
@@ -152,19 +152,6 @@ static const block_kernel long_row_kernels[LONG_ROW_MAX_M + 1] = {
     linear_long_m4_avx512, linear_long_m5_avx512, linear_long_m6_avx512,
 };
 #endif
-
-int sluice_kernels_use_avx2(void) {
-#ifdef SLUICE_X86
-    static int cached = -1;
-    if (cached < 0) {
-        __builtin_cpu_init();
-        cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    }
-    return cached;
-#else
-    return 0;
-#endif
-}
 
 void sluice_linear_small_m(float *out, const float *x, const float *w, const float *bias, size_t m, size_t k,
                            size_t n_total, size_t n_begin, size_t n_end) {

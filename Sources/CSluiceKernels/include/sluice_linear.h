@@ -1,7 +1,18 @@
-#ifndef SLUICE_WIDE_H
-#define SLUICE_WIDE_H
+#ifndef SLUICE_LINEAR_H
+#define SLUICE_LINEAR_H
 
 #include <stddef.h>
+
+// Linear layers with f32 weights in the Hugging Face [out, in] layout: a weight-streaming
+// kernel for a few rows (linear_stream.c) and an outer-product kernel for many (linear_wide.c).
+
+/// out[m, n] = sum_k x[m, k] * w[n, k] + bias[n], for rows n in [n_begin, n_end).
+/// A weight-streaming kernel for small m: every weight row is read once, from memory, and
+/// used for all m input rows while it is in registers. x: [m, k], w: [n_total, k] (the
+/// Hugging Face [out, in] layout), out: [m, n_total], bias may be NULL.
+/// 2·m·k FLOP per weight row; 4·k bytes of weights per row.
+void sluice_linear_small_m(float *out, const float *x, const float *w, const float *bias,
+                           size_t m, size_t k, size_t n_total, size_t n_begin, size_t n_end);
 
 /// 1 when `sluice_linear_wide` runs its AVX-512 kernels on this processor; 0 when it would
 /// take its portable path (correct, slow: callers should use BLAS instead then).

@@ -1,10 +1,10 @@
-#ifndef SLUICE_LOWP_KERNELS_H
-#define SLUICE_LOWP_KERNELS_H
+#ifndef SLUICE_LOWP_LINEAR_H
+#define SLUICE_LOWP_LINEAR_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-// Dense weights in 16 and 8 bits, computed in f32. Layouts as sluice_kernels.h: x [m, k],
+// Dense weights in 16 and 8 bits, computed in f32. Layouts as sluice_linear.h: x [m, k],
 // w [n_total, k] (the Hugging Face [out, in] layout), out [m, n_total]; bias may be NULL.
 // Every kernel has an AVX2 + FMA path chosen at run time and a portable one. The streaming
 // kernels take 8 input rows per pass; more rows go in blocks of 8 over tiles of 64 weight rows,

@@ -12,8 +12,7 @@
 // - Portable C otherwise.
 #include "lowp_simd.h"
 #include "sluice_cpu.h"
-#include "sluice_kernels.h"
-#include "sluice_lowp_kernels.h"
+#include "sluice_lowp_linear.h"
 
 // The weight at `index`, widened to f32.
 static inline float widen1(const void *w, size_t index, const int kind) {

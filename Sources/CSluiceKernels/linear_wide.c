@@ -7,7 +7,7 @@
 // one at a time straight from the Hugging Face [out, in] layout, accumulated in A·NR
 // registers over the whole of k. No horizontal sums; each weight row is read from memory
 // once and from cache for the other row tiles.
-#include "sluice_wide.h"
+#include "sluice_linear.h"
 
 #include <stdlib.h>
 #include <string.h>
