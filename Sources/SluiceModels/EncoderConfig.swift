@@ -52,6 +52,9 @@ public struct EncoderConfig: Sendable, Equatable {
     /// `problem_type`: `regression`, `single_label_classification`,
     /// `multi_label_classification`, or nil when the file does not say.
     public var problemType: String?
+    /// The whole file as read, for the fields other parts of Sluice read (the order of
+    /// `label2id`, sentence-transformers' settings), so that nobody opens it again.
+    public var json: JSONValue
 
     /// Per-head width, `hidden_size / num_attention_heads`.
     public var headDim: Int { hiddenSize / numAttentionHeads }
@@ -99,6 +102,7 @@ public struct EncoderConfig: Sendable, Equatable {
 
     /// Builds the config from parsed JSON; `path` names the file in errors.
     public init(json: JSONValue, path: String) throws {
+        self.json = json
         func int(_ key: String, _ fallback: Int) throws -> Int {
             guard let value = json[key], !value.isNull else { return fallback }
             guard let number = value.integralValue else {

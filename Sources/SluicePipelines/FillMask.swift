@@ -1,6 +1,12 @@
 import Foundation
 import SluiceJSON
+import SluiceModels
 import SluiceTensors
+
+extension PipelineTask {
+    /// Predict the tokens at `[MASK]` positions.
+    public static let fillMask = PipelineTask("fill-mask")
+}
 
 /// `fill-mask` parameters, as `FillMaskPipeline._sanitize_parameters` takes them.
 struct FillMaskOptions: Sendable {
@@ -9,19 +15,17 @@ struct FillMaskOptions: Sendable {
     /// Restrict predictions to these token ids (deduplicated), if given.
     var targetIds: [Int]?
 
-    init(_ parameters: JSONValue?, pipeline: Pipeline) throws {
-        try pipeline.checkParameters(parameters, allowed: ["top_k", "targets"])
-        if let value = parameters?["top_k"], value != .null {
+    init(_ parameters: TaskParameters, tokenizer: PipelineTokenizer, vocabSize: Int) throws {
+        if let value = parameters.values?["top_k"], value != .null {
             guard case .int(let k) = value, k >= 1 else {
                 throw PipelineError.validation("top_k must be a positive integer")
             }
-            guard k <= pipeline.config.vocabSize else {
-                throw PipelineError.validation(
-                    "top_k \(k) is larger than the vocabulary (\(pipeline.config.vocabSize))")
+            guard k <= vocabSize else {
+                throw PipelineError.validation("top_k \(k) is larger than the vocabulary (\(vocabSize))")
             }
             topK = k
         }
-        if let value = parameters?["targets"], value != .null {
+        if let value = parameters.values?["targets"], value != .null {
             let targets: [String]
             switch value {
             case .string(let s): targets = [s]
@@ -34,12 +38,12 @@ struct FillMaskOptions: Sendable {
                 }
             default: throw PipelineError.validation("targets must be a string or a list of strings")
             }
-            let ids = try Self.targetIds(targets, tokenizer: pipeline.tokenizer)
+            let ids = try Self.targetIds(targets, tokenizer: tokenizer)
             // A tokenizer's added tokens can lie past the model's vocabulary, which has no
             // score for them (transformers fails indexing the probabilities there).
-            if let outside = ids.first(where: { $0 >= pipeline.config.vocabSize }) {
+            if let outside = ids.first(where: { $0 >= vocabSize }) {
                 throw PipelineError.validation(
-                    "target token id \(outside) is outside the model's vocabulary of \(pipeline.config.vocabSize)"
+                    "target token id \(outside) is outside the model's vocabulary of \(vocabSize)"
                 )
             }
             targetIds = ids
@@ -68,27 +72,65 @@ struct FillMaskOptions: Sendable {
     }
 }
 
-extension Pipeline {
+/// One `fill-mask` input: its tokens, where its masks are, and the parameters.
+struct FillMaskRequest: Sendable {
+    var ids: [Int]
+    var maskPositions: [Int]
+    var options: FillMaskOptions
+}
+
+/// transformers' `FillMaskPipeline`: the masked-LM head at the mask positions alone, softmax,
+/// top-k candidates per mask with the input's text filled in.
+struct FillMaskPipeline: TaskPipeline {
+    static let task = PipelineTask.fillMask
+    static let parameterNames: Set<String> = ["top_k", "targets"]
+    static let head: HeadKind? = .maskedLM
+    static let architectureSuffix: String? = "ForMaskedLM"
+    let context: PipelineContext
+
+    init(context: inout PipelineContext) throws {
+        guard context.tokenizer.maskTokenId != nil else {
+            throw PipelineError.load("the tokenizer in \(context.folder.url.path) defines no mask_token")
+        }
+        self.context = context
+    }
+
+    func prepare(
+        _ input: JSONValue, parameters: TaskParameters, asListItem: Bool
+    ) throws -> TaskInput<FillMaskRequest> {
+        let text = try input.requireText(task)
+        let options = try FillMaskOptions(parameters, tokenizer: tokenizer, vocabSize: config.vocabSize)
+        let sequence = try encode(text)
+        let positions = sequence.ids.indices.filter { sequence.ids[$0] == tokenizer.maskTokenId }
+        if positions.isEmpty {
+            throw PipelineError.validation("No mask_token (\(tokenizer.maskToken ?? "")) found on the input")
+        }
+        return TaskInput(
+            sequences: [sequence], rows: .positions([positions]),
+            request: FillMaskRequest(ids: sequence.ids, maskPositions: positions, options: options))
+    }
+
     /// `FillMaskPipeline.postprocess`: softmax over the vocabulary (or the targets), top-k,
     /// and for each candidate the token, its text and the input with the mask filled in.
-    func fillMaskOutput(_ input: PreparedInput, logits: [Float], options: FillMaskOptions) -> JSONValue {
-        let positions = maskPositions(input.sequences[0])
-        let v = logits.count / max(positions.count, 1)
+    func finish(_ request: FillMaskRequest, _ output: ModelOutput) -> JSONValue {
+        let positions = request.maskPositions
+        let v = output.width
         let singleMask = positions.count == 1
         var perMask: [JSONValue] = []
-        var probabilities = logits
+        var probabilities = output.rows[0]
         probabilities.withUnsafeMutableBufferPointer {
             softmaxRowsInPlace($0.baseAddress!, rows: positions.count, cols: v)
         }
         for (m, position) in positions.enumerated() {
             let best = probabilities.withUnsafeBufferPointer {
                 topK(
-                    UnsafeBufferPointer(rebasing: $0[(m * v)..<((m + 1) * v)]), among: options.targetIds,
-                    options.topK)
+                    UnsafeBufferPointer(rebasing: $0[(m * v)..<((m + 1) * v)]),
+                    among: request.options.targetIds,
+                    request.options.topK)
             }
             var predictions: [JSONValue] = []
             for (id, score) in best {
-                var tokens = input.sequences[0].ids
+                var tokens = request.ids
                 tokens[position] = id
                 let sequenceIds = tokens.filter { $0 != tokenizer.padTokenId }
                 predictions.append(

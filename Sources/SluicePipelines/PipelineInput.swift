@@ -37,11 +37,25 @@ extension JSONValue {
     func has(_ key: String) -> Bool { self[key] != nil }
 }
 
-/// Typed access to one request's `parameters` object.
-struct Parameters {
-    let values: JSONValue?
+/// One request's `parameters` object, with typed access for the tasks.
+public struct TaskParameters: Sendable {
+    /// The object, or nil when the request sent none (or `null`).
+    public let values: JSONValue?
 
-    init(_ values: JSONValue?) { self.values = values == .null ? nil : values }
+    /// No parameters.
+    public static let none = TaskParameters(object: nil)
+
+    private init(object: JSONValue?) { values = object }
+
+    /// The Inference API's `parameters`: an object, or nothing (absent or `null`); the one
+    /// place that refuses anything else.
+    public init(_ json: JSONValue?) throws {
+        switch json {
+        case nil, .null?: values = nil
+        case .object?: values = json
+        default: throw PipelineError.validation("\"parameters\" must be an object")
+        }
+    }
 
     /// Whether the parameter is present (a JSON `null` counts: some tasks tell it apart).
     func has(_ key: String) -> Bool { values?[key] != nil }

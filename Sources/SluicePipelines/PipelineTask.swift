@@ -1,59 +1,80 @@
 import Foundation
 import SluiceModels
 
-/// The tasks Sluice serves, by their `transformers.pipeline` names.
-public enum PipelineTask: String, Sendable, CaseIterable {
-    /// Predict the tokens at `[MASK]` positions.
-    case fillMask = "fill-mask"
-    /// The encoder's last hidden state, one vector per token (`[1, tokens, hidden]`).
-    case featureExtraction = "feature-extraction"
-    /// One vector per text, as `sentence-transformers` computes it (pooling, dense, normalisation).
-    case sentenceEmbeddings = "sentence-embeddings"
-    /// Labels for a text or a text pair (`*ForSequenceClassification`).
-    case textClassification = "text-classification"
-    /// A label per token, or entities grouped from them (`*ForTokenClassification`).
-    case tokenClassification = "token-classification"
-    /// The span of a context that answers a question (`*ForQuestionAnswering`).
-    case questionAnswering = "question-answering"
-    /// Candidate labels scored by an NLI model, each posed as a hypothesis.
-    case zeroShotClassification = "zero-shot-classification"
-    /// Texts scored and sorted against a query by a cross-encoder, as `CrossEncoder.rank`.
-    case textRanking = "text-ranking"
+/// A task Sluice serves, by its `transformers.pipeline` name (`fill-mask`, …). Each task's file
+/// declares its name (`PipelineTask.fillMask`) beside the type that implements it.
+public struct PipelineTask: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    /// The `transformers.pipeline` name.
+    public let rawValue: String
+    /// Other names transformers and the Inference API accept for the task.
+    let aliases: [String]
 
-    /// Task names transformers and the Inference API also accept for these tasks.
+    init(_ name: String, aliases: [String] = []) {
+        rawValue = name
+        self.aliases = aliases
+    }
+
+    /// The registered task of that name (its `transformers.pipeline` name only).
+    public init?(rawValue: String) {
+        guard let task = Self.allCases.first(where: { $0.rawValue == rawValue }) else { return nil }
+        self = task
+    }
+
+    /// The registered task of that name, or of one of its other names (`ner`, `sentiment-analysis`).
     public init?(name: String) {
-        switch name {
-        case "sentiment-analysis": self = .textClassification
-        case "ner": self = .tokenClassification
-        case "rerank", "sentence-ranking": self = .textRanking
-        case "sentence-similarity", "sentence-embedding": self = .sentenceEmbeddings
-        default: self.init(rawValue: name)
-        }
+        guard let task = Self.allCases.first(where: { $0.rawValue == name || $0.aliases.contains(name) })
+        else { return nil }
+        self = task
+    }
+
+    public static func == (lhs: PipelineTask, rhs: PipelineTask) -> Bool { lhs.rawValue == rhs.rawValue }
+    public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
+    public var description: String { rawValue }
+
+    /// Every task, in the order a folder's task is inferred.
+    public static var allCases: [PipelineTask] { registered.map { $0.task } }
+
+    /// The tasks and the types that implement them, one line each, in the order
+    /// `infer(folder:config:)` asks them: sentence-transformers folders first (a `CrossEncoder`
+    /// folder gives text ranking, another folder with `modules.json` sentence embeddings), then
+    /// the heads `architectures` names, then a bare encoder. Zero-shot classification is never
+    /// inferred: it must be asked for.
+    static let registered: [any TaskPipeline.Type] = [
+        TextRankingPipeline.self,
+        SentenceEmbeddingsPipeline.self,
+        FillMaskPipeline.self,
+        TextClassificationPipeline.self,
+        TokenClassificationPipeline.self,
+        QuestionAnsweringPipeline.self,
+        FeatureExtractionPipeline.self,
+        ZeroShotClassificationPipeline.self,
+    ]
+
+    /// The type that implements this task.
+    var implementation: any TaskPipeline.Type {
+        Self.registered.first { $0.task == self }!
     }
 
     /// The task a folder implies when none is given, as `transformers.pipeline` infers it from
-    /// `architectures`, with sentence-transformers folders first: a `CrossEncoder` folder gives
-    /// text ranking, another sentence-transformers folder (`modules.json`) sentence
-    /// embeddings; then `*ForMaskedLM` fill-mask, `*ForSequenceClassification` text
-    /// classification, `*ForTokenClassification` token classification,
-    /// `*ForQuestionAnswering` question answering, a bare encoder feature extraction.
-    /// Zero-shot classification is never inferred: it must be asked for.
+    /// `architectures`, with sentence-transformers folders first (see `registered`).
     public static func infer(folder: ModelFolder, config: EncoderConfig) throws -> PipelineTask {
-        if CrossEncoderSettings.isCrossEncoder(folder) { return .textRanking }
-        if folder.has("modules.json") { return .sentenceEmbeddings }
-        let architectures = config.architectures
-        let bySuffix: [(String, PipelineTask)] = [
-            ("ForMaskedLM", .fillMask), ("ForSequenceClassification", .textClassification),
-            ("ForTokenClassification", .tokenClassification), ("ForQuestionAnswering", .questionAnswering),
-        ]
-        for architecture in architectures {
-            if let task = bySuffix.first(where: { architecture.hasSuffix($0.0) })?.1 { return task }
-        }
-        if architectures.isEmpty || architectures.contains(where: { $0.hasSuffix("Model") }) {
-            return .featureExtraction
+        if let implied = registered.first(where: { $0.isImplied(by: folder, config: config) }) {
+            return implied.task
         }
         throw PipelineError.load(
-            "cannot infer a task for architectures \(architectures) in \(folder.url.path); pass --task (supported: \(allCases.map(\.rawValue).joined(separator: ", ")))"
+            "cannot infer a task for architectures \(config.architectures) in \(folder.url.path); pass --task (supported: \(allCases.map(\.rawValue).joined(separator: ", ")))"
         )
+    }
+
+    /// The task whose head the checkpoint declares: for the first class in `architectures` that
+    /// ends with a task's `architectureSuffix` (`BertForMaskedLM`), that task.
+    static func declaredHead(of config: EncoderConfig) -> PipelineTask? {
+        for architecture in config.architectures {
+            let match = registered.first { type in
+                type.architectureSuffix.map { architecture.hasSuffix($0) } ?? false
+            }
+            if let match { return match.task }
+        }
+        return nil
     }
 }

@@ -1,6 +1,12 @@
 import Foundation
 import SluiceJSON
+import SluiceModels
 import SluiceTokenizers
+
+extension PipelineTask {
+    /// The span of a context that answers a question (`*ForQuestionAnswering`).
+    public static let questionAnswering = PipelineTask("question-answering")
+}
 
 /// One window of a question-answering input: the question and a stretch of the context.
 struct QuestionAnsweringWindow: Sendable {
@@ -23,17 +29,27 @@ struct QuestionAnsweringRequest: Sendable {
     var alignToWords: Bool
 }
 
-extension Pipeline {
+/// transformers' `QuestionAnsweringPipeline` (4.57): the span head on every token of every
+/// window over the context, the best spans decoded back to characters.
+struct QuestionAnsweringPipeline: TaskPipeline {
+    static let task = PipelineTask.questionAnswering
+    static let parameterNames: Set<String> = [
+        "top_k", "doc_stride", "max_answer_len", "max_seq_len", "max_question_len",
+        "handle_impossible_answer", "align_to_words",
+    ]
+    static let head: HeadKind? = .questionAnswering
+    static let architectureSuffix: String? = "ForQuestionAnswering"
+    let context: PipelineContext
+
+    init(context: inout PipelineContext) throws {
+        self.context = context
+    }
+
     /// `QuestionAnsweringPipeline.preprocess` with a fast tokenizer: question first, the context
     /// truncated (`only_second`) to `max_seq_len` with `doc_stride` overlapping windows.
-    func prepareQuestionAnswering(_ input: JSONValue, parameters: JSONValue?) throws -> PreparedInput {
-        try checkParameters(
-            parameters,
-            allowed: [
-                "top_k", "doc_stride", "max_answer_len", "max_seq_len", "max_question_len",
-                "handle_impossible_answer", "align_to_words",
-            ])
-        let p = Parameters(parameters)
+    func prepare(
+        _ input: JSONValue, parameters p: TaskParameters, asListItem: Bool
+    ) throws -> TaskInput<QuestionAnsweringRequest> {
         let shape = #"{"question": ..., "context": ...}"#
         guard case .object = input else {
             throw PipelineError.validation("question-answering takes \(shape)")
@@ -70,14 +86,15 @@ extension Pipeline {
             maxAnswerLen: try p.positiveInt("max_answer_len") ?? 15,
             handleImpossibleAnswer: try p.bool("handle_impossible_answer") ?? false,
             alignToWords: try p.bool("align_to_words") ?? true)
-        return PreparedInput(sequences: sequences, options: .questionAnswering(request))
+        return TaskInput(sequences: sequences, rows: .every, request: request)
     }
 
     /// `QuestionAnsweringPipeline.postprocess`: per window, softmax of the start and end logits
     /// over the allowed tokens, the best spans (`decode_spans`), their character ranges (whole
     /// words with `align_to_words`); equal answers add up; the null answer with
     /// `handle_impossible_answer`; the best `top_k`, a lone answer unwrapped.
-    func questionAnsweringOutput(_ request: QuestionAnsweringRequest, logits: [[Float]]) throws -> JSONValue {
+    func finish(_ request: QuestionAnsweringRequest, _ output: ModelOutput) throws -> JSONValue {
+        let logits = output.rows
         var answers: [(score: Double, start: Int, end: Int, answer: String)] = []
         var minNullScore = 1_000_000.0
         let preTopK = request.alignToWords ? request.topK * 2 + 10 : request.topK

@@ -1,6 +1,13 @@
 import Foundation
 import SluiceJSON
+import SluiceModels
 import SluiceTokenizers
+
+extension PipelineTask {
+    /// Labels for a text or a text pair (`*ForSequenceClassification`).
+    public static let textClassification = PipelineTask(
+        "text-classification", aliases: ["sentiment-analysis"])
+}
 
 /// `ClassificationFunction`: what turns a classifier's logits into scores.
 enum ClassificationFunction: String, Sendable {
@@ -34,18 +41,30 @@ struct TextClassificationRequest: Sendable {
     var topK: Int?
     /// No `top_k` parameter: the pipeline's legacy answer, the best label alone.
     var legacy: Bool
-    /// The input was a plain string: a legacy answer comes wrapped in a list.
+    /// A lone plain string: a legacy answer comes wrapped in a list (a list item's does not).
     var wrapped: Bool
 }
 
-extension Pipeline {
+/// transformers' `TextClassificationPipeline`: the classification head on the first token,
+/// scored by `function_to_apply`.
+struct TextClassificationPipeline: TaskPipeline {
+    static let task = PipelineTask.textClassification
+    static let parameterNames: Set<String> = ["top_k", "function_to_apply", "truncation", "max_length"]
+    static let head: HeadKind? = .sequenceClassification
+    static let architectureSuffix: String? = "ForSequenceClassification"
+    let context: PipelineContext
+
+    init(context: inout PipelineContext) throws {
+        self.context = context
+    }
+
     /// `TextClassificationPipeline.preprocess`: a string, or `{"text", "text_pair"}`, tokenized
     /// with the tokenizer arguments the pipeline forwards (`truncation`, `max_length`); without
     /// truncation an input longer than the model is refused.
-    func prepareTextClassification(_ input: JSONValue, parameters: JSONValue?) throws -> PreparedInput {
-        try checkParameters(parameters, allowed: ["top_k", "function_to_apply", "truncation", "max_length"])
-        let p = Parameters(parameters)
-        var function = defaultClassificationFunction
+    func prepare(
+        _ input: JSONValue, parameters p: TaskParameters, asListItem: Bool
+    ) throws -> TaskInput<TextClassificationRequest> {
+        var function = config.defaultClassificationFunction
         if let name = try p.string("function_to_apply") {
             guard let chosen = ClassificationFunction(rawValue: name.lowercased()) else {
                 throw PipelineError.validation(
@@ -55,7 +74,7 @@ extension Pipeline {
         }
         let request = TextClassificationRequest(
             function: function, topK: try p.nonNegativeInt("top_k"), legacy: !p.has("top_k"),
-            wrapped: { if case .string = input { return true } else { return false } }())
+            wrapped: !asListItem && input.stringValue != nil)
         let text: String
         let pair: String?
         switch input {
@@ -82,15 +101,15 @@ extension Pipeline {
                 "the input is \(encoding.ids.count) tokens long; this model takes at most \(maxInputTokens) "
                     + #"(the parameter "truncation": true cuts it to the tokenizer's model_max_length)"#)
         }
-        return PreparedInput(
-            sequences: [TokenSequence(encoding: encoding)], options: .textClassification(request))
+        return TaskInput(
+            sequences: [TokenSequence(encoding: encoding)], rows: .positions([[0]]), request: request)
     }
 
     /// transformers' `_get_padding_truncation_strategies` for `truncation` and `max_length`:
     /// `true` or `"longest_first"`, `"only_first"`, `"only_second"` truncate to `max_length`,
     /// else `model_max_length`; `false` or `"do_not_truncate"` do not; a `max_length` alone
     /// truncates longest first.
-    private func requestedTruncation(_ p: Parameters) throws -> TruncationParameters? {
+    private func requestedTruncation(_ p: TaskParameters) throws -> TruncationParameters? {
         let maxLength = try p.positiveInt("max_length")
         var strategy: TruncationParameters.Strategy?
         switch p.values?["truncation"] {
@@ -118,16 +137,9 @@ extension Pipeline {
         return TruncationParameters(maxLength: limit, strategy: strategy)
     }
 
-    /// The `function_to_apply` default: none for regression, sigmoid for multi-label or a single
-    /// label, softmax otherwise.
-    var defaultClassificationFunction: ClassificationFunction {
-        if config.problemType == "regression" { return .none }
-        if config.problemType == "multi_label_classification" || config.numLabels == 1 { return .sigmoid }
-        return .softmax
-    }
-
     /// `TextClassificationPipeline.postprocess`.
-    func textClassificationOutput(_ request: TextClassificationRequest, logits: [Float]) -> JSONValue {
+    func finish(_ request: TextClassificationRequest, _ output: ModelOutput) -> JSONValue {
+        let logits = output.rows[0]
         let scores = request.function.apply(logits[...])
         if request.legacy {
             // numpy argmax: the first of equal maxima.
@@ -147,5 +159,15 @@ extension Pipeline {
         if let k = request.topK { order = Array(order.prefix(k)) }
         return .array(
             order.map { .object([("label", .string(labels[$0])), ("score", .number(Double(scores[$0])))]) })
+    }
+}
+
+extension EncoderConfig {
+    /// The `function_to_apply` default: none for regression, sigmoid for multi-label or a single
+    /// label, softmax otherwise.
+    var defaultClassificationFunction: ClassificationFunction {
+        if problemType == "regression" { return .none }
+        if problemType == "multi_label_classification" || numLabels == 1 { return .sigmoid }
+        return .softmax
     }
 }

@@ -2,6 +2,11 @@ import Foundation
 import SluiceJSON
 import SluiceModels
 
+extension PipelineTask {
+    /// Texts scored and sorted against a query by a cross-encoder, as `CrossEncoder.rank`.
+    public static let textRanking = PipelineTask("text-ranking", aliases: ["rerank", "sentence-ranking"])
+}
+
 /// What a sentence-transformers `CrossEncoder` folder says about scoring: the activation on
 /// the logits, the length limit and the prompts.
 struct CrossEncoderSettings: Sendable {
@@ -34,13 +39,13 @@ struct CrossEncoderSettings: Sendable {
     /// says `"model_type": "CrossEncoder"`, or `config.json` carries the activation that
     /// sentence-transformers 4+ (`sentence_transformers.activation_fn`) or 2–3
     /// (`sbert_ce_default_activation_function`) stored there.
-    static func isCrossEncoder(_ folder: ModelFolder) -> Bool {
+    static func isCrossEncoder(_ folder: ModelFolder, config: EncoderConfig) -> Bool {
         if readObject(folder.file("config_sentence_transformers.json"))["model_type"]?.stringValue
             == "CrossEncoder"
         {
             return true
         }
-        let config = readObject(folder.file("config.json"))
+        let config = config.json
         return config["sentence_transformers"]?["activation_fn"] != nil
             || config["sbert_ce_default_activation_function"].map { $0 != .null } == true
     }
@@ -52,7 +57,7 @@ struct CrossEncoderSettings: Sendable {
     init(folder: ModelFolder, config: EncoderConfig) throws {
         numLabels = config.numLabels
         let stConfig = readObject(folder.file("config_sentence_transformers.json"))
-        let modelConfig = readObject(folder.file("config.json"))
+        let modelConfig = config.json
         let candidates = [
             stConfig["activation_fn"], modelConfig["sentence_transformers"]?["activation_fn"],
             modelConfig["sbert_ce_default_activation_function"],
@@ -110,13 +115,35 @@ struct TextRankingRequest: Sendable {
     var applySoftmax: Bool
 }
 
-extension Pipeline {
+/// sentence-transformers' `CrossEncoder.rank` and `predict`: each (query, text) pair scored by
+/// the classification head on its first token.
+struct TextRankingPipeline: TaskPipeline {
+    static let task = PipelineTask.textRanking
+    static let parameterNames: Set<String> = [
+        "top_k", "return_documents", "prompt_name", "prompt", "apply_softmax",
+    ]
+    static let head: HeadKind? = .sequenceClassification
+    let context: PipelineContext
+    let crossEncoder: CrossEncoderSettings
+
+    init(context: inout PipelineContext) throws {
+        crossEncoder = try CrossEncoderSettings(folder: context.folder, config: context.config)
+        if let limit = crossEncoder.maxLength ?? context.tokenizer.modelMaxLength {
+            context.tokenizer = context.tokenizer.truncating(to: min(limit, context.maxInputTokens))
+        }
+        self.context = context
+    }
+
+    /// A folder saved as a sentence-transformers `CrossEncoder`.
+    static func isImplied(by folder: ModelFolder, config: EncoderConfig) -> Bool {
+        CrossEncoderSettings.isCrossEncoder(folder, config: config)
+    }
+
     /// One (query, text) pair per text, the prompt before the query, truncated longest-first at
     /// the cross-encoder's limit.
-    func prepareTextRanking(_ input: JSONValue, parameters: JSONValue?) throws -> PreparedInput {
-        try checkParameters(
-            parameters, allowed: ["top_k", "return_documents", "prompt_name", "prompt", "apply_softmax"])
-        let p = Parameters(parameters)
+    func prepare(
+        _ input: JSONValue, parameters p: TaskParameters, asListItem: Bool
+    ) throws -> TaskInput<TextRankingRequest> {
         let query: String
         let texts: [String]
         let ranked: Bool
@@ -136,7 +163,7 @@ extension Pipeline {
             )
         }
         guard !texts.isEmpty else { throw PipelineError.validation("there are no texts to rank") }
-        let numLabels = crossEncoder?.numLabels ?? 1
+        let numLabels = crossEncoder.numLabels
         if ranked && numLabels != 1 {
             throw PipelineError.validation(
                 "CrossEncoder.rank() only works for models with num_labels=1 (this one has \(numLabels)); "
@@ -149,14 +176,16 @@ extension Pipeline {
             texts: texts, ranked: ranked, topK: try p.nonNegativeInt("top_k"),
             returnDocuments: try p.bool("return_documents") ?? false,
             applySoftmax: try p.bool("apply_softmax") ?? false)
-        return PreparedInput(sequences: sequences, options: .textRanking(request))
+        return TaskInput(
+            sequences: sequences, rows: .positions(Array(repeating: [0], count: sequences.count)),
+            request: request)
     }
 
     /// `CrossEncoder._resolve_prompt`: `prompt`, else the prompt `prompt_name` names, else the
     /// default prompt, else none.
-    private func crossEncoderPrompt(_ p: Parameters) throws -> String {
+    private func crossEncoderPrompt(_ p: TaskParameters) throws -> String {
         if let prompt = try p.string("prompt") { return prompt }
-        let prompts = crossEncoder?.prompts ?? [:]
+        let prompts = crossEncoder.prompts
         if let name = try p.string("prompt_name") {
             guard let prompt = prompts[name] else {
                 throw PipelineError.validation(
@@ -165,16 +194,17 @@ extension Pipeline {
             }
             return prompt
         }
-        return crossEncoder?.defaultPromptName.flatMap { prompts[$0] } ?? ""
+        return crossEncoder.defaultPromptName.flatMap { prompts[$0] } ?? ""
     }
 
     /// `CrossEncoder.rank`: activation on each logit, `{"corpus_id", "score"[, "text"]}` sorted
     /// by score (ties in input order), the first `top_k`. For `{"source_sentence",
     /// "sentences"}`, `CrossEncoder.predict`: the scores in input order, a list of label scores
     /// per text when the model has several labels (softmaxed with `apply_softmax`).
-    func textRankingOutput(_ request: TextRankingRequest, logits: [Float]) -> JSONValue {
-        let activation = crossEncoder?.activation ?? .sigmoid
-        let numLabels = crossEncoder?.numLabels ?? 1
+    func finish(_ request: TextRankingRequest, _ output: ModelOutput) -> JSONValue {
+        let logits = Array(output.rows.joined())
+        let activation = crossEncoder.activation
+        let numLabels = crossEncoder.numLabels
         let scores = logits.map { activation.apply($0) }
         if numLabels != 1 {
             return .array(

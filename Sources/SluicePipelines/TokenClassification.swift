@@ -1,6 +1,12 @@
 import Foundation
 import SluiceJSON
+import SluiceModels
 import SluiceTokenizers
+
+extension PipelineTask {
+    /// A label per token, or entities grouped from them (`*ForTokenClassification`).
+    public static let tokenClassification = PipelineTask("token-classification", aliases: ["ner"])
+}
 
 /// `AggregationStrategy` of the token-classification pipeline.
 enum AggregationStrategy: String, Sendable {
@@ -50,15 +56,40 @@ private struct LabelledEntity {
     var end: Int
 }
 
-extension Pipeline {
+/// transformers' `TokenClassificationPipeline`: the token head on every token, entities
+/// gathered, aggregated and grouped as the pipeline does.
+struct TokenClassificationPipeline: TaskPipeline {
+    static let task = PipelineTask.tokenClassification
+    static let parameterNames: Set<String> = [
+        "aggregation_strategy", "ignore_labels", "stride", "is_split_into_words", "delimiter",
+    ]
+    static let head: HeadKind? = .tokenClassification
+    static let architectureSuffix: String? = "ForTokenClassification"
+    let context: PipelineContext
+
+    init(context: inout PipelineContext) throws {
+        self.context = context
+    }
+
+    /// `TokenClassificationPipeline.__call__`: with `"is_split_into_words": true`, a list is one
+    /// sentence's words unless every item is itself a list (several sentences); either way it
+    /// is answered as a list.
+    func items(of inputs: JSONValue, parameters: TaskParameters) throws -> InputItems {
+        guard parameters.values?["is_split_into_words"] == .bool(true), case .array(let items) = inputs,
+            !items.isEmpty
+        else {
+            return try InputItems.splitting(inputs)
+        }
+        let sentences = items.allSatisfy { $0.arrayValue != nil } ? items : [.array(items)]
+        return try InputItems(items: sentences, isList: true)
+    }
+
     /// `TokenClassificationPipeline.preprocess`: the text (or, with `is_split_into_words`, a
     /// list of words joined by `delimiter`), truncated at `model_max_length` when the tokenizer
     /// has one; with `stride`, every overlapping window of the text instead of the first alone.
-    func prepareTokenClassification(_ input: JSONValue, parameters: JSONValue?) throws -> PreparedInput {
-        try checkParameters(
-            parameters,
-            allowed: ["aggregation_strategy", "ignore_labels", "stride", "is_split_into_words", "delimiter"])
-        let p = Parameters(parameters)
+    func prepare(
+        _ input: JSONValue, parameters p: TaskParameters, asListItem: Bool
+    ) throws -> TaskInput<TokenClassificationRequest> {
         var aggregation: AggregationStrategy?
         if let name = try p.string("aggregation_strategy") {
             guard let chosen = AggregationStrategy(rawValue: name.lowercased()) else {
@@ -126,9 +157,8 @@ extension Pipeline {
         let request = TokenClassificationRequest(
             text: text, windows: windows, aggregation: aggregation ?? .none,
             ignoreLabels: try p.stringList("ignore_labels") ?? ["O"])
-        return PreparedInput(
-            sequences: chunks.map { TokenSequence(encoding: $0) },
-            options: .tokenClassification(request))
+        return TaskInput(
+            sequences: chunks.map { TokenSequence(encoding: $0) }, rows: .every, request: request)
     }
 
     /// `_sanitize_parameters`' checks of `stride`, and the one tokenizers makes when truncation
@@ -161,7 +191,8 @@ extension Pipeline {
     /// `TokenClassificationPipeline.postprocess`: per window, softmax per token, pre-entities,
     /// aggregation and the `ignore_labels` filter; then, over several windows, the overlapping
     /// entities merged.
-    func tokenClassificationOutput(_ request: TokenClassificationRequest, logits: [[Float]]) -> JSONValue {
+    func finish(_ request: TokenClassificationRequest, _ output: ModelOutput) -> JSONValue {
+        let logits = output.rows
         var entities: [JSONValue] = []
         for (window, windowLogits) in zip(request.windows, logits) {
             entities += windowEntities(request, window, logits: windowLogits)

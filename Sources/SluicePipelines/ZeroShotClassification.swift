@@ -1,6 +1,12 @@
 import Foundation
 import SluiceJSON
+import SluiceModels
 import SluiceTokenizers
+
+extension PipelineTask {
+    /// Candidate labels scored by an NLI model, each posed as a hypothesis.
+    public static let zeroShotClassification = PipelineTask("zero-shot-classification")
+}
 
 /// One `zero-shot-classification` request: the sequence, its candidate labels (one model
 /// sequence each, premise + hypothesis) and `multi_label`.
@@ -10,12 +16,50 @@ struct ZeroShotRequest: Sendable {
     var multiLabel: Bool
 }
 
-extension Pipeline {
+/// transformers' `ZeroShotClassificationPipeline`: an NLI classifier's entailment score for
+/// each candidate label, posed as a hypothesis about the text. Never inferred from a folder.
+struct ZeroShotClassificationPipeline: TaskPipeline {
+    static let task = PipelineTask.zeroShotClassification
+    static let parameterNames: Set<String> = ["candidate_labels", "hypothesis_template", "multi_label"]
+    static let head: HeadKind? = .sequenceClassification
+    let context: PipelineContext
+    /// The entailment class (-1 when no label starts with "entail", which numpy reads as the
+    /// last class).
+    let entailmentId: Int
+
+    init(context: inout PipelineContext) throws {
+        guard context.config.numLabels >= 2 else {
+            throw PipelineError.load(
+                "zero-shot-classification needs an NLI model (entailment among several labels); \(context.folder.url.path) has \(context.config.numLabels) label"
+            )
+        }
+        self.context = context
+        entailmentId = Self.entailmentId(config: context.config)
+    }
+
+    /// `ZeroShotClassificationPipeline.entailment_id`: the first label in `label2id` (in the
+    /// file's order) that starts with "entail", case-insensitively; -1 if none.
+    static func entailmentId(config: EncoderConfig) -> Int {
+        var ordered: [(String, Int)] = []
+        if case .object(let pairs) = config.json["label2id"] {
+            ordered = pairs.compactMap { key, value in
+                if case .int(let id) = value { return (key, id) }
+                return nil
+            }
+        } else if case .object(let pairs) = config.json["id2label"] {
+            ordered = pairs.compactMap { key, value in
+                if case .string(let label) = value, let id = Int(key) { return (label, id) }
+                return nil
+            }
+        }
+        return ordered.first { $0.0.lowercased().hasPrefix("entail") }?.1 ?? -1
+    }
+
     /// `ZeroShotClassificationPipeline.preprocess`: one pair per candidate label, the text as
     /// premise and the filled-in template as hypothesis, truncating only the premise.
-    func prepareZeroShot(_ input: JSONValue, parameters: JSONValue?) throws -> PreparedInput {
-        try checkParameters(parameters, allowed: ["candidate_labels", "hypothesis_template", "multi_label"])
-        let p = Parameters(parameters)
+    func prepare(
+        _ input: JSONValue, parameters p: TaskParameters, asListItem: Bool
+    ) throws -> TaskInput<ZeroShotRequest> {
         let sequence = try input.requireText(task)
         var candidates: [String]
         switch p.values?["candidate_labels"] {
@@ -51,13 +95,16 @@ extension Pipeline {
         }
         let request = ZeroShotRequest(
             sequence: sequence, candidateLabels: candidates, multiLabel: try p.bool("multi_label") ?? false)
-        return PreparedInput(sequences: sequences, options: .zeroShot(request))
+        return TaskInput(
+            sequences: sequences, rows: .positions(Array(repeating: [0], count: sequences.count)),
+            request: request)
     }
 
     /// `ZeroShotClassificationPipeline.postprocess`: softmax of the entailment logits across
     /// labels, or with `multi_label` (or a single label) entailment against contradiction per
     /// label; labels sorted by score.
-    func zeroShotOutput(_ request: ZeroShotRequest, logits: [Float]) -> JSONValue {
+    func finish(_ request: ZeroShotRequest, _ output: ModelOutput) -> JSONValue {
+        let logits = Array(output.rows.joined())
         let width = labels.count
         let n = request.candidateLabels.count
         // numpy reads index -1 as the last class.

@@ -4,9 +4,10 @@ import SluicePipelines
 
 /// `POST /`: the recipe's route and the Hugging Face Inference API on one path.
 ///
-/// Raw text answers the pipeline's output for that one input; `{"inputs": …}` answers one output
-/// for one input (a string or a structured object), or a list for a list. The body is read here (413 over the limit), decoded (400, 422), and
-/// handed to `InferenceService`; the work is cancelled if the client goes away meanwhile.
+/// Raw text answers the pipeline's output for that one input; `{"inputs": …}` answers as the task
+/// reads `inputs`: one output for one input, or a list for a list. The body is read here (413
+/// over the limit), decoded (400, 422), and handed to `InferenceService`; the work is cancelled
+/// if the client goes away meanwhile.
 struct InferenceAPIController<Pipeline: ServablePipeline> {
     let service: InferenceService<Pipeline>
     let maxBodyBytes: Int
@@ -19,18 +20,16 @@ struct InferenceAPIController<Pipeline: ServablePipeline> {
     @Sendable func infer(_ request: Request, context: SluiceRequestContext) async throws -> Response {
         let disconnect = await ClientDisconnectHandler.signal(of: context.channel)
         let body = try await readBody(request)
-        let decoded = try InferenceRequest(
-            body: body, contentType: request.headers[.contentType], maxInputs: maxInputs)
-        let work: @Sendable () async throws -> [JSONValue] = { [service] in
-            try await service.infer(decoded.inputs, asList: decoded.isList, parameters: decoded.parameters)
+        let decoded = try InferenceRequest(body: body, contentType: request.headers[.contentType])
+        let work: @Sendable () async throws -> JSONValue = { [service, maxInputs] in
+            try await service.infer(decoded, maxInputs: maxInputs)
         }
-        let outputs: [JSONValue]
+        let answer: JSONValue
         if let disconnect {
-            outputs = try await disconnect.cancellingOnDisconnect(work)
+            answer = try await disconnect.cancellingOnDisconnect(work)
         } else {
-            outputs = try await work()
+            answer = try await work()
         }
-        let answer = decoded.isList ? JSONValue.array(outputs) : outputs[0]
         return Response(
             status: .ok,
             headers: [.contentType: "application/json"],

@@ -67,41 +67,41 @@ final class InferenceService<Pipeline: ServablePipeline>: Service, Sendable {
         ServerError(.overloaded, "the model is loading", retryAfterSeconds: 1)
     }
 
-    /// Prepares every input (all fail as one if any is unusable), submits them together, each a
-    /// job of its own that batches with everyone else's, and returns their outputs in order,
-    /// each finished as a list item when `asList`. Cancelling the calling task cancels every
-    /// job still queued.
-    func infer(
-        _ inputs: [JSONValue], asList: Bool, parameters: JSONValue?
-    ) async throws(ServerError)
-        -> [JSONValue]
-    {
+    /// Reads the request's inputs as its task does, prepares every one (all fail as one if any
+    /// is unusable), submits them together, each a job of its own that batches with everyone
+    /// else's, and returns the answer: one input's, or the list of them. At most `maxInputs`
+    /// inputs are taken (413 above). Cancelling the calling task cancels every job still queued.
+    func infer(_ request: InferenceRequest, maxInputs: Int) async throws(ServerError) -> JSONValue {
         guard let pipeline else { throw Self.loading }
+        let items: InputItems
+        do {
+            switch request.inputs {
+            case .text(let text): items = try InputItems(items: [.string(text)], isList: false)
+            case .json(let inputs): items = try pipeline.items(of: inputs, parameters: request.parameters)
+            }
+        } catch {
+            throw failure(error)
+        }
+        guard items.items.count <= maxInputs else {
+            throw ServerError(
+                .payloadTooLarge,
+                "\"inputs\" has \(items.items.count) items; this server takes at most \(maxInputs)")
+        }
         // Overloaded (or draining), a request is answered before its inputs are tokenized: under
         // a flood of retries, refusing must cost far less than serving.
-        if let refusal = scheduler.refusal(forInputs: inputs.count) {
+        if let refusal = scheduler.refusal(forInputs: items.items.count) {
             throw failure(refusal)
         }
-        var prepared: [Pipeline.Prepared] = []
-        prepared.reserveCapacity(inputs.count)
-        for (index, input) in inputs.enumerated() {
-            guard input != .string("") else {
-                throw ServerError(.validation, asList ? "input \(index) is empty" : "the input is empty")
-            }
-            do {
-                prepared.append(try pipeline.prepare(input: input, parameters: parameters))
-            } catch {
-                throw failure(error)
-            }
-        }
         do {
-            if !asList {
+            let prepared = try pipeline.prepare(
+                items.items, asList: items.isList, parameters: request.parameters)
+            if !items.isList {
                 let output = try await scheduler.submit(
                     prepared[0], tokens: pipeline.tokenCount(of: prepared[0]))
-                return [try pipeline.finish(prepared[0], output)]
+                return try pipeline.finish(prepared[0], output)
             }
             let outputs = try await scheduler.submit(prepared.map { ($0, pipeline.tokenCount(of: $0)) })
-            return try zip(prepared, outputs).map { try pipeline.finishListItem($0, $1) }
+            return .array(try zip(prepared, outputs).map { try pipeline.finish($0, $1) })
         } catch {
             throw failure(error)
         }

@@ -1,7 +1,7 @@
 import SluicePipelines
 
-/// The engine's pipeline served as is: `prepare(input:parameters:)`, `forward`, `finish` and
-/// `finishListItem` are its own methods.
+/// The engine's pipeline served as is: `items(of:parameters:)`, `prepare`, `forward` and
+/// `finish` are its own methods.
 extension Pipeline: ServablePipeline {
     public var taskName: String { task.rawValue }
 

@@ -21,23 +21,30 @@ public protocol ServablePipeline: Sendable {
     /// How the model holds its dense-layer weights (`f32`, `bf16`, `int8`, `int8-dynamic`), for `/info`.
     var weightFormat: String { get }
 
-    /// Prepares one input as the Hugging Face Inference API sends it for the task: a string, or
-    /// an object for tasks with structured inputs (`{"question", "context"}`, …), and checks
-    /// `parameters` (the API's object, or nil). Throws `PipelineError` (`.validation` for
-    /// unusable input) or any other error (internal).
-    func prepare(input: JSONValue, parameters: JSONValue?) throws -> Prepared
+    /// The inputs of one Inference API request (its `inputs` and `parameters`), as the task reads
+    /// them: one input answered alone, or a list answered as a list. Throws `PipelineError`
+    /// (`.validation` for a shape the task does not take).
+    func items(of inputs: JSONValue, parameters: TaskParameters) throws -> InputItems
+    /// Prepares a request's inputs (a string, or an object for tasks with structured inputs such
+    /// as `{"question", "context"}`) and checks `parameters` against the task, all
+    /// failing as one if any is unusable; `asList` when the request sent a list. Throws
+    /// `PipelineError` (`.validation` for unusable input) or any other error (internal).
+    func prepare(_ inputs: [JSONValue], asList: Bool, parameters: TaskParameters) throws -> [Prepared]
     /// The real tokens `prepared` costs in a batch (counted against `--max-batch-tokens`).
     func tokenCount(of prepared: Prepared) -> Int
     /// Computes one output per input, in order. Called only on the inference thread.
     func forward(_ batch: [Prepared]) throws -> [Output]
-    /// Turns one input's output into the pipeline's JSON answer for that input sent alone.
+    /// Turns one input's output into the pipeline's JSON answer for that input (in the shape of
+    /// a list item when it was prepared as one).
     func finish(_ prepared: Prepared, _ output: Output) throws -> JSONValue
-    /// The same, for an input that came as one item of a list (some tasks answer a list item
-    /// in a different shape than a lone input).
-    func finishListItem(_ prepared: Prepared, _ output: Output) throws -> JSONValue
 }
 
 extension ServablePipeline {
     /// The checkpoint's own f32 weights, unless the pipeline says otherwise.
     public var weightFormat: String { "f32" }
+
+    /// The Inference API's reading of `inputs`, for a pipeline with no task of its own to ask.
+    public func items(of inputs: JSONValue, parameters: TaskParameters) throws -> InputItems {
+        try InputItems.splitting(inputs)
+    }
 }

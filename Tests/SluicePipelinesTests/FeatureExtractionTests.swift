@@ -25,17 +25,15 @@ final class FeatureExtractionTests: XCTestCase {
     }
 
     /// CLS and last-token pooling read single rows, so the encoder keeps only those through its
-    /// last layer (`ModelOutput.pooledRows`); mean pooling reads every row. The answers are the
+    /// last layer (one row in `ModelOutput.rows`); mean pooling reads every row. The answers are the
     /// fixtures' either way (TaskFixtureTests checks every row; here, the path taken).
     func testSingleRowPoolingKeepsOnlyItsRows() throws {
         let cls = try Pipeline(
             folder: Fixtures.folder("tasks/sentence-embeddings-cls-dense-normalize"), runtime: .forTests)
         let input = try cls.prepare("Hello world!")
-        guard case .pooledRows(let rows) = try cls.forward([input])[0] else {
-            return XCTFail("CLS pooling computed every row")
-        }
+        let rows = try cls.forward([input])[0].rows
         XCTAssertEqual(rows.count, 1)
-        XCTAssertEqual(rows[0].count, cls.config.hiddenSize)
+        XCTAssertEqual(rows[0].count, cls.config.hiddenSize, "CLS pooling computed every row")
         let expected = try Fixtures.jsonLines(
             "tasks/sentence-embeddings-cls-dense-normalize/expected/sentence_embeddings.jsonl")[0]
         guard case .string(let json) = expected["json"] else { return XCTFail("bad fixture row") }
@@ -44,9 +42,10 @@ final class FeatureExtractionTests: XCTestCase {
 
         let mean = try Pipeline(
             folder: Fixtures.folder("tasks/sentence-embeddings-roberta-mean-normalize"), runtime: .forTests)
-        guard case .hiddenStates = try mean.forward([try mean.prepare("Hello world!")])[0] else {
-            return XCTFail("mean pooling did not get every row")
-        }
+        let meanInput = try mean.prepare("Hello world!")
+        XCTAssertEqual(
+            try mean.forward([meanInput])[0].rows[0].count, meanInput.tokenCount * mean.config.hiddenSize,
+            "mean pooling did not get every row")
     }
 
     func testSentenceEmbeddingsOfTheRealMiniLMMatchSentenceTransformers() throws {

@@ -16,6 +16,7 @@ final class FakePipeline: ServablePipeline, @unchecked Sendable {
         var text: String
         var tokens: Int
         var shout: Bool
+        var inList: Bool
     }
 
     let taskName = "fake-task"
@@ -29,7 +30,11 @@ final class FakePipeline: ServablePipeline, @unchecked Sendable {
     private var running = 0
     private var computed: [[String]] = []
 
-    func prepare(input: JSONValue, parameters: JSONValue?) throws -> Prepared {
+    func prepare(_ inputs: [JSONValue], asList: Bool, parameters: TaskParameters) throws -> [Prepared] {
+        try inputs.map { try prepare(input: $0, asList: asList, parameters: parameters) }
+    }
+
+    private func prepare(input: JSONValue, asList: Bool, parameters: TaskParameters) throws -> Prepared {
         let text: String
         switch input {
         case .string(let value): text = value
@@ -41,10 +46,7 @@ final class FakePipeline: ServablePipeline, @unchecked Sendable {
         default: throw PipelineError(.validation, #"fake-task takes a string or {"text": ...}"#)
         }
         var shout = false
-        if let parameters {
-            guard case .object(let pairs) = parameters else {
-                throw PipelineError(.validation, "bad parameters")
-            }
+        if let pairs = parameters.values?.objectMembers {
             for (key, value) in pairs {
                 guard key == "shout", case .bool(let flag) = value else {
                     throw PipelineError(.validation, "unknown parameter \"\(key)\" (accepted: shout)")
@@ -55,7 +57,7 @@ final class FakePipeline: ServablePipeline, @unchecked Sendable {
         if text == "reject me" { throw PipelineError(.validation, "this input is rejected") }
         let tokens = text.split(separator: " ").count + 2
         guard tokens <= maxInputTokens else { throw PipelineError(.validation, "too long") }
-        return Prepared(text: text, tokens: tokens, shout: shout)
+        return Prepared(text: text, tokens: tokens, shout: shout, inList: asList)
     }
 
     func tokenCount(of prepared: Prepared) -> Int { prepared.tokens }
@@ -85,16 +87,12 @@ final class FakePipeline: ServablePipeline, @unchecked Sendable {
         return batch.map { $0.text.uppercased() }
     }
 
+    /// A list item says so, to show that the server prepared it as one.
     func finish(_ prepared: Prepared, _ output: String) throws -> JSONValue {
-        .object([
+        let fields: [(key: String, value: JSONValue)] = [
             ("text", .string(prepared.shout ? output + "!" : output)), ("tokens", .int(prepared.tokens)),
-        ])
-    }
-
-    /// A list item says so, to show which of the two the server called.
-    func finishListItem(_ prepared: Prepared, _ output: String) throws -> JSONValue {
-        guard case .object(let pairs) = try finish(prepared, output) else { return .null }
-        return .object(pairs + [("in_list", .bool(true))])
+        ]
+        return .object(prepared.inList ? fields + [("in_list", .bool(true))] : fields)
     }
 
     /// Makes every batch wait at the start of `forward` until `release()`: blocked, or with

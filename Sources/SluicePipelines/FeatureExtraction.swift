@@ -1,0 +1,38 @@
+import SluiceJSON
+import SluiceModels
+
+extension PipelineTask {
+    /// The encoder's last hidden state, one vector per token (`[1, tokens, hidden]`).
+    public static let featureExtraction = PipelineTask("feature-extraction")
+}
+
+/// transformers' `FeatureExtractionPipeline`: the encoder's last hidden state for every token.
+struct FeatureExtractionPipeline: TaskPipeline {
+    static let task = PipelineTask.featureExtraction
+    static let parameterNames: Set<String> = []
+    static let head: HeadKind? = nil
+    let context: PipelineContext
+
+    init(context: inout PipelineContext) throws {
+        self.context = context
+    }
+
+    /// A bare encoder (`BertModel`), or a checkpoint that declares no class at all.
+    static func isImplied(by folder: ModelFolder, config: EncoderConfig) -> Bool {
+        config.architectures.isEmpty || config.architectures.contains { $0.hasSuffix("Model") }
+    }
+
+    func prepare(_ input: JSONValue, parameters: TaskParameters, asListItem: Bool) throws -> TaskInput<Void> {
+        TaskInput(sequences: [try encode(try input.requireText(task))], rows: .every, request: ())
+    }
+
+    /// `[[token vector, …]]`, the batch of one the pipeline returns.
+    func finish(_ request: Void, _ output: ModelOutput) -> JSONValue {
+        let h = output.width
+        let states = output.rows[0]
+        let rows = (0..<(states.count / h)).map { r in
+            JSONValue.array(states[(r * h)..<((r + 1) * h)].map { .number(Double($0)) })
+        }
+        return .array([.array(rows)])
+    }
+}
