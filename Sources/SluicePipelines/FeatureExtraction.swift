@@ -8,14 +8,9 @@ extension PipelineTask {
 
 /// transformers' `FeatureExtractionPipeline`: the encoder's last hidden state for every token.
 struct FeatureExtractionPipeline: TaskPipeline {
-    static let task = PipelineTask.featureExtraction
-    static let parameterNames: Set<String> = []
-    static let head: HeadKind? = nil
+    static let definition = TaskDefinition(
+        task: .featureExtraction, parameters: [], head: nil)
     let context: PipelineContext
-
-    init(context: inout PipelineContext) throws {
-        self.context = context
-    }
 
     /// A bare encoder (`BertModel`), or a checkpoint that declares no class at all.
     static func isImplied(by folder: ModelFolder, config: EncoderConfig) -> Bool {

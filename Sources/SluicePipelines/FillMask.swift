@@ -82,13 +82,11 @@ struct FillMaskRequest: Sendable {
 /// transformers' `FillMaskPipeline`: the masked-LM head at the mask positions alone, softmax,
 /// top-k candidates per mask with the input's text filled in.
 struct FillMaskPipeline: TaskPipeline {
-    static let task = PipelineTask.fillMask
-    static let parameterNames: Set<String> = ["top_k", "targets"]
-    static let head: HeadKind? = .maskedLM
-    static let architectureSuffix: String? = "ForMaskedLM"
+    static let definition = TaskDefinition(
+        task: .fillMask, parameters: ["top_k", "targets"], head: .maskedLM, architectureSuffix: "ForMaskedLM")
     let context: PipelineContext
 
-    init(context: inout PipelineContext) throws {
+    init(context: PipelineContext) throws {
         guard context.tokenizer.maskTokenId != nil else {
             throw PipelineError.load("the tokenizer in \(context.folder.url.path) defines no mask_token")
         }

@@ -56,9 +56,10 @@ public final class Pipeline: Sendable {
     public var tokenizer: PipelineTokenizer { context.tokenizer }
     /// The longest input in tokens (special tokens included) that the model accepts.
     public var maxInputTokens: Int { context.maxInputTokens }
+    /// The model, tokenizer and limits, as the task set them up.
+    var context: PipelineContext { implementation.context }
     /// How the model's dense layers hold their weights (`f32`, `bf16`, `int8`).
     public var denseWeights: DenseWeightFormat { model.denseWeights }
-    let context: PipelineContext
     let model: LoadedEncoder
     let head: (any EncoderHead)?
     let implementation: any TaskPipeline
@@ -86,13 +87,12 @@ public final class Pipeline: Sendable {
         let tokenizer = try PipelineTokenizer(folder: folder)
         zeroTypeIds =
             [.roberta, .xlmRoberta, .camembert].contains(config.family) || !tokenizer.returnsTokenTypeIds
-        var context = PipelineContext(
+        let context = PipelineContext(
             task: task, folder: folder, config: config, tokenizer: tokenizer,
             maxInputTokens: config.maxSequenceLength,
             labels: (0..<config.numLabels).map { config.id2label[$0] ?? "LABEL_\($0)" }, runtime: runtime)
         let implementation = task.implementation
-        self.implementation = try implementation.init(context: &context)
-        self.context = context
+        self.implementation = try implementation.init(context: context)
         if let kind = implementation.head {
             do { head = try model.loadHead(kind) } catch let error as ModelError {
                 throw PipelineError.load(error.description)
@@ -228,5 +228,5 @@ public final class Pipeline: Sendable {
 
 extension TaskPipeline {
     /// `parameterNames` through an existential.
-    var parameterNames: Set<String> { Self.parameterNames }
+    var parameterNames: Set<String> { Self.definition.parameters }
 }

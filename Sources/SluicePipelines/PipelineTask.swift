@@ -71,7 +71,7 @@ public struct PipelineTask: RawRepresentable, Hashable, Sendable, CustomStringCo
     static func declaredHead(of config: EncoderConfig) -> PipelineTask? {
         for architecture in config.architectures {
             let match = registered.first { type in
-                type.architectureSuffix.map { architecture.hasSuffix($0) } ?? false
+                type.definition.architectureSuffix.map { architecture.hasSuffix($0) } ?? false
             }
             if let match { return match.task }
         }

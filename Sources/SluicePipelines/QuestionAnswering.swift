@@ -32,18 +32,13 @@ struct QuestionAnsweringRequest: Sendable {
 /// transformers' `QuestionAnsweringPipeline` (4.57): the span head on every token of every
 /// window over the context, the best spans decoded back to characters.
 struct QuestionAnsweringPipeline: TaskPipeline {
-    static let task = PipelineTask.questionAnswering
-    static let parameterNames: Set<String> = [
-        "top_k", "doc_stride", "max_answer_len", "max_seq_len", "max_question_len",
-        "handle_impossible_answer", "align_to_words",
-    ]
-    static let head: HeadKind? = .questionAnswering
-    static let architectureSuffix: String? = "ForQuestionAnswering"
+    static let definition = TaskDefinition(
+        task: .questionAnswering,
+        parameters: [
+            "top_k", "doc_stride", "max_answer_len", "max_seq_len", "max_question_len",
+            "handle_impossible_answer", "align_to_words",
+        ], head: .questionAnswering, architectureSuffix: "ForQuestionAnswering")
     let context: PipelineContext
-
-    init(context: inout PipelineContext) throws {
-        self.context = context
-    }
 
     /// `QuestionAnsweringPipeline.preprocess` with a fast tokenizer: question first, the context
     /// truncated (`only_second`) to `max_seq_len` with `doc_stride` overlapping windows.

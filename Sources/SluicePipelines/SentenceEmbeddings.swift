@@ -21,13 +21,13 @@ struct SentenceEmbeddingRequest: Sendable {
 /// sentence-transformers' `SentenceTransformer.encode` (and `similarity`) on a folder's modules:
 /// the encoder, then pooling, Dense and Normalize.
 struct SentenceEmbeddingsPipeline: TaskPipeline {
-    static let task = PipelineTask.sentenceEmbeddings
-    static let parameterNames: Set<String> = ["prompt_name", "prompt"]
-    static let head: HeadKind? = nil
+    static let definition = TaskDefinition(
+        task: .sentenceEmbeddings, parameters: ["prompt_name", "prompt"], head: nil)
     let context: PipelineContext
     let sentence: SentenceTransformerModules
 
-    init(context: inout PipelineContext) throws {
+    init(context: PipelineContext) throws {
+        var context = context
         sentence = try SentenceTransformerModules(
             folder: context.folder, config: context.config, runtime: context.runtime)
         // sentence-transformers 3+ keeps the limit as the tokenizer's model_max_length.

@@ -15,15 +15,8 @@ protocol TaskPipeline: Sendable {
     /// What `finish` needs of one prepared input, besides the model's rows.
     associatedtype Request: Sendable
 
-    /// The task's name and the other names transformers and the Inference API give it.
-    static var task: PipelineTask { get }
-    /// Names of the parameters the task accepts; any other is a validation error.
-    static var parameterNames: Set<String> { get }
-    /// The head the task reads, or nil for the encoder's hidden states.
-    static var head: HeadKind? { get }
-    /// The end of the checkpoint class names (`architectures`) whose head this task reads, as
-    /// `ForMaskedLM`; nil for a task no checkpoint class declares.
-    static var architectureSuffix: String? { get }
+    /// What the task is: its name, parameters, head and checkpoint classes.
+    static var definition: TaskDefinition { get }
     /// Whether a folder implies this task when none is asked for (`PipelineTask.infer` asks the
     /// registered tasks in order); by default, when the checkpoint declares the task's head.
     static func isImplied(by folder: ModelFolder, config: EncoderConfig) -> Bool
@@ -31,9 +24,10 @@ protocol TaskPipeline: Sendable {
     /// The model, tokenizer and limits the task runs on.
     var context: PipelineContext { get }
 
-    /// Sets the task up on a loaded model; it may change the context (a sentence-transformers
-    /// folder truncates its tokenizer), and refuses a model it cannot serve.
-    init(context: inout PipelineContext) throws
+    /// Sets the task up on a loaded model, refusing a model it cannot serve; the task's
+    /// `context` may differ from the one given (a sentence-transformers folder truncates its
+    /// tokenizer).
+    init(context: PipelineContext) throws
 
     /// The inputs of one Inference API request (`inputs`): one input, answered alone, or a list,
     /// answered as a list.
@@ -47,6 +41,19 @@ protocol TaskPipeline: Sendable {
 
     /// The answer for one input from the rows its `TaskInput` asked for.
     func finish(_ request: Request, _ output: ModelOutput) throws -> JSONValue
+}
+
+/// What a task is, apart from how it computes: written once at the top of its type.
+struct TaskDefinition: Sendable {
+    /// The task's name and the other names transformers and the Inference API give it.
+    let task: PipelineTask
+    /// Names of the parameters the task accepts; any other is a validation error.
+    let parameters: Set<String>
+    /// The head the task reads, or nil for the encoder's hidden states.
+    let head: HeadKind?
+    /// The end of the checkpoint class names (`architectures`) whose head this task reads, as
+    /// `ForMaskedLM`; nil for a task no checkpoint class declares.
+    var architectureSuffix: String? = nil
 }
 
 /// The inputs of one request and whether its answer is a list.
@@ -151,10 +158,11 @@ struct PipelineContext: Sendable {
 }
 
 extension TaskPipeline {
-    static var architectureSuffix: String? { nil }
+    static var task: PipelineTask { definition.task }
+    static var head: HeadKind? { definition.head }
 
     static func isImplied(by folder: ModelFolder, config: EncoderConfig) -> Bool {
-        architectureSuffix != nil && PipelineTask.declaredHead(of: config) == task
+        definition.architectureSuffix != nil && PipelineTask.declaredHead(of: config) == task
     }
 
     func items(of inputs: JSONValue, parameters: TaskParameters) throws -> InputItems {

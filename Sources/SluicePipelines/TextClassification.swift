@@ -48,15 +48,10 @@ struct TextClassificationRequest: Sendable {
 /// transformers' `TextClassificationPipeline`: the classification head on the first token,
 /// scored by `function_to_apply`.
 struct TextClassificationPipeline: TaskPipeline {
-    static let task = PipelineTask.textClassification
-    static let parameterNames: Set<String> = ["top_k", "function_to_apply", "truncation", "max_length"]
-    static let head: HeadKind? = .sequenceClassification
-    static let architectureSuffix: String? = "ForSequenceClassification"
+    static let definition = TaskDefinition(
+        task: .textClassification, parameters: ["top_k", "function_to_apply", "truncation", "max_length"],
+        head: .sequenceClassification, architectureSuffix: "ForSequenceClassification")
     let context: PipelineContext
-
-    init(context: inout PipelineContext) throws {
-        self.context = context
-    }
 
     /// `TextClassificationPipeline.preprocess`: a string, or `{"text", "text_pair"}`, tokenized
     /// with the tokenizer arguments the pipeline forwards (`truncation`, `max_length`); without

@@ -118,15 +118,15 @@ struct TextRankingRequest: Sendable {
 /// sentence-transformers' `CrossEncoder.rank` and `predict`: each (query, text) pair scored by
 /// the classification head on its first token.
 struct TextRankingPipeline: TaskPipeline {
-    static let task = PipelineTask.textRanking
-    static let parameterNames: Set<String> = [
-        "top_k", "return_documents", "prompt_name", "prompt", "apply_softmax",
-    ]
-    static let head: HeadKind? = .sequenceClassification
+    static let definition = TaskDefinition(
+        task: .textRanking,
+        parameters: ["top_k", "return_documents", "prompt_name", "prompt", "apply_softmax"],
+        head: .sequenceClassification)
     let context: PipelineContext
     let crossEncoder: CrossEncoderSettings
 
-    init(context: inout PipelineContext) throws {
+    init(context: PipelineContext) throws {
+        var context = context
         crossEncoder = try CrossEncoderSettings(folder: context.folder, config: context.config)
         if let limit = crossEncoder.maxLength ?? context.tokenizer.modelMaxLength {
             context.tokenizer = context.tokenizer.truncating(to: min(limit, context.maxInputTokens))

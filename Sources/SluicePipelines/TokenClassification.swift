@@ -59,17 +59,11 @@ private struct LabelledEntity {
 /// transformers' `TokenClassificationPipeline`: the token head on every token, entities
 /// gathered, aggregated and grouped as the pipeline does.
 struct TokenClassificationPipeline: TaskPipeline {
-    static let task = PipelineTask.tokenClassification
-    static let parameterNames: Set<String> = [
-        "aggregation_strategy", "ignore_labels", "stride", "is_split_into_words", "delimiter",
-    ]
-    static let head: HeadKind? = .tokenClassification
-    static let architectureSuffix: String? = "ForTokenClassification"
+    static let definition = TaskDefinition(
+        task: .tokenClassification,
+        parameters: ["aggregation_strategy", "ignore_labels", "stride", "is_split_into_words", "delimiter"],
+        head: .tokenClassification, architectureSuffix: "ForTokenClassification")
     let context: PipelineContext
-
-    init(context: inout PipelineContext) throws {
-        self.context = context
-    }
 
     /// `TokenClassificationPipeline.__call__`: with `"is_split_into_words": true`, a list is one
     /// sentence's words unless every item is itself a list (several sentences); either way it

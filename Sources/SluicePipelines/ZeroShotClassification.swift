@@ -19,15 +19,15 @@ struct ZeroShotRequest: Sendable {
 /// transformers' `ZeroShotClassificationPipeline`: an NLI classifier's entailment score for
 /// each candidate label, posed as a hypothesis about the text. Never inferred from a folder.
 struct ZeroShotClassificationPipeline: TaskPipeline {
-    static let task = PipelineTask.zeroShotClassification
-    static let parameterNames: Set<String> = ["candidate_labels", "hypothesis_template", "multi_label"]
-    static let head: HeadKind? = .sequenceClassification
+    static let definition = TaskDefinition(
+        task: .zeroShotClassification,
+        parameters: ["candidate_labels", "hypothesis_template", "multi_label"], head: .sequenceClassification)
     let context: PipelineContext
     /// The entailment class (-1 when no label starts with "entail", which numpy reads as the
     /// last class).
     let entailmentId: Int
 
-    init(context: inout PipelineContext) throws {
+    init(context: PipelineContext) throws {
         guard context.config.numLabels >= 2 else {
             throw PipelineError.load(
                 "zero-shot-classification needs an NLI model (entailment among several labels); \(context.folder.url.path) has \(context.config.numLabels) label"
