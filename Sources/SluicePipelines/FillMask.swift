@@ -1,6 +1,7 @@
 import Foundation
 import SluiceJSON
 import SluiceTensors
+import SluiceTokenizers
 
 /// `fill-mask` parameters, as `FillMaskPipeline._sanitize_parameters` takes them.
 struct FillMaskOptions: Sendable {
@@ -49,7 +50,7 @@ struct FillMaskOptions: Sendable {
     /// `FillMaskPipeline.get_target_ids`: a target that is a vocabulary entry is used as is;
     /// otherwise its first token (without special tokens) stands in for it, and one that
     /// tokenizes to nothing is ignored.
-    static func targetIds(_ targets: [String], tokenizer: PipelineTokenizer) throws -> [Int] {
+    static func targetIds(_ targets: [String], tokenizer: PretrainedTokenizer) throws -> [Int] {
         var ids: [Int] = []
         for target in targets {
             if let id = tokenizer.tokenizer.tokenToId(target) {

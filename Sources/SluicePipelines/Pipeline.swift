@@ -62,7 +62,7 @@ public final class Pipeline: Sendable {
     /// The model's configuration.
     public let config: EncoderConfig
     /// The tokenizer, set up as transformers sets it up.
-    public let tokenizer: PipelineTokenizer
+    public let tokenizer: PretrainedTokenizer
     /// The longest input in tokens (special tokens included) that the model accepts.
     public let maxInputTokens: Int
     /// How the model's dense layers hold their weights (`f32`, `bf16`, `int8`).
@@ -105,7 +105,10 @@ public final class Pipeline: Sendable {
         self.task = task
         labels = (0..<config.numLabels).map { config.id2label[$0] ?? "LABEL_\($0)" }
         entailmentId = Self.entailmentId(folder: folder, config: config)
-        var tokenizer = try PipelineTokenizer(folder: folder)
+        var tokenizer: PretrainedTokenizer
+        do { tokenizer = try PretrainedTokenizer(folder: folder.url, modelType: config.modelType) } catch {
+            throw PipelineError.load("\(error)")
+        }
         zeroTypeIds =
             [.roberta, .xlmRoberta, .camembert].contains(config.family) || !tokenizer.returnsTokenTypeIds
         var maxTokens = config.maxSequenceLength
