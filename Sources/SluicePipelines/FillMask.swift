@@ -2,6 +2,7 @@ import Foundation
 import SluiceJSON
 import SluiceModels
 import SluiceTensors
+import SluiceTokenizers
 
 extension PipelineTask {
     /// Predict the tokens at `[MASK]` positions.
@@ -15,7 +16,7 @@ struct FillMaskOptions: Sendable {
     /// Restrict predictions to these token ids (deduplicated), if given.
     var targetIds: [Int]?
 
-    init(_ parameters: TaskParameters, tokenizer: PipelineTokenizer, vocabSize: Int) throws {
+    init(_ parameters: TaskParameters, tokenizer: PretrainedTokenizer, vocabSize: Int) throws {
         if let value = parameters.values?["top_k"], value != .null {
             guard case .int(let k) = value, k >= 1 else {
                 throw PipelineError.validation("top_k must be a positive integer")
@@ -53,7 +54,7 @@ struct FillMaskOptions: Sendable {
     /// `FillMaskPipeline.get_target_ids`: a target that is a vocabulary entry is used as is;
     /// otherwise its first token (without special tokens) stands in for it, and one that
     /// tokenizes to nothing is ignored.
-    static func targetIds(_ targets: [String], tokenizer: PipelineTokenizer) throws -> [Int] {
+    static func targetIds(_ targets: [String], tokenizer: PretrainedTokenizer) throws -> [Int] {
         var ids: [Int] = []
         for target in targets {
             if let id = tokenizer.tokenizer.tokenToId(target) {

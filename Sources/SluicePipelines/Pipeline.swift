@@ -53,7 +53,7 @@ public final class Pipeline: Sendable {
     /// The model's configuration.
     public var config: EncoderConfig { context.config }
     /// The tokenizer, set up as transformers sets it up for the task.
-    public var tokenizer: PipelineTokenizer { context.tokenizer }
+    public var tokenizer: PretrainedTokenizer { context.tokenizer }
     /// The longest input in tokens (special tokens included) that the model accepts.
     public var maxInputTokens: Int { context.maxInputTokens }
     /// The model, tokenizer and limits, as the task set them up.
@@ -84,7 +84,10 @@ public final class Pipeline: Sendable {
         let config = model.config
         let task = try requested ?? PipelineTask.infer(folder: folder, config: config)
         self.task = task
-        let tokenizer = try PipelineTokenizer(folder: folder)
+        let tokenizer: PretrainedTokenizer
+        do { tokenizer = try PretrainedTokenizer(folder: folder.url, modelType: config.modelType) } catch {
+            throw PipelineError.load("\(error)")
+        }
         zeroTypeIds =
             [.roberta, .xlmRoberta, .camembert].contains(config.family) || !tokenizer.returnsTokenTypeIds
         let context = PipelineContext(

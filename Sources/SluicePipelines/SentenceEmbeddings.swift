@@ -116,13 +116,3 @@ struct SentenceEmbeddingsPipeline: TaskPipeline {
         return .array(embeddings[0].map { .number(Double($0)) })
     }
 }
-
-extension PipelineTokenizer {
-    /// The same tokenizer truncating (longest first, from the right) to `maxLength` tokens,
-    /// as sentence-transformers calls it.
-    func truncating(to maxLength: Int) -> PipelineTokenizer {
-        var copy = self
-        copy.setTruncation(maxLength: maxLength)
-        return copy
-    }
-}

@@ -123,7 +123,7 @@ struct PipelineContext: Sendable {
     /// The model's configuration.
     let config: EncoderConfig
     /// The tokenizer, set up as transformers sets it up for the task.
-    var tokenizer: PipelineTokenizer
+    var tokenizer: PretrainedTokenizer
     /// The longest input in tokens (special tokens included) that the model accepts.
     var maxInputTokens: Int
     /// Class names by index: `id2label`, or `LABEL_i` where the config names none.
@@ -172,7 +172,7 @@ extension TaskPipeline {
     // The context's parts under their own names, so that a task reads as transformers' does.
     var task: PipelineTask { context.task }
     var config: EncoderConfig { context.config }
-    var tokenizer: PipelineTokenizer { context.tokenizer }
+    var tokenizer: PretrainedTokenizer { context.tokenizer }
     var labels: [String] { context.labels }
     var maxInputTokens: Int { context.maxInputTokens }
 

@@ -159,10 +159,23 @@ public struct Tokenizer: Sendable {
             if skipSpecialTokens && addedVocabulary.isSpecial(token) { continue }
             tokens.append(token)
         }
-        if let decoder {
-            return decoder.decode(tokens)
-        }
-        return tokens.joined(separator: " ")
+        return convertTokensToString(tokens)
+    }
+
+    /// Joins token strings into text with the file's decoder, or with spaces when it has none:
+    /// transformers' `convert_tokens_to_string`. The strings need not be the vocabulary's:
+    /// token classification joins pieces of the original text and words it decoded before.
+    public func convertTokensToString(_ tokens: [String]) -> String {
+        guard let decoder else { return tokens.joined(separator: " ") }
+        return decoder.decode(tokens)
+    }
+
+    /// The model's `continuing_subword_prefix` (`##` for WordPiece) when it has a non-empty one.
+    var continuingSubwordPrefix: String? {
+        let prefix =
+            (model as? WordPiece)?.continuingSubwordPrefix ?? (model as? BPE)?.continuingSubwordPrefix
+        guard let prefix, !prefix.isEmpty else { return nil }
+        return prefix
     }
 
     /// The id of a token of the vocabulary or of the added tokens.

@@ -40,97 +40,83 @@ extension Tokenizer {
     /// transformers' fast-tokenizer conversion builds from `vocab.txt` (BERT WordPiece),
     /// `vocab.json` + `merges.txt` (RoBERTa byte-level BPE) or `sentencepiece.bpe.model` /
     /// `spiece.model` (XLM-R SentencePiece Unigram), with `tokenizer_config.json` and
-    /// `special_tokens_map.json`. Also says which files were used.
+    /// `special_tokens_map.json`. Also says which files were used. `PretrainedTokenizer` loads
+    /// the same tokenizer together with its special tokens and limits.
     public static func load(folder: URL) throws -> (Tokenizer, TokenizerSource) {
+        let definition = try TokenizerDefinition(folder: folder, settings: FolderSettings(folder: folder))
+        return (try definition.makeTokenizer(), definition.source)
+    }
+}
+
+/// What a folder's tokenizer is built from: its `tokenizer.json` as parsed, or the
+/// `tokenizer.json` that transformers' conversion would write for its older files. Each file
+/// is read once.
+struct TokenizerDefinition {
+    /// The folder.
+    let folder: URL
+    /// The `tokenizer.json` document.
+    let root: JSONValue
+    /// Which files it came from.
+    let source: TokenizerSource
+
+    /// Reads `folder`; `settings` is asked for only when there is no `tokenizer.json`.
+    init(folder: URL, settings: @autoclosure () -> FolderSettings) throws {
+        self.folder = folder
         let fileManager = FileManager.default
         func has(_ name: String) -> Bool {
             fileManager.fileExists(atPath: folder.appendingPathComponent(name).path)
         }
         if has("tokenizer.json") {
-            let tokenizer = try Tokenizer(contentsOf: folder.appendingPathComponent("tokenizer.json"))
-            return (tokenizer, TokenizerSource(kind: .tokenizerJSON, files: ["tokenizer.json"]))
+            let url = folder.appendingPathComponent("tokenizer.json")
+            let data: Data
+            do { data = try Data(contentsOf: url) } catch {
+                throw TokenizerError("cannot read \(url.path): \(error.localizedDescription)")
+            }
+            do {
+                root = try JSONValue.parse(data, source: "tokenizer.json")
+            } catch let error as TokenizerError {
+                throw TokenizerError("\(url.path): \(error.message)")
+            }
+            source = TokenizerSource(kind: .tokenizerJSON, files: ["tokenizer.json"])
+            return
         }
-        var settings = try FolderSettings(folder: folder)
+        let settings = settings()
+        if let unreadable = settings.unreadable { throw unreadable }
         let kind: TokenizerSource.Kind
         var files: [String]
-        let root: JSONValue
         if has("vocab.txt") {
             kind = .wordPiece
             files = ["vocab.txt"]
-            root = try wordPieceDefinition(folder: folder, settings: &settings)
+            root = try wordPieceDefinition(folder: folder, settings: settings)
         } else if has("vocab.json") && has("merges.txt") {
             kind = .byteLevelBPE
             files = ["vocab.json", "merges.txt"]
-            root = try byteLevelBPEDefinition(folder: folder, settings: &settings)
+            root = try byteLevelBPEDefinition(folder: folder, settings: settings)
         } else if let model = ["sentencepiece.bpe.model", "spiece.model", "tokenizer.model"].first(where: has)
         {
             kind = .sentencePiece
             files = [model]
-            root = try sentencePieceDefinition(
-                file: folder.appendingPathComponent(model), settings: &settings)
+            root = try sentencePieceDefinition(file: folder.appendingPathComponent(model), settings: settings)
         } else {
             throw TokenizerError(
                 "\(folder.path) has no tokenizer: expected tokenizer.json, vocab.txt, vocab.json + merges.txt, "
                     + "or a SentencePiece model (sentencepiece.bpe.model, spiece.model)")
         }
         files += settings.filesRead
+        source = TokenizerSource(kind: kind, files: files)
+    }
+
+    /// The tokenizer; an error names the file, or the folder and the files converted.
+    func makeTokenizer() throws -> Tokenizer {
         do {
-            return (try Tokenizer(root: root), TokenizerSource(kind: kind, files: files))
+            return try Tokenizer(root: root)
         } catch let error as TokenizerError {
-            throw TokenizerError("\(folder.path) (\(files.joined(separator: ", "))): \(error.message)")
-        }
-    }
-}
-
-/// `tokenizer_config.json` and `special_tokens_map.json`, the latter winning, as transformers
-/// merges them.
-struct FolderSettings {
-    var values: [String: JSONValue] = [:]
-    var filesRead: [String] = []
-
-    init(folder: URL) throws {
-        for name in ["tokenizer_config.json", "special_tokens_map.json"] {
-            let url = folder.appendingPathComponent(name)
-            guard FileManager.default.fileExists(atPath: url.path) else { continue }
-            let object = try JSONObject(JSONValue.parse(try Data(contentsOf: url), source: name), path: name)
-            for (key, value) in object.members { values[key] = value }
-            filesRead.append(name)
-        }
-    }
-
-    func bool(_ key: String) -> Bool? {
-        if case .bool(let value) = values[key] { return value }
-        return nil
-    }
-
-    /// A special token's content and flags; `defaultLeftStrip` is transformers' default for a
-    /// token given as a plain string (RoBERTa's and XLM-R's mask strips the space before it).
-    func specialToken(_ key: String, default content: String, defaultLeftStrip: Bool = false) -> JSONValue {
-        var text = content
-        var flags: [String: JSONValue] = [:]
-        switch values[key] {
-        case .string(let value):
-            text = value
-        case .object(let members):
-            for (name, value) in members {
-                if name == "content", case .string(let value) = value {
-                    text = value
-                } else {
-                    flags[name] = value
-                }
+            if source.kind == .tokenizerJSON {
+                throw TokenizerError(
+                    "\(folder.appendingPathComponent("tokenizer.json").path): \(error.message)")
             }
-        default:
-            break
+            throw TokenizerError("\(folder.path) (\(source.files.joined(separator: ", "))): \(error.message)")
         }
-        func flag(_ name: String, _ fallback: Bool) -> JSONValue {
-            if case .bool(let value) = flags[name] { return .bool(value) }
-            return .bool(fallback)
-        }
-        return .object([
-            ("content", .string(text)), ("single_word", flag("single_word", false)),
-            ("lstrip", flag("lstrip", defaultLeftStrip)), ("rstrip", flag("rstrip", false)),
-            ("normalized", .bool(false)), ("special", .bool(true)),
-        ])
     }
 }
 
@@ -152,7 +138,7 @@ private func readText(_ url: URL) throws -> String {
 }
 
 /// transformers' `BertTokenizer`: one token per line of vocab.txt, id = line number.
-private func wordPieceDefinition(folder: URL, settings: inout FolderSettings) throws -> JSONValue {
+private func wordPieceDefinition(folder: URL, settings: FolderSettings) throws -> JSONValue {
     let text = try readText(folder.appendingPathComponent("vocab.txt"))
     var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
         line.hasSuffix("\r") ? String(line.unicodeScalars.dropLast()) : String(line)
@@ -238,7 +224,7 @@ private func wordPieceDefinition(folder: URL, settings: inout FolderSettings) th
 }
 
 /// transformers' `RobertaTokenizer`: byte-level BPE with RobertaProcessing.
-private func byteLevelBPEDefinition(folder: URL, settings: inout FolderSettings) throws -> JSONValue {
+private func byteLevelBPEDefinition(folder: URL, settings: FolderSettings) throws -> JSONValue {
     let vocabulary = try JSONValue.parse(
         try Data(contentsOf: folder.appendingPathComponent("vocab.json")), source: "vocab.json")
     let mergesText = try readText(folder.appendingPathComponent("merges.txt"))
@@ -296,7 +282,7 @@ private func byteLevelBPEDefinition(folder: URL, settings: inout FolderSettings)
 /// transformers' `XLMRobertaTokenizer`: the SentencePiece pieces with fairseq's ids (`<s>`,
 /// `<pad>`, `</s>`, `<unk>` first, every other piece one place later, `<mask>` last), the
 /// model's precompiled character map, WhitespaceSplit + Metaspace.
-private func sentencePieceDefinition(file: URL, settings: inout FolderSettings) throws -> JSONValue {
+private func sentencePieceDefinition(file: URL, settings: FolderSettings) throws -> JSONValue {
     let model = try SentencePieceModel(data: try Data(contentsOf: file), name: file.lastPathComponent)
     guard model.modelType == 1 else {
         throw TokenizerError(

@@ -1,0 +1,126 @@
+import Foundation
+import SluiceJSON
+
+/// The tokenizer of a model folder as `transformers.AutoTokenizer.from_pretrained` sets it up:
+/// the tokenizer (`tokenizer.json`, or built from `vocab.txt`, `vocab.json` + `merges.txt` or a
+/// SentencePiece model as `Tokenizer.load(folder:)` builds it), its special tokens from
+/// `tokenizer_config.json` / `special_tokens_map.json`, the length limit, and the decoding
+/// transformers does on top of the `tokenizers` library. Every file is read once.
+public struct PretrainedTokenizer: Sendable {
+    /// The tokenizer, with truncation and padding cleared as transformers clears them on a call
+    /// that asks for neither.
+    public internal(set) var tokenizer: Tokenizer
+    /// Which files the tokenizer was built from.
+    public let source: TokenizerSource
+    /// `mask_token`'s id, if the tokenizer has one.
+    public let maskTokenId: Int?
+    /// `mask_token` as text.
+    public let maskToken: String?
+    /// `cls_token`'s id, if any (question answering lets answers point at it).
+    public let clsTokenId: Int?
+    /// `pad_token`'s id, if any.
+    public let padTokenId: Int?
+    /// `unk_token`'s id, if any.
+    public let unkTokenId: Int?
+    /// `model_max_length`, unless it is transformers' "no limit" (1e30 and the like).
+    public let modelMaxLength: Int?
+    /// `clean_up_tokenization_spaces` (default false, as in transformers 5).
+    public let cleanUpTokenizationSpaces: Bool
+    /// The model's `continuing_subword_prefix` (`##` for WordPiece), when it has a non-empty one:
+    /// token classification then tells word pieces by their length.
+    public let continuingSubwordPrefix: String?
+    /// Whether transformers' tokenizer returns `token_type_ids` (its `model_input_names`): the
+    /// model sees all-zero types otherwise.
+    public let returnsTokenTypeIds: Bool
+
+    /// Loads the tokenizer files of `folder`. `modelType` is `config.json`'s `model_type` (nil
+    /// or empty: none, read as BERT), which picks the tokenizer class when
+    /// `tokenizer_config.json` names none; the caller has read `config.json` already.
+    public init(folder: URL, modelType: String?) throws {
+        let settings = FolderSettings(folder: folder)
+        let definition = try TokenizerDefinition(folder: folder, settings: settings)
+        var tokenizer = try definition.makeTokenizer()
+        tokenizer.truncation = nil
+        tokenizer.padding = nil
+        self.tokenizer = tokenizer
+        source = definition.source
+        func id(_ key: String) -> Int? { settings.specialTokenText(key).flatMap { tokenizer.tokenToId($0) } }
+        maskToken = settings.specialTokenText("mask_token")
+        maskTokenId = id("mask_token")
+        clsTokenId = id("cls_token")
+        padTokenId = id("pad_token")
+        unkTokenId = id("unk_token")
+        let config = settings.config
+        if let length = config["model_max_length"]?.doubleValue, length < 1e12 {
+            modelMaxLength = Int(length)
+        } else {
+            modelMaxLength = nil
+        }
+        cleanUpTokenizationSpaces = config["clean_up_tokenization_spaces"]?.boolValue ?? false
+        continuingSubwordPrefix = tokenizer.continuingSubwordPrefix
+        let modelType = modelType.flatMap { $0.isEmpty ? nil : $0 } ?? "bert"
+        returnsTokenTypeIds = Self.returnsTokenTypeIds(config: config, modelType: modelType)
+    }
+
+    /// `model_input_names` from `tokenizer_config.json`, else the default of the class
+    /// `tokenizer_class` names (or, without one, the class transformers 5 picks for the
+    /// checkpoint's `model_type`): only BERT-style classes list `token_type_ids`; the generic
+    /// `TokenizersBackend` / `PreTrainedTokenizerFast`, DistilBERT, MPNet and RoBERTa-style
+    /// ones do not.
+    static func returnsTokenTypeIds(config: JSONValue, modelType: String) -> Bool {
+        if let names = config["model_input_names"]?.arrayValue {
+            return names.contains(.string("token_type_ids"))
+        }
+        let withTypes: Set<String> = [
+            "BertTokenizer", "ElectraTokenizer", "FNetTokenizer", "DebertaTokenizer", "DebertaV2Tokenizer",
+            "LayoutLMTokenizer", "SqueezeBertTokenizer", "FunnelTokenizer", "ConvBertTokenizer",
+            "RoFormerTokenizer", "MobileBertTokenizer", "LxmertTokenizer", "CanineTokenizer",
+        ]
+        if var name = config["tokenizer_class"]?.stringValue {
+            if name.hasSuffix("Fast") { name.removeLast(4) }
+            return withTypes.contains(name)
+        }
+        return ["bert", "electra"].contains(modelType)
+    }
+
+    /// `tokenizer.decode(ids, skip_special_tokens:)` as transformers does it: the `tokenizers`
+    /// decode, then transformers' clean-up when `clean_up_tokenization_spaces` is set.
+    public func decode(_ ids: [Int], skipSpecialTokens: Bool) -> String {
+        let text = tokenizer.decode(ids, skipSpecialTokens: skipSpecialTokens)
+        return cleanUpTokenizationSpaces ? Self.cleanUpTokenization(text) : text
+    }
+
+    /// `convert_tokens_to_string`: token strings joined by the tokenizer's decoder (with spaces
+    /// when it has none).
+    public func convertTokensToString(_ tokens: [String]) -> String {
+        tokenizer.convertTokensToString(tokens)
+    }
+
+    /// Truncates encodings to `maxLength` tokens, longest sequence first, from the right.
+    public mutating func setTruncation(maxLength: Int) {
+        tokenizer.truncation = TruncationParameters(
+            maxLength: maxLength, stride: 0, strategy: .longestFirst, direction: .right)
+    }
+
+    /// The same tokenizer truncating (longest first, from the right) to `maxLength` tokens,
+    /// as sentence-transformers calls it.
+    public func truncating(to maxLength: Int) -> PretrainedTokenizer {
+        var copy = self
+        copy.setTruncation(maxLength: maxLength)
+        return copy
+    }
+
+    /// transformers' `clean_up_tokenization`: removes the space before punctuation and
+    /// English contractions (unlike the WordPiece decoder's clean-up, it keeps "do not"). Python's
+    /// `str.replace`, so compared by code points.
+    static func cleanUpTokenization(_ text: String) -> String {
+        var t = text
+        for (from, to) in [
+            (" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"),
+            (" 'm", "'m"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re"),
+        ] {
+            t = t.replacingAll(from, with: to)
+        }
+        return t
+    }
+}
