@@ -15,22 +15,13 @@ enum BertArchitecture: EncoderArchitecture {
     /// `encoder.layer.N`, shared by the families whose layers are copies of BERT's.
     static func layers(_ weights: WeightStore, config: EncoderConfig) throws -> [any EncoderBlock] {
         try (0..<config.numHiddenLayers).map {
-            try layer(weights.scoped("encoder.layer.\($0)"), config: config)
+            try PostNormLayer(weights.scoped("encoder.layer.\($0)"), names: layer, config: config)
         }
     }
 
-    /// Mirrors `BertLayer`: `attention.self.{query,key,value}`, `attention.output.{dense,LayerNorm}`,
-    /// `intermediate.dense`, `output.{dense,LayerNorm}`.
-    static func layer(_ weights: WeightStore, config: EncoderConfig) throws -> PostNormLayer {
-        let eps = config.layerNormEps
-        let h = config.hiddenSize
-        return PostNormLayer(
-            attention: try SelfAttention(
-                weights, query: "attention.self.query", key: "attention.self.key",
-                value: "attention.self.value", output: "attention.output.dense", config: config),
-            attentionNorm: try LayerNorm(weights.scoped("attention.output.LayerNorm"), width: h, eps: eps),
-            feedForward: try MLP(
-                weights, first: "intermediate.dense", second: "output.dense", config: config),
-            outputNorm: try LayerNorm(weights.scoped("output.LayerNorm"), width: h, eps: eps))
-    }
+    /// Mirrors `BertLayer`.
+    static let layer = PostNormLayer.Names(
+        query: "attention.self.query", key: "attention.self.key", value: "attention.self.value",
+        attentionOutput: "attention.output.dense", attentionNorm: "attention.output.LayerNorm",
+        intermediate: "intermediate.dense", output: "output.dense", outputNorm: "output.LayerNorm")
 }

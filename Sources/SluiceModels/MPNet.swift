@@ -13,28 +13,18 @@ enum MPNetArchitecture: EncoderArchitecture {
         return EncoderParts(
             embeddings: try Embeddings(weights.scoped("embeddings"), config: config),
             layers: try (0..<config.numHiddenLayers).map {
-                try layer(encoder.scoped("layer.\($0)"), config: config)
+                try PostNormLayer(encoder.scoped("layer.\($0)"), names: layer, config: config, bias: 0)
             },
             attentionBiases: [
                 try MPNetRelativePositionBias(encoder.scoped("relative_attention_bias"), config: config)
             ])
     }
 
-    /// Mirrors `MPNetLayer`: `attention.attn.{q,k,v,o}`, `attention.LayerNorm`,
-    /// `intermediate.dense`, `output.{dense,LayerNorm}`, the scores biased by the encoder's
-    /// relative position bias (bias table 0).
-    static func layer(_ weights: WeightStore, config: EncoderConfig) throws -> PostNormLayer {
-        let eps = config.layerNormEps
-        let h = config.hiddenSize
-        return PostNormLayer(
-            attention: try SelfAttention(
-                weights, query: "attention.attn.q", key: "attention.attn.k", value: "attention.attn.v",
-                output: "attention.attn.o", config: config, bias: 0),
-            attentionNorm: try LayerNorm(weights.scoped("attention.LayerNorm"), width: h, eps: eps),
-            feedForward: try MLP(
-                weights, first: "intermediate.dense", second: "output.dense", config: config),
-            outputNorm: try LayerNorm(weights.scoped("output.LayerNorm"), width: h, eps: eps))
-    }
+    /// Mirrors `MPNetLayer`; its scores gain the encoder's relative position bias (table 0).
+    static let layer = PostNormLayer.Names(
+        query: "attention.attn.q", key: "attention.attn.k", value: "attention.attn.v",
+        attentionOutput: "attention.attn.o", attentionNorm: "attention.LayerNorm",
+        intermediate: "intermediate.dense", output: "output.dense", outputNorm: "output.LayerNorm")
 }
 
 /// MPNet's relative position bias: `relative_attention_bias.weight` is `[buckets, heads]`, and

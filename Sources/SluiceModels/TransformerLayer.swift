@@ -39,6 +39,31 @@ struct PostNormLayer: EncoderBlock {
     let feedForward: any FeedForward
     let outputNorm: any ResidualNorm
 
+    /// Where a family's checkpoint keeps a post-norm block's weights, under the layer's scope.
+    struct Names {
+        var query: String
+        var key: String
+        var value: String
+        var attentionOutput: String
+        var attentionNorm: String
+        var intermediate: String
+        var output: String
+        var outputNorm: String
+    }
+
+    /// Loads a block with `LayerNorm`s and an `MLP` from the weights `names` gives; its attention
+    /// adds the pass's bias table `bias`, if any.
+    init(_ weights: WeightStore, names: Names, config: EncoderConfig, bias: Int? = nil) throws {
+        let h = config.hiddenSize
+        let eps = config.layerNormEps
+        attention = try SelfAttention(
+            weights, query: names.query, key: names.key, value: names.value, output: names.attentionOutput,
+            config: config, bias: bias)
+        attentionNorm = try LayerNorm(weights.scoped(names.attentionNorm), width: h, eps: eps)
+        feedForward = try MLP(weights, first: names.intermediate, second: names.output, config: config)
+        outputNorm = try LayerNorm(weights.scoped(names.outputNorm), width: h, eps: eps)
+    }
+
     func forward(_ x: UnsafeMutablePointer<Float>, pass: LayerPass) {
         attention.attend(x, pass: pass)
         finish(x, context: pass.scratch.context, rows: pass.rows, scratch: pass.scratch)
