@@ -10,7 +10,7 @@ import Foundation
 /// pre-1.6 format, other dtypes, other globals, other pickle opcodes) is refused with a message
 /// that says what was found. The file is memory-mapped and a tensor's values are copied out
 /// (contiguous, row-major) only when it is read.
-public final class TorchStateDict: TensorFile, @unchecked Sendable {
+public final class TorchStateDict: TensorFile {
     /// The file this was read from.
     public let url: URL
     /// Tensor names, in the file's order.
