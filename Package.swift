@@ -71,7 +71,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SluiceJSONTests", dependencies: ["SluiceJSON"]),
-        .testTarget(name: "SluiceSafeTensorsTests", dependencies: ["SluiceSafeTensors"]),
+        .testTarget(name: "SluiceSafeTensorsTests", dependencies: ["SluiceSafeTensors", "SluiceJSON"]),
         .testTarget(
             name: "SluiceTokenizersTests",
             dependencies: ["SluiceTokenizers"],

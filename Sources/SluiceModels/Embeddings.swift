@@ -1,11 +1,22 @@
 import SluiceTensors
 
+/// The embeddings kind of an encoder: token ids (and type ids) to `[tokens, width]` rows,
+/// positions included where the family adds them there. `Embeddings` is the absolute-position
+/// kind every family here uses; a family with rotary positions (applied in attention) would
+/// bring a kind without position rows.
+protocol TokenEmbedding: Sendable {
+    /// Values per row.
+    var width: Int { get }
+    /// Writes `[batch.tokenCount, width]` rows into `out`.
+    func forward(_ batch: RaggedBatch, into out: UnsafeMutablePointer<Float>) throws
+}
+
 /// Token embeddings: word + position (+ token type) embeddings, then layer norm.
 ///
 /// Mirrors `BertEmbeddings`, `RobertaEmbeddings` (also XLM-R's and CamemBERT's),
 /// `ElectraEmbeddings` (width `embedding_size`), DistilBERT's `Embeddings` and
 /// `MPNetEmbeddings` (no token types). The names under `embeddings.` are the same in all.
-struct Embeddings: Sendable {
+struct Embeddings: TokenEmbedding {
     let wordEmbeddings: WeightBuffer
     let positionEmbeddings: WeightBuffer
     /// Absent for DistilBERT and MPNet, which ignore type ids.

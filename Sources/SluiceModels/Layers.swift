@@ -2,16 +2,20 @@ import SluiceTensors
 
 /// A linear layer's weights in the checkpoint's `[out, in]` layout.
 /// Mirrors `torch.nn.Linear`.
-struct Linear: Sendable {
+public struct Linear: Sendable {
     let weight: LinearWeight
     let bias: WeightBuffer?
-    let inFeatures: Int
-    let outFeatures: Int
+    /// Values per input row.
+    public let inFeatures: Int
+    /// Values per output row.
+    public let outFeatures: Int
     let runtime: ComputeRuntime
 
     /// Loads `weight` (and `bias`), held as `weights.denseWeights` says, computed on
     /// `weights.runtime`.
-    init(_ weights: WeightStore, in inFeatures: Int, out outFeatures: Int, bias hasBias: Bool = true) throws {
+    public init(
+        _ weights: WeightStore, in inFeatures: Int, out outFeatures: Int, bias hasBias: Bool = true
+    ) throws {
         weight = try weights.linearWeight("weight", shape: [outFeatures, inFeatures])
         bias = hasBias ? try weights.tensor("bias", shape: [outFeatures]) : nil
         self.inFeatures = inFeatures
@@ -27,6 +31,16 @@ struct Linear: Sendable {
         outFeatures = weight.rows
         inFeatures = weight.columns
         self.runtime = runtime
+    }
+
+    /// `[rows, outFeatures] = input[rows, inFeatures] · weightᵀ + bias`.
+    public func forward(_ input: [Float], rows: Int) -> [Float] {
+        precondition(input.count == rows * inFeatures, "expected \(rows) rows of \(inFeatures)")
+        guard rows > 0 else { return [] }
+        return [Float](unsafeUninitializedCapacity: rows * outFeatures) { out, initialized in
+            input.withUnsafeBufferPointer { forward($0.baseAddress!, rows: rows, into: out.baseAddress!) }
+            initialized = rows * outFeatures
+        }
     }
 
     /// `out[rows, outFeatures] = input[rows, inFeatures] · weightᵀ + bias`.
@@ -142,8 +156,15 @@ extension Linear {
     }
 }
 
+/// The norm kind of a block: `x = Norm(x + residual)` in place over `rows` rows.
+/// `LayerNorm` is the one the families here use; RMSNorm would be another.
+protocol ResidualNorm: Sendable {
+    /// `x = Norm(x + residual)` (`residual` nil: `Norm(x)`).
+    func forward(inPlace x: UnsafeMutablePointer<Float>, adding residual: UnsafePointer<Float>?, rows: Int)
+}
+
 /// Mirrors `torch.nn.LayerNorm` (`weight`, `bias`, `eps`).
-struct LayerNorm: Sendable {
+struct LayerNorm: ResidualNorm {
     let weight: WeightBuffer
     let bias: WeightBuffer
     let eps: Float

@@ -4,40 +4,33 @@ import SluiceTensors
 /// The MPNet encoder. Mirrors `MPNetModel`: word + position embeddings (positions from
 /// `padding_idx + 1 = 2`, no token types), `MPNetLayer`s, and one relative position bias
 /// (`encoder.relative_attention_bias`) shared by every layer and added to the attention scores.
-public struct MPNetModel: EncoderModel {
-    /// The model's configuration.
-    public let config: EncoderConfig
-    let stack: EncoderStack
+enum MPNetArchitecture: EncoderArchitecture {
+    static let families: [EncoderFamily] = [.mpnet]
+    static let reference = "MPNetModel"
 
-    /// Loads the encoder from `weights`, with or without the `mpnet.` prefix.
-    public init(weights: WeightStore, config: EncoderConfig) throws {
-        try requireFamily(config, [.mpnet], model: "MPNetModel")
-        let base = weights.encoderScope(config.family)
-        let encoder = base.scoped("encoder")
-        stack = EncoderStack(
-            config: config, embeddings: try Embeddings(base.scoped("embeddings"), config: config),
-            embeddingsProject: nil,
+    static func parts(_ weights: WeightStore, config: EncoderConfig) throws -> EncoderParts {
+        let encoder = weights.scoped("encoder")
+        return EncoderParts(
+            embeddings: try Embeddings(weights.scoped("embeddings"), config: config),
             layers: try (0..<config.numHiddenLayers).map {
-                try EncoderLayer.mpnet(encoder.scoped("layer.\($0)"), config: config)
+                try PostNormLayer(encoder.scoped("layer.\($0)"), names: layer, config: config, bias: 0)
             },
-            relativeBias: try MPNetRelativePositionBias(
-                encoder.scoped("relative_attention_bias"), config: config))
-        self.config = config
+            attentionBiases: [
+                try MPNetRelativePositionBias(encoder.scoped("relative_attention_bias"), config: config)
+            ])
     }
 
-    /// Runs the encoder over a ragged batch: `[tokens, hidden]` for every token.
-    public func forward(_ batch: RaggedBatch) throws -> HiddenStates { try stack.forward(batch) }
-
-    /// The last hidden state of `rows` alone, their last layer's feed-forward work done for them only.
-    public func forward(_ batch: RaggedBatch, keeping rows: [Int]) throws -> HiddenStates {
-        try stack.forward(batch, keeping: rows)
-    }
+    /// Mirrors `MPNetLayer`; its scores gain the encoder's relative position bias (table 0).
+    static let layer = PostNormLayer.Names(
+        query: "attention.attn.q", key: "attention.attn.k", value: "attention.attn.v",
+        attentionOutput: "attention.attn.o", attentionNorm: "attention.LayerNorm",
+        intermediate: "intermediate.dense", output: "output.dense", outputNorm: "output.LayerNorm")
 }
 
 /// MPNet's relative position bias: `relative_attention_bias.weight` is `[buckets, heads]`, and
 /// the score of query `i` for key `j` gains `weight[bucket(j − i), head]`. Mirrors
 /// `MPNetEncoder.compute_position_bias` and `relative_position_bucket`.
-struct MPNetRelativePositionBias: Sendable {
+struct MPNetRelativePositionBias: AttentionBias {
     let weight: WeightBuffer
     let heads: Int
     let buckets: Int
@@ -70,8 +63,6 @@ struct MPNetRelativePositionBias: Sendable {
         return bucket
     }
 
-    /// `[heads, 2·span − 1]`: the bias for each head and relative position `−(span−1)…span−1`,
-    /// laid out as `attentionForward` reads it.
     func table(span: Int) -> [Float] {
         guard span > 0 else { return [] }
         let width = 2 * span - 1

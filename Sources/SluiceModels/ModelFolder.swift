@@ -51,26 +51,30 @@ public struct ModelFolder: Sendable {
     /// Whether the folder has that file.
     public func has(_ name: String) -> Bool { FileManager.default.fileExists(atPath: file(name).path) }
 
-    /// The safetensors weight files: `model.safetensors`, or the shards an index names.
+    /// The weight files, in the order of preference: `model.safetensors`, the shards
+    /// `model.safetensors.index.json` names, `pytorch_model.bin`, the shards
+    /// `pytorch_model.bin.index.json` names. `WeightStore` reads either format.
     public func weightFiles() throws -> [URL] {
-        if has("model.safetensors") { return [file("model.safetensors")] }
-        if has("model.safetensors.index.json") {
-            let index = file("model.safetensors.index.json")
-            let json = try? JSONValue.parse(try Data(contentsOf: index))
-            guard let map = json?["weight_map"]?.objectMembers else {
-                throw ModelError("\(index.path) has no weight_map")
-            }
-            let shards = map.compactMap { $0.value.stringValue }
-            guard shards.count == map.count else {
-                throw ModelError("\(index.path): every weight_map entry must name a file")
-            }
-            return Set(shards).sorted().map { file($0) }
+        for (single, index) in [
+            ("model.safetensors", "model.safetensors.index.json"),
+            ("pytorch_model.bin", "pytorch_model.bin.index.json"),
+        ] {
+            if has(single) { return [file(single)] }
+            if has(index) { return try shards(listedIn: file(index)) }
         }
-        if has("pytorch_model.bin") {
-            throw ModelError(
-                "\(url.path) has only pytorch_model.bin; Sluice reads safetensors (convert with transformers' save_pretrained(safe_serialization=True))"
-            )
+        throw ModelError("\(url.path) has no model.safetensors (nor pytorch_model.bin)")
+    }
+
+    /// The files a sharded checkpoint's index names in its `weight_map`.
+    private func shards(listedIn index: URL) throws -> [URL] {
+        let json = try? JSONValue.parse(try Data(contentsOf: index))
+        guard let map = json?["weight_map"]?.objectMembers else {
+            throw ModelError("\(index.path) has no weight_map")
         }
-        throw ModelError("\(url.path) has no model.safetensors")
+        let shards = map.compactMap { $0.value.stringValue }
+        guard shards.count == map.count else {
+            throw ModelError("\(index.path): every weight_map entry must name a file")
+        }
+        return Set(shards).sorted().map { file($0) }
     }
 }

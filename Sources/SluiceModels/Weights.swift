@@ -6,8 +6,9 @@ import SluiceTensors
 import Glibc
 #endif
 
-/// Looks weights up by their Hugging Face names in one or more safetensors files, scoped by
-/// prefix as the model's structs nest (`weights.scoped("encoder.layer.0")`).
+/// Looks weights up by their Hugging Face names in one or more weight files (safetensors, or
+/// torch `.bin` state dicts), scoped by prefix as the model's structs nest
+/// (`weights.scoped("encoder.layer.0")`).
 ///
 /// A missing tensor or a wrong shape is an error that names the full tensor name, the shape
 /// the code expected and the file.
@@ -16,19 +17,19 @@ import Glibc
 /// the layers loaded from it compute: the dense weights' format and the `ComputeRuntime` whose
 /// threads run their kernels.
 public struct WeightStore: Sendable {
-    private let files: [SafeTensorsFile]
+    private let files: [any TensorFile]
     private let prefix: String
     /// How the model's dense layers hold the weights they load from here.
     public let denseWeights: DenseWeightFormat
     /// What the layers loaded from here compute on.
     public let runtime: ComputeRuntime
 
-    /// Opens the safetensors files (memory-mapped; f32 tensors are not copied). Dense layers
-    /// loaded from the store hold their weights as `denseWeights` says, and every layer computes
-    /// on `runtime`.
+    /// Opens the weight files, `.safetensors` (memory-mapped; f32 tensors are not copied) or
+    /// torch `.bin` (a tensor is copied out when loaded). Dense layers loaded from the store hold
+    /// their weights as `denseWeights` says, and every layer computes on `runtime`.
     public init(files urls: [URL], denseWeights: DenseWeightFormat = .f32, runtime: ComputeRuntime) throws {
         self.files = try urls.map { url in
-            do { return try SafeTensorsFile(url: url) } catch { throw ModelError("\(error)") }
+            do { return try openTensorFile(url) } catch { throw ModelError("\(error)") }
         }
         self.prefix = ""
         self.denseWeights = denseWeights
@@ -36,7 +37,7 @@ public struct WeightStore: Sendable {
     }
 
     private init(
-        files: [SafeTensorsFile], prefix: String, denseWeights: DenseWeightFormat, runtime: ComputeRuntime
+        files: [any TensorFile], prefix: String, denseWeights: DenseWeightFormat, runtime: ComputeRuntime
     ) {
         self.files = files
         self.prefix = prefix
@@ -57,7 +58,7 @@ public struct WeightStore: Sendable {
     /// Whether a tensor of that (scoped) name exists.
     public func contains(_ name: String) -> Bool {
         let full = fullName(name)
-        return files.contains { $0.info(full) != nil }
+        return files.contains { $0.shape(of: full) != nil }
     }
 
     /// All tensor names across the files.
@@ -71,13 +72,14 @@ public struct WeightStore: Sendable {
 
     private func floatData(_ name: String, shape: [Int]) throws -> FloatTensorData {
         let full = fullName(name)
-        guard let file = files.first(where: { $0.info(full) != nil }), let info = file.info(full) else {
+        guard let file = files.first(where: { $0.shape(of: full) != nil }), let found = file.shape(of: full)
+        else {
             let where_ = files.map(\.url.path).joined(separator: ", ")
             throw ModelError("missing tensor \(full) (expected shape \(shape)) in \(where_)")
         }
-        guard info.shape == shape else {
+        guard found == shape else {
             throw ModelError(
-                "tensor \(full) in \(file.url.path) has shape \(info.shape), expected \(shape)")
+                "tensor \(full) in \(file.url.path) has shape \(found), expected \(shape)")
         }
         do { return try file.floats(full) } catch { throw ModelError("\(error)") }
     }
@@ -86,7 +88,9 @@ public struct WeightStore: Sendable {
     /// read as bf16 is used where it lies in the mapping; anything else goes through f32.
     func linearWeight(_ name: String, shape: [Int]) throws -> LinearWeight {
         let full = fullName(name)
-        if denseWeights == .bf16, let file = files.first(where: { $0.info(full) != nil }),
+        if denseWeights == .bf16,
+            let file = files.lazy.compactMap({ $0 as? SafeTensorsFile }).first(where: { $0.info(full) != nil }
+            ),
             let info = file.info(full), info.dtype == .bf16, info.shape == shape
         {
             // The bytes lie in the file's mapping, which lives as long as `file`: the view keeps

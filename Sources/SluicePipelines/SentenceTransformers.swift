@@ -214,9 +214,10 @@ struct SentenceTransformerModules: Sendable {
     }
 }
 
-/// `sentence_transformers` Dense: `activation(W x + b)`, plus the input again with
-/// `use_residual`. Weights from the module folder's `model.safetensors`, or its
-/// `pytorch_model.bin` where an older sentence-transformers saved that instead.
+/// `sentence_transformers` Dense: `activation(linear(x))`, plus the input again with
+/// `use_residual` (through `residual`, a linear layer without bias, when the widths differ).
+/// Weights from the module folder's `model.safetensors`, or its `pytorch_model.bin` where an
+/// older sentence-transformers saved that instead, through the model's one weight lookup.
 struct DenseModule: Sendable {
     enum Activation: String, Sendable {
         case tanh = "Tanh"
@@ -226,13 +227,12 @@ struct DenseModule: Sendable {
         case gelu = "GELU"
     }
 
-    let inFeatures: Int
-    let outFeatures: Int
-    let weight: [Float]
-    let bias: [Float]?
-    let residual: [Float]?
+    let linear: Linear
+    let residual: Linear?
     let useResidual: Bool
     let activation: Activation
+
+    var outFeatures: Int { linear.outFeatures }
 
     init(folder: URL, inputWidth: Int, runtime: ComputeRuntime) throws {
         let file = folder.appendingPathComponent("config.json")
@@ -244,8 +244,6 @@ struct DenseModule: Sendable {
             throw PipelineError.load(
                 "\(file.path): in_features \(inFeatures) but the previous module gives \(inputWidth)")
         }
-        self.inFeatures = inFeatures
-        self.outFeatures = outFeatures
         let path = settings["activation_function"]?.stringValue ?? "torch.nn.modules.activation.Tanh"
         let name = path.split(separator: ".").last.map(String.init) ?? path
         guard path.hasPrefix("torch."), let activation = Activation(rawValue: name) else {
@@ -255,58 +253,35 @@ struct DenseModule: Sendable {
         }
         self.activation = activation
         useResidual = settings["use_residual"] == .bool(true)
-        let weightsURL = folder.appendingPathComponent("model.safetensors")
-        let torchURL = folder.appendingPathComponent("pytorch_model.bin")
-        let hasBias = settings["bias"] != .bool(false)
-        let hasResidual = useResidual && inFeatures != outFeatures
-        if !FileManager.default.fileExists(atPath: weightsURL.path)
-            && FileManager.default.fileExists(atPath: torchURL.path)
-        {
-            // Older sentence-transformers folders: `torch.save(self.state_dict())`.
-            let state = try TorchStateDict(url: torchURL)
-            weight = try state.tensor("linear.weight", shape: [outFeatures, inFeatures])
-            bias = hasBias ? try state.tensor("linear.bias", shape: [outFeatures]) : nil
-            residual =
-                hasResidual ? try state.tensor("residual.weight", shape: [outFeatures, inFeatures]) : nil
-            return
-        }
-        guard FileManager.default.fileExists(atPath: weightsURL.path) else {
-            throw PipelineError.load("\(folder.path) has neither model.safetensors nor pytorch_model.bin")
-        }
         do {
-            let store = try WeightStore(files: [weightsURL], runtime: runtime)
-            weight = Array(try store.tensor("linear.weight", shape: [outFeatures, inFeatures]).buffer)
-            bias = hasBias ? Array(try store.tensor("linear.bias", shape: [outFeatures]).buffer) : nil
+            let store = try WeightStore(
+                files: try ModelFolder(path: folder.path).weightFiles(), runtime: runtime)
+            linear = try Linear(
+                store.scoped("linear"), in: inFeatures, out: outFeatures,
+                bias: settings["bias"] != .bool(false))
             residual =
-                hasResidual
-                ? Array(try store.tensor("residual.weight", shape: [outFeatures, inFeatures]).buffer) : nil
+                useResidual && inFeatures != outFeatures
+                ? try Linear(store.scoped("residual"), in: inFeatures, out: outFeatures, bias: false) : nil
         } catch let error as ModelError {
             throw PipelineError.load(error.description)
         }
     }
 
     func forward(_ x: [Float]) -> [Float] {
-        var out = [Float](repeating: 0, count: outFeatures)
-        for o in 0..<outFeatures {
-            var sum: Float = bias?[o] ?? 0
-            for i in 0..<inFeatures { sum += weight[o * inFeatures + i] * x[i] }
+        var out = linear.forward(x, rows: 1)
+        for o in out.indices {
+            let sum = out[o]
             switch activation {
-            case .tanh: sum = tanhf(sum)
+            case .tanh: out[o] = tanhf(sum)
             case .identity: break
-            case .relu: sum = Swift.max(sum, 0)
-            case .sigmoid: sum = 1 / (1 + expf(-sum))
-            case .gelu: sum = 0.5 * sum * (1 + erff(sum / Float(2).squareRoot()))
+            case .relu: out[o] = Swift.max(sum, 0)
+            case .sigmoid: out[o] = 1 / (1 + expf(-sum))
+            case .gelu: out[o] = 0.5 * sum * (1 + erff(sum / Float(2).squareRoot()))
             }
-            out[o] = sum
         }
         if useResidual {
-            if let residual {
-                for o in 0..<outFeatures {
-                    for i in 0..<inFeatures { out[o] += residual[o * inFeatures + i] * x[i] }
-                }
-            } else {
-                for o in 0..<outFeatures { out[o] += x[o] }
-            }
+            let skip = residual?.forward(x, rows: 1) ?? x
+            for o in out.indices { out[o] += skip[o] }
         }
         return out
     }

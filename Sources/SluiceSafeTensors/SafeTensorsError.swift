@@ -1,4 +1,5 @@
-/// A safetensors file that cannot be used, with the file and what is wrong in it.
+/// A weights file (safetensors, or a torch `.bin` state dict) that cannot be used, with the
+/// file and what is wrong in it.
 ///
 /// `problem` names the tensor, field and bound involved, e.g.
 /// `tensor 'pooler.dense.bias': data_offsets end 1540 is past the data section (1536 bytes)`.

@@ -28,7 +28,7 @@ public final class ComputeRuntime: Sendable {
     /// in 100 passes of 32 `test [MASK]`, against 13,000 with this set, and 6 % less CPU time.
     /// Blocks up to 32 MiB come from the heap instead, and a heap's free top is given back only
     /// beyond 1 GiB, so the process keeps the high-water mark of its activations (bounded by
-    /// `EncoderStack.rowsPerPass`) rather than mapping it again for every batch. A no-op
+    /// `--max-batch-tokens`) rather than mapping it again for every batch. A no-op
     /// without glibc.
     public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
         openblas_set_num_threads(1)

@@ -56,7 +56,7 @@ struct Bench: ParsableCommand {
         let folder = try ModelFolder(path: modelOptions.model)
         let config = try BertConfig(contentsOf: folder.file("config.json"))
         let weights = try WeightStore(files: folder.weightFiles(), runtime: runtime)
-        let encoder = try BertModel(weights: weights, config: config)
+        let encoder = try EncoderModel(config: config, weights: weights)
         let h = Double(config.hiddenSize)
         let inter = Double(config.intermediateSize)
         let layers = Double(config.numHiddenLayers)

@@ -21,6 +21,9 @@ final class ArchitectureTests: XCTestCase {
         "token-classification": .tokenClassification, "question-answering": .questionAnswering,
     ]
 
+    /// Rows of the large batch `checkKeptRows` runs (the size the encoder once cut passes at).
+    static let largeBatchRows = 2048
+
     static func folder(_ family: String, _ head: String) -> URL {
         FixturePaths.model("architectures/\(family)/\(head)")
     }
@@ -105,12 +108,12 @@ final class ArchitectureTests: XCTestCase {
 
     /// `forward(_:keeping:)` (the last layer's feed-forward work for the kept rows only) against
     /// the reference: the fixture's rows of one ragged batch, then of a batch of over
-    /// `EncoderStack.rowsPerPass` rows (the fixture repeated, so it runs as several passes),
-    /// kept in reverse order.
+    /// `largeBatchRows` rows (the fixture repeated; one pass however large), kept in reverse
+    /// order.
     private func checkKeptRows(
         _ model: LoadedEncoder, _ loaded: (any EncoderHead)?, _ cases: [Case], label: String, floor: Float
     ) throws {
-        for repeats in [1, EncoderStack.rowsPerPass / cases.map(\.ids.count).reduce(0, +) + 1] {
+        for repeats in [1, Self.largeBatchRows / cases.map(\.ids.count).reduce(0, +) + 1] {
             var batch = RaggedBatch()
             var kept: [(row: Int, values: ArraySlice<Float>)] = []
             for _ in 0..<repeats {
@@ -122,7 +125,7 @@ final class ArchitectureTests: XCTestCase {
                 }
             }
             if repeats > 1 {
-                XCTAssertGreaterThan(batch.tokenCount, EncoderStack.rowsPerPass)
+                XCTAssertGreaterThan(batch.tokenCount, Self.largeBatchRows)
                 kept.reverse()
             }
             let hidden = try model.forward(batch, keeping: kept.map(\.row))

@@ -11,12 +11,12 @@ final class BertMaskedLMTests: XCTestCase {
         let logits: [[Float]]
     }
 
-    private func load(_ name: String) throws -> (BertModel, BertMaskedLMHead, [Case]) {
+    private func load(_ name: String) throws -> (EncoderModel, BertMaskedLMHead, [Case]) {
         let folder = FixturePaths.model(name)
         let config = try BertConfig(contentsOf: folder.appendingPathComponent("config.json"))
         let weights = try WeightStore(
             files: [folder.appendingPathComponent("model.safetensors")], runtime: .forTests)
-        let model = try BertModel(weights: weights, config: config)
+        let model = try EncoderModel(config: config, weights: weights)
         let head = try BertMaskedLMHead(weights: weights, config: config)
         let rows = try FixturePaths.jsonLines(folder.appendingPathComponent("expected/mask_logits.jsonl"))
         let cases = rows.map { row in
@@ -90,11 +90,11 @@ final class BertMaskedLMTests: XCTestCase {
         }
     }
 
-    func testBatchOverOnePassRunsInPassesWithTheSameResults() throws {
+    func testBatchOfThousandsOfRowsRunsAsOnePassWithTheSameResults() throws {
         let (model, _, cases) = try load("bert-tiny-uncased")
         var batch = RaggedBatch()
         var order: [Case] = []
-        while batch.tokenCount <= EncoderStack.rowsPerPass + 100 {
+        while batch.tokenCount <= 2048 + 100 {
             for c in cases {
                 order.append(c)
                 batch.append(ids: c.ids, typeIds: Array(repeating: 0, count: c.ids.count))
@@ -128,7 +128,7 @@ final class BertMaskedLMTests: XCTestCase {
         config.numHiddenLayers = 3  // the checkpoint has 2
         let weights = try WeightStore(
             files: [folder.appendingPathComponent("model.safetensors")], runtime: .forTests)
-        XCTAssertThrowsError(try BertModel(weights: weights, config: config)) { error in
+        XCTAssertThrowsError(try EncoderModel(config: config, weights: weights)) { error in
             let message = "\(error)"
             XCTAssertTrue(message.contains("bert.encoder.layer.2.attention.self.query.weight"), message)
             XCTAssertTrue(message.contains("[32, 32]"), message)
@@ -142,7 +142,7 @@ final class BertMaskedLMTests: XCTestCase {
         config.intermediateSize = 65
         let weights = try WeightStore(
             files: [folder.appendingPathComponent("model.safetensors")], runtime: .forTests)
-        XCTAssertThrowsError(try BertModel(weights: weights, config: config)) { error in
+        XCTAssertThrowsError(try EncoderModel(config: config, weights: weights)) { error in
             let message = "\(error)"
             XCTAssertTrue(message.contains("bert.encoder.layer.0.intermediate.dense.weight"), message)
             XCTAssertTrue(message.contains("[64, 32]") && message.contains("[65, 32]"), message)

@@ -122,7 +122,8 @@ final class EncoderConfigTests: XCTestCase {
         let config = try EncoderConfig(contentsOf: folder.appendingPathComponent("config.json"))
         let weights = try WeightStore(
             files: [folder.appendingPathComponent("model.safetensors")], runtime: .forTests)
-        XCTAssertThrowsError(try BertModel(weights: weights, config: config))
+        XCTAssertThrowsError(
+            try EncoderModel(config: config, weights: weights, architecture: BertArchitecture.self))
     }
 }
 

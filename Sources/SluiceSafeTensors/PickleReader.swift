@@ -62,8 +62,8 @@ struct PickleReader {
         self.url = url
     }
 
-    private func fail(_ why: String) -> PipelineError {
-        PipelineError.load("\(url.path): data.pkl: \(why)")
+    private func fail(_ why: String) -> SafeTensorsError {
+        SafeTensorsError(path: url.path, problem: "data.pkl: \(why)")
     }
 
     private mutating func read(_ n: Int) throws -> ArraySlice<UInt8> {
@@ -205,8 +205,9 @@ struct PickleReader {
             "torch.FloatStorage",
         ]
         if name.hasSuffix("Storage") && module == "torch" && !allowed.contains(full) {
-            throw PipelineError.load(
-                "\(url.path) holds a \(full) tensor; Sluice reads float32 tensors (torch.FloatStorage) only")
+            throw SafeTensorsError(
+                path: url.path,
+                problem: "holds a \(full) tensor; Sluice reads float32 tensors (torch.FloatStorage) only")
         }
         guard allowed.contains(full) else {
             throw fail("the global \(full) is outside what a state dict of float tensors needs")

@@ -21,7 +21,7 @@ struct StoredZip {
         self.url = url
         let data: Data
         do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
-            throw PipelineError.load("cannot read \(url.path): \(error.localizedDescription)")
+            throw SafeTensorsError(path: url.path, problem: "cannot read: \(error.localizedDescription)")
         }
         self.data = data
         entries = try Self.readEntries(data, url: url)
@@ -29,8 +29,11 @@ struct StoredZip {
 
     /// The bytes of the entry named `name`, if the archive has one.
     func bytes(_ name: String) -> Data? {
-        entries.first { $0.name == name }.map { data.subdata(in: $0.range) }
+        entry(name).map { data.subdata(in: $0.range) }
     }
+
+    /// The entry named `name`, if the archive has one.
+    func entry(_ name: String) -> Entry? { entries.first { $0.name == name } }
 
     // Little-endian fields (local header 0x04034b50, central entry 0x02014b50, end of central
     // directory 0x06054b50, ZIP64 end 0x06064b50 and its locator 0x07064b50).
@@ -43,8 +46,8 @@ struct StoredZip {
     private static func u64(_ d: Data, _ at: Int) -> Int { u32(d, at) | u32(d, at + 4) << 32 }
 
     private static func readEntries(_ d: Data, url: URL) throws -> [Entry] {
-        func fail(_ why: String) -> PipelineError {
-            PipelineError.load("\(url.path) is not a zip archive torch.save wrote: \(why)")
+        func fail(_ why: String) -> SafeTensorsError {
+            SafeTensorsError(path: url.path, problem: "not a zip archive torch.save wrote: \(why)")
         }
         let count = d.count
         guard count >= 22 else { throw fail("too short") }

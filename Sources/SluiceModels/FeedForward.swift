@@ -1,0 +1,41 @@
+import SluiceTensors
+
+/// A block's position-wise feed-forward network, `[rows, hidden] → [rows, hidden]`. `MLP` is
+/// the one the families here share; a gated one (ModernBERT's, Qwen3's) would be another
+/// conformer.
+protocol FeedForward: Sendable {
+    /// `out = ffn(x)` for `rows` rows; `hidden` holds `widePaddedRows(rows) · intermediateSize`
+    /// floats of scratch.
+    func forward(
+        _ x: UnsafePointer<Float>, rows: Int, hidden: UnsafeMutablePointer<Float>,
+        into out: UnsafeMutablePointer<Float>)
+}
+
+/// `act(x · W1ᵀ + b1) · W2ᵀ + b2`. Mirrors `BertIntermediate` + `BertOutput.dense` (and
+/// DistilBERT's `FFN`, MPNet's copies).
+struct MLP: FeedForward {
+    let intermediate: Linear
+    let activation: Activation
+    let output: Linear
+    let runtime: ComputeRuntime
+
+    /// Loads `first` (`hidden → intermediate_size`) and `second` (back) under `weights`.
+    init(_ weights: WeightStore, first: String, second: String, config: EncoderConfig) throws {
+        intermediate = try Linear(weights.scoped(first), in: config.hiddenSize, out: config.intermediateSize)
+        output = try Linear(weights.scoped(second), in: config.intermediateSize, out: config.hiddenSize)
+        activation = config.hiddenAct
+        runtime = weights.runtime
+    }
+
+    func forward(
+        _ x: UnsafePointer<Float>, rows: Int, hidden: UnsafeMutablePointer<Float>,
+        into out: UnsafeMutablePointer<Float>
+    ) {
+        if !Linear.feedForwardWide(intermediate, activation, output, x, rows: rows, hidden: hidden, into: out)
+        {
+            intermediate.forward(x, rows: rows, into: hidden)
+            activation.apply(hidden, count: rows * intermediate.outFeatures, runtime: runtime)
+            output.forward(hidden, rows: rows, into: out)
+        }
+    }
+}
