@@ -26,10 +26,14 @@ for entry in "${folders[@]}"; do
     strace -f -e trace=openat -o "$trace" "$SLUICE" serve --model "$folder" "${task[@]}" --port 0 \
         --request-nice 0 2>"$log" &
     pid=$!
-    port=""
+    ready=""
     for _ in $(seq 1 600); do
         port=$(grep -o 'listening on http://[^ ]*' "$log" | head -1 | sed 's/.*://')
-        [ -n "$port" ] && curl -sf "http://127.0.0.1:$port/health" >/dev/null && break
+        if [ -n "$port" ] && curl -sf "http://127.0.0.1:$port/health" >/dev/null; then
+            ready=1
+            break
+        fi
+        kill -0 "$pid" 2>/dev/null || break
         sleep 0.1
     done
     # SIGTERM to the server itself (strace's child), which drains and exits; strace follows.
@@ -38,7 +42,7 @@ for entry in "${folders[@]}"; do
     # Every successful open of a file under the folder, counted by path.
     repeats=$(grep -v ENOENT "$trace" | grep -o "\"$dir/[^\"]*\"" | sort | uniq -c | awk '$1 > 1')
     files=$(grep -v ENOENT "$trace" | grep -o "\"$dir/[^\"]*\"" | sort -u | wc -l)
-    if [ -z "$port" ]; then
+    if [ -z "$ready" ]; then
         failed=$((failed + 1))
         echo "FAIL $folder: the server did not come up: $(tail -3 "$log")"
     elif [ -n "$repeats" ]; then
@@ -51,5 +55,5 @@ for entry in "${folders[@]}"; do
     fi
     rm -f "$trace" "$log"
 done
-echo "folder reads: $passed passed, $failed failed"
+echo "folders: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs what is missing (scripts/setup.sh),
-# checks formatting, builds, runs every test, then checks the command line end to end.
+# checks formatting, builds, runs every test, then checks the command line end to end and that
+# serving a model opens each file of its folder once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,3 +17,6 @@ swift test -j 2 --skip-build
 
 echo "== command line"
 scripts/check-cli.sh .build/debug/sluice
+
+echo "== a model folder is read once"
+scripts/check-folder-reads.sh .build/debug/sluice

@@ -140,9 +140,6 @@ public struct EncoderModel: Sendable {
     }
 }
 
-/// The name SluicePipelines loads a folder's model by.
-public typealias LoadedEncoder = EncoderModel
-
 /// The encoder's output: one `hidden`-wide row per token of the batch.
 public struct HiddenStates: Sendable {
     /// Row-major `[tokens, hidden]`.

@@ -1,11 +1,15 @@
 import Foundation
 import SluiceJSON
+import Synchronization
 
 /// A model folder on disk: `config.json`, weights, tokenizer files, and for
 /// sentence-transformers folders `modules.json` and its module folders.
 public struct ModelFolder: Sendable {
     /// The folder.
     public let url: URL
+    /// The folder's small JSON files as read, shared by every copy of this value, so that each
+    /// is opened once however many parts of the model read it.
+    private let jsonFiles = JSONFileCache()
 
     /// Opens a folder path, or resolves a hub id (`org/name`) in the Hugging Face cache layout
     /// (`$HF_HOME/hub/models--org--name/snapshots/<rev>/`). Nothing is downloaded.
@@ -48,6 +52,19 @@ public struct ModelFolder: Sendable {
     /// A file in the folder.
     public func file(_ name: String) -> URL { url.appendingPathComponent(name) }
 
+    /// A JSON file of the folder (`name` may name a file in a module's folder,
+    /// `1_Pooling/config.json`), read and parsed as Python's `json` reads it on first use and
+    /// kept; an empty object when it is missing or not JSON, as the libraries that read these
+    /// optional files treat them.
+    public func jsonObject(_ name: String) -> JSONValue {
+        jsonFiles.value(for: name) {
+            guard let data = try? Data(contentsOf: file(name)), let value = try? JSONValue.parse(data) else {
+                return .object([])
+            }
+            return value
+        }
+    }
+
     /// Whether the folder has that file.
     public func has(_ name: String) -> Bool { FileManager.default.fileExists(atPath: file(name).path) }
 
@@ -76,5 +93,19 @@ public struct ModelFolder: Sendable {
             throw ModelError("\(index.path): every weight_map entry must name a file")
         }
         return Set(shards).sorted().map { file($0) }
+    }
+}
+
+/// JSON files by name, each read once.
+private final class JSONFileCache: Sendable {
+    private let files = Mutex<[String: JSONValue]>([:])
+
+    func value(for name: String, read: () -> JSONValue) -> JSONValue {
+        files.withLock { files in
+            if let value = files[name] { return value }
+            let value = read()
+            files[name] = value
+            return value
+        }
     }
 }

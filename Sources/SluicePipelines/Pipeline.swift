@@ -60,7 +60,7 @@ public final class Pipeline: Sendable {
     var context: PipelineContext { implementation.context }
     /// How the model's dense layers hold their weights (`f32`, `bf16`, `int8`).
     public var denseWeights: DenseWeightFormat { model.denseWeights }
-    let model: LoadedEncoder
+    let model: EncoderModel
     let head: (any EncoderHead)?
     let implementation: any TaskPipeline
     /// All-zero token types when the tokenizer returns none (transformers then passes no
@@ -74,9 +74,9 @@ public final class Pipeline: Sendable {
         folder: ModelFolder, task requested: PipelineTask? = nil, denseWeights: DenseWeightFormat = .f32,
         runtime: ComputeRuntime
     ) throws {
-        let model: LoadedEncoder
+        let model: EncoderModel
         do {
-            model = try LoadedEncoder(folder: folder, denseWeights: denseWeights, runtime: runtime)
+            model = try EncoderModel(folder: folder, denseWeights: denseWeights, runtime: runtime)
         } catch let error as ModelError {
             throw PipelineError.load(error.description)
         }

@@ -49,7 +49,7 @@ struct SentenceTransformerModules: Sendable {
 
     init(folder: ModelFolder, config: EncoderConfig, runtime: ComputeRuntime) throws {
         let modulesURL = folder.file("modules.json")
-        guard case .array(let modules) = readObject(modulesURL) else {
+        guard case .array(let modules) = folder.jsonObject("modules.json") else {
             throw PipelineError.load("\(modulesURL.path) is not a JSON list of modules")
         }
         var width = config.hiddenSize
@@ -60,12 +60,12 @@ struct SentenceTransformerModules: Sendable {
             let dir = path.isEmpty ? folder.url : folder.url.appendingPathComponent(path)
             switch type.split(separator: ".").last.map(String.init) ?? "" {
             case "Transformer":
-                let settings = readObject(dir.appendingPathComponent("sentence_bert_config.json"))
+                let settings = folder.jsonObject(moduleFile(path, "sentence_bert_config.json"))
                 if case .int(let length) = settings["max_seq_length"] { maxSeqLength = length }
                 lowercase = settings["do_lower_case"] == .bool(true)
             case "Pooling":
                 let file = dir.appendingPathComponent("config.json")
-                let settings = readObject(file)
+                let settings = folder.jsonObject(moduleFile(path, "config.json"))
                 poolingModes = try Self.poolingModes(settings, path: file.path)
                 includePrompt = settings["include_prompt"] != .bool(false)
                 for key in ["embedding_dimension", "word_embedding_dimension"] {
@@ -89,7 +89,7 @@ struct SentenceTransformerModules: Sendable {
             }
         }
         guard sawPooling else { throw PipelineError.load("\(modulesURL.path) names no Pooling module") }
-        let stConfig = readObject(folder.file("config_sentence_transformers.json"))
+        let stConfig = folder.jsonObject("config_sentence_transformers.json")
         if case .object(let pairs) = stConfig["prompts"] {
             for (name, value) in pairs { if case .string(let prompt) = value { prompts[name] = prompt } }
         }
@@ -235,8 +235,12 @@ struct DenseModule: Sendable {
     var outFeatures: Int { linear.outFeatures }
 
     init(folder: URL, inputWidth: Int, runtime: ComputeRuntime) throws {
-        let file = folder.appendingPathComponent("config.json")
-        let settings = readObject(file)
+        let module: ModelFolder
+        do { module = try ModelFolder(path: folder.path) } catch let error as ModelError {
+            throw PipelineError.load(error.description)
+        }
+        let file = module.file("config.json")
+        let settings = module.jsonObject("config.json")
         guard case .int(let inFeatures) = settings["in_features"],
             case .int(let outFeatures) = settings["out_features"]
         else { throw PipelineError.load("\(file.path) has no in_features / out_features") }
@@ -254,8 +258,7 @@ struct DenseModule: Sendable {
         self.activation = activation
         useResidual = settings["use_residual"] == .bool(true)
         do {
-            let store = try WeightStore(
-                files: try ModelFolder(path: folder.path).weightFiles(), runtime: runtime)
+            let store = try WeightStore(files: try module.weightFiles(), runtime: runtime)
             linear = try Linear(
                 store.scoped("linear"), in: inFeatures, out: outFeatures,
                 bias: settings["bias"] != .bool(false))

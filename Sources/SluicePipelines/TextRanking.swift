@@ -40,7 +40,7 @@ struct CrossEncoderSettings: Sendable {
     /// sentence-transformers 4+ (`sentence_transformers.activation_fn`) or 2–3
     /// (`sbert_ce_default_activation_function`) stored there.
     static func isCrossEncoder(_ folder: ModelFolder, config: EncoderConfig) -> Bool {
-        if readObject(folder.file("config_sentence_transformers.json"))["model_type"]?.stringValue
+        if folder.jsonObject("config_sentence_transformers.json")["model_type"]?.stringValue
             == "CrossEncoder"
         {
             return true
@@ -56,7 +56,7 @@ struct CrossEncoderSettings: Sendable {
     /// `trust_remote_code`.
     init(folder: ModelFolder, config: EncoderConfig) throws {
         numLabels = config.numLabels
-        let stConfig = readObject(folder.file("config_sentence_transformers.json"))
+        let stConfig = folder.jsonObject("config_sentence_transformers.json")
         let modelConfig = config.json
         let candidates = [
             stConfig["activation_fn"], modelConfig["sentence_transformers"]?["activation_fn"],
@@ -84,23 +84,19 @@ struct CrossEncoderSettings: Sendable {
             )
         }
         maxLength = nil
-        if case .array(let modules) = readObject(folder.file("modules.json")) {
+        if case .array(let modules) = folder.jsonObject("modules.json") {
             for module in modules where module["type"]?.stringValue?.hasSuffix("Transformer") == true {
                 let path = module["path"]?.stringValue ?? ""
-                let dir = path.isEmpty ? folder.url : folder.url.appendingPathComponent(path)
-                let settings = readObject(dir.appendingPathComponent("sentence_bert_config.json"))
+                let settings = folder.jsonObject(moduleFile(path, "sentence_bert_config.json"))
                 if case .int(let length) = settings["max_seq_length"] { maxLength = length }
             }
         }
     }
 }
 
-/// A JSON file's value, or an empty object when it is missing or unreadable.
-func readObject(_ url: URL) -> JSONValue {
-    guard let data = try? Data(contentsOf: url), let value = try? JSONValue.parse(data) else {
-        return .object([])
-    }
-    return value
+/// A file of a sentence-transformers module, by its path in the model folder.
+func moduleFile(_ modulePath: String, _ name: String) -> String {
+    modulePath.isEmpty ? name : modulePath + "/" + name
 }
 
 /// One `text-ranking` request: the texts and how to answer.

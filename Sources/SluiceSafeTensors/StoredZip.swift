@@ -16,13 +16,9 @@ struct StoredZip {
     /// The file, for error messages.
     let url: URL
 
-    /// Reads the central directory of `url`.
-    init(url: URL) throws {
+    /// Reads the central directory of the archive `data`, mapped from `url`.
+    init(data: Data, url: URL) throws {
         self.url = url
-        let data: Data
-        do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
-            throw SafeTensorsError(path: url.path, problem: "cannot read: \(error.localizedDescription)")
-        }
         self.data = data
         entries = try Self.readEntries(data, url: url)
     }

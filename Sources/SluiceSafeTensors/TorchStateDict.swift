@@ -22,16 +22,19 @@ public final class TorchStateDict: TensorFile {
     /// Maps the file at `url` and reads its pickle; throws `SafeTensorsError` naming the problem.
     public init(url: URL) throws {
         self.url = url
-        if let head = try? FileHandle(forReadingFrom: url).readData(ofLength: 2), head.count == 2,
-            head[head.startIndex] == 0x80
-        {
+        // Mapped once; the legacy check reads its first byte, the archive the rest.
+        let data: Data
+        do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
+            throw SafeTensorsError(path: url.path, problem: "cannot read: \(error.localizedDescription)")
+        }
+        if data.count >= 2, data[data.startIndex] == 0x80 {
             throw SafeTensorsError(
                 path: url.path,
                 problem:
                     "in torch's legacy (pre-1.6) serialization format; Sluice reads torch.save's zip format (re-save it with torch.save, or as model.safetensors)"
             )
         }
-        let zip = try StoredZip(url: url)
+        let zip = try StoredZip(data: data, url: url)
         guard let pickle = zip.entries.first(where: { $0.name.hasSuffix("/data.pkl") }) else {
             throw SafeTensorsError(path: url.path, problem: "has no data.pkl: not a torch.save archive")
         }

@@ -28,13 +28,12 @@ final class ArchitectureTests: XCTestCase {
         FixturePaths.model("architectures/\(family)/\(head)")
     }
 
-    private func load(_ family: String, _ head: String) throws -> (LoadedEncoder, (any EncoderHead)?, [Case])
-    {
+    private func load(_ family: String, _ head: String) throws -> (EncoderModel, (any EncoderHead)?, [Case]) {
         let folder = Self.folder(family, head)
         let config = try EncoderConfig(contentsOf: folder.appendingPathComponent("config.json"))
         let weights = try WeightStore(
             files: [folder.appendingPathComponent("model.safetensors")], runtime: .forTests)
-        let model = try LoadedEncoder(config: config, weights: weights)
+        let model = try EncoderModel(config: config, weights: weights)
         let kind = try XCTUnwrap(Self.heads[head], "unknown fixture head \(head)")
         XCTAssertEqual(try config.checkpointHead(), kind, "\(family)/\(head) architectures")
         let loaded = try kind.map { try model.loadHead($0) }
@@ -111,7 +110,7 @@ final class ArchitectureTests: XCTestCase {
     /// `largeBatchRows` rows (the fixture repeated; one pass however large), kept in reverse
     /// order.
     private func checkKeptRows(
-        _ model: LoadedEncoder, _ loaded: (any EncoderHead)?, _ cases: [Case], label: String, floor: Float
+        _ model: EncoderModel, _ loaded: (any EncoderHead)?, _ cases: [Case], label: String, floor: Float
     ) throws {
         for repeats in [1, Self.largeBatchRows / cases.map(\.ids.count).reduce(0, +) + 1] {
             var batch = RaggedBatch()

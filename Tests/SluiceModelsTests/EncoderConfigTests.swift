@@ -95,7 +95,7 @@ final class EncoderConfigTests: XCTestCase {
 
     func testAHeadTheCheckpointLacksIsAnErrorNamingHeadTensorAndArchitecture() throws {
         let folder = try ModelFolder(path: FixturePaths.model("architectures/roberta/masked-lm").path)
-        let model = try LoadedEncoder(folder: folder, runtime: .forTests)
+        let model = try EncoderModel(folder: folder, runtime: .forTests)
         XCTAssertNoThrow(try model.loadHead(.maskedLM))
         XCTAssertThrowsError(try model.loadHead(.sequenceClassification)) { error in
             let message = "\(error)"
@@ -109,7 +109,7 @@ final class EncoderConfigTests: XCTestCase {
         for family in EncoderFamily.allCases {
             let folder = try ModelFolder(
                 path: FixturePaths.model("architectures/\(family.rawValue)/base").path)
-            let model = try LoadedEncoder(folder: folder, runtime: .forTests)
+            let model = try EncoderModel(folder: folder, runtime: .forTests)
             XCTAssertEqual(model.config.family, family)
             var batch = RaggedBatch()
             batch.append(ids: [5, 9, 7], typeIds: [0, 0, 0])
@@ -131,7 +131,7 @@ final class SequenceLengthTests: XCTestCase {
     func testRobertaStyleModelsTakeTwoTokensFewerThanTheirPositions() throws {
         for (family, expected) in [("bert", 40), ("roberta", 40), ("mpnet", 158), ("distilbert", 40)] {
             let folder = FixturePaths.model("architectures/\(family)/base")
-            let model = try LoadedEncoder(folder: try ModelFolder(path: folder.path), runtime: .forTests)
+            let model = try EncoderModel(folder: try ModelFolder(path: folder.path), runtime: .forTests)
             XCTAssertEqual(model.config.maxSequenceLength, expected, family)
             var fits = RaggedBatch()
             fits.append(
