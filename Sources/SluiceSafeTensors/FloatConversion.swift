@@ -36,32 +36,33 @@ func floatFromBFloat16Bits(_ bits: UInt16) -> Float {
 /// Widens `destination.count` half-precision elements read from `source`.
 func convertHalfToFloat(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableBufferPointer<Float>)
 {
-    precondition(source.count == destination.count * 2)
-    for index in 0..<destination.count {
-        let bits = UInt16(littleEndian: source.loadUnaligned(fromByteOffset: index * 2, as: UInt16.self))
-        destination[index] = floatFromHalfBits(bits)
-    }
+    convert(source, into: destination, from: UInt16.self, floatFromHalfBits)
 }
 
 /// Widens `destination.count` bfloat16 elements read from `source`.
 func convertBFloat16ToFloat(
     _ source: UnsafeRawBufferPointer, into destination: UnsafeMutableBufferPointer<Float>
 ) {
-    precondition(source.count == destination.count * 2)
-    for index in 0..<destination.count {
-        let bits = UInt16(littleEndian: source.loadUnaligned(fromByteOffset: index * 2, as: UInt16.self))
-        destination[index] = floatFromBFloat16Bits(bits)
-    }
+    convert(source, into: destination, from: UInt16.self, floatFromBFloat16Bits)
 }
 
 /// Narrows `destination.count` f64 elements read from `source`, rounding to nearest even.
 func convertDoubleToFloat(
     _ source: UnsafeRawBufferPointer, into destination: UnsafeMutableBufferPointer<Float>
 ) {
-    precondition(source.count == destination.count * 8)
+    convert(source, into: destination, from: UInt64.self) { Float(Double(bitPattern: $0)) }
+}
+
+/// Each little-endian `Bits`-wide element of a possibly misaligned `source`, as `value` reads it.
+private func convert<Bits: FixedWidthInteger>(
+    _ source: UnsafeRawBufferPointer, into destination: UnsafeMutableBufferPointer<Float>,
+    from _: Bits.Type, _ value: (Bits) -> Float
+) {
+    let width = MemoryLayout<Bits>.size
+    precondition(source.count == destination.count * width)
     for index in 0..<destination.count {
-        let bits = UInt64(littleEndian: source.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self))
-        destination[index] = Float(Double(bitPattern: bits))
+        destination[index] = value(
+            Bits(littleEndian: source.loadUnaligned(fromByteOffset: index * width, as: Bits.self)))
     }
 }
 

@@ -22,14 +22,7 @@ struct BPE: TokenizationModel {
     private let cache = WordCache<[ModelPiece]>()
 
     init(json: JSONObject) throws {
-        let vocabJSON = try json.object("vocab")
-        var vocabulary = [ExactString: Int](minimumCapacity: vocabJSON.members.count)
-        for (token, value) in vocabJSON.members {
-            guard let id = value.nonNegativeInt else {
-                throw TokenizerError("\(vocabJSON.path)[\"\(token)\"] must be a non-negative integer id")
-            }
-            vocabulary[ExactString(token)] = id
-        }
+        let vocabulary = try json.vocabulary("vocab")
         var merges = [(String, String)]()
         for (index, item) in try json.array("merges").enumerated() {
             switch item {

@@ -49,11 +49,7 @@ func makeDecoder(_ value: JSONValue, path: String) throws -> any Decoder {
             wordDelimiterToken: try json.optionalString("word_delimiter_token") ?? "|",
             cleanup: try json.bool("cleanup", default: true))
     case "Sequence":
-        let items = try json.array("decoders")
-        return SequenceDecoder(
-            decoders: try items.enumerated().map { index, item in
-                try makeDecoder(item, path: "\(path).decoders[\(index)]")
-            })
+        return SequenceDecoder(decoders: try json.components("decoders", path: path, makeDecoder))
     default:
         throw TokenizerError("\(path): unsupported decoder type \"\(type)\"")
     }

@@ -84,6 +84,28 @@ struct JSONObject: Sendable {
         return try JSONObject(value, path: "\(path).\(key)")
     }
 
+    /// A `{token: id}` vocabulary, as WordPiece, BPE and WordLevel store theirs; a token written
+    /// twice keeps its last id, as serde's map does.
+    func vocabulary(_ key: String) throws -> [ExactString: Int] {
+        let members = try object(key)
+        var vocabulary = [ExactString: Int](minimumCapacity: members.members.count)
+        for (token, value) in members.members {
+            guard let id = value.nonNegativeInt else {
+                throw TokenizerError("\(members.path)[\"\(token)\"] must be a non-negative integer id")
+            }
+            vocabulary[ExactString(token)] = id
+        }
+        return vocabulary
+    }
+
+    /// The components a `Sequence` lists under `key`, each built by `make` from its value and
+    /// its path under `path`.
+    func components<Component>(
+        _ key: String, path: String, _ make: (JSONValue, _ path: String) throws -> Component
+    ) throws -> [Component] {
+        try array(key).enumerated().map { index, item in try make(item, "\(path).\(key)[\(index)]") }
+    }
+
     /// The `type` field that tags every component in `tokenizer.json`.
     func type() throws -> String {
         try string("type")

@@ -45,11 +45,7 @@ func makeNormalizer(_ value: JSONValue, path: String) throws -> any Normalizer {
     case "ByteLevel":
         return ByteLevelNormalizer()
     case "Sequence":
-        let items = try json.array("normalizers")
-        return SequenceNormalizer(
-            normalizers: try items.enumerated().map { index, item in
-                try makeNormalizer(item, path: "\(path).normalizers[\(index)]")
-            })
+        return SequenceNormalizer(normalizers: try json.components("normalizers", path: path, makeNormalizer))
     default:
         throw TokenizerError("\(path): unsupported normalizer type \"\(type)\"")
     }

@@ -52,11 +52,8 @@ func makePostProcessor(_ value: JSONValue, path: String) throws -> any PostProce
             trimOffsets: try json.bool("trim_offsets", default: true),
             addPrefixSpace: try json.bool("add_prefix_space", default: true))
     case "Sequence":
-        let items = try json.array("processors")
         return SequencePostProcessor(
-            processors: try items.enumerated().map { index, item in
-                try makePostProcessor(item, path: "\(path).processors[\(index)]")
-            })
+            processors: try json.components("processors", path: path, makePostProcessor))
     default:
         throw TokenizerError("\(path): unsupported post_processor type \"\(type)\"")
     }

@@ -33,11 +33,8 @@ func makePreTokenizer(_ value: JSONValue, path: String) throws -> any PreTokeniz
             behavior: try .init(json: json["behavior"], path: "\(path).behavior", default: .removed),
             invert: try json.bool("invert", default: false))
     case "Sequence":
-        let items = try json.array("pretokenizers")
         return SequencePreTokenizer(
-            preTokenizers: try items.enumerated().map { index, item in
-                try makePreTokenizer(item, path: "\(path).pretokenizers[\(index)]")
-            })
+            preTokenizers: try json.components("pretokenizers", path: path, makePreTokenizer))
     default:
         throw TokenizerError("\(path): unsupported pre_tokenizer type \"\(type)\"")
     }

@@ -175,15 +175,11 @@ struct WordLevel: TokenizationModel {
     let unknownToken: String
 
     init(json: JSONObject) throws {
-        let vocabJSON = try json.object("vocab")
-        var vocabulary = [ExactString: Int](minimumCapacity: vocabJSON.members.count)
-        var tokensById = [Int: String]()
-        for (token, value) in vocabJSON.members {
-            guard let id = value.nonNegativeInt else {
-                throw TokenizerError("\(vocabJSON.path)[\"\(token)\"] must be a non-negative integer id")
-            }
-            vocabulary[ExactString(token)] = id
-            tokensById[id] = token
+        let vocabulary = try json.vocabulary("vocab")
+        var tokensById = [Int: String](minimumCapacity: vocabulary.count)
+        // In the file's order: of two tokens with one id, the later names it.
+        for (token, value) in try json.object("vocab").members {
+            if let id = value.nonNegativeInt { tokensById[id] = token }
         }
         self.vocabulary = vocabulary
         self.tokensById = tokensById

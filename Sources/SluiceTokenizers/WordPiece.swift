@@ -15,14 +15,7 @@ struct WordPiece: TokenizationModel {
     private let continuations: ScalarTrie
 
     init(json: JSONObject) throws {
-        let vocabJSON = try json.object("vocab")
-        var vocabulary = [ExactString: Int](minimumCapacity: vocabJSON.members.count)
-        for (token, value) in vocabJSON.members {
-            guard let id = value.nonNegativeInt else {
-                throw TokenizerError("\(vocabJSON.path)[\"\(token)\"] must be a non-negative integer id")
-            }
-            vocabulary[ExactString(token)] = id
-        }
+        let vocabulary = try json.vocabulary("vocab")
         try self.init(
             vocabulary: vocabulary,
             unknownToken: try json.string("unk_token"),
@@ -121,6 +114,18 @@ struct ScalarTrie: Sendable {
     func forEachPrefix(
         of word: [Unicode.Scalar], from start: Int, _ body: (Int, Int) throws -> Void
     ) rethrows {
+        try walk(word, from: start) { entry, end in try body(entries[entry].id, end) }
+    }
+
+    /// The longest entry that `word[start...]` begins with, and where it ends.
+    func longestMatch(in word: [Unicode.Scalar], from start: Int) -> (id: Int, token: String, end: Int)? {
+        var best: (id: Int, token: String, end: Int)?
+        walk(word, from: start) { entry, end in best = (entries[entry].id, entries[entry].token, end) }
+        return best
+    }
+
+    /// Follows `word[start...]` down the trie, calling `body(entry, end)` at each entry passed.
+    private func walk(_ word: [Unicode.Scalar], from start: Int, _ body: (Int, Int) throws -> Void) rethrows {
         var node: Int32 = 0
         var index = start
         while index < word.count {
@@ -129,25 +134,7 @@ struct ScalarTrie: Sendable {
             node = next
             index += 1
             let terminal = terminalOfNode[Int(node)]
-            if terminal >= 0 { try body(entries[Int(terminal)].id, index) }
+            if terminal >= 0 { try body(Int(terminal), index) }
         }
-    }
-
-    /// The longest entry that `word[start...]` begins with, and where it ends.
-    func longestMatch(in word: [Unicode.Scalar], from start: Int) -> (id: Int, token: String, end: Int)? {
-        var node: Int32 = 0
-        var best: (id: Int, token: String, end: Int)?
-        var index = start
-        while index < word.count {
-            let key = UInt64(UInt32(bitPattern: node)) << 32 | UInt64(word[index].value)
-            guard let next = children[key] else { break }
-            node = next
-            index += 1
-            let terminal = terminalOfNode[Int(node)]
-            if terminal >= 0 {
-                best = (entries[Int(terminal)].id, entries[Int(terminal)].token, index)
-            }
-        }
-        return best
     }
 }
