@@ -21,21 +21,36 @@ public struct JSONParseOptions: Sendable {
         case lastWins
     }
 
+    /// What a `\u` escape of a lone UTF-16 surrogate becomes.
+    public enum LoneSurrogates: Sendable {
+        /// U+FFFD (a Swift string cannot hold the surrogate itself, as Python's can).
+        case replace
+        /// A syntax error, as serde_json (and so the Rust safetensors reader) makes it.
+        case reject
+    }
+
     /// The deepest nesting of arrays and objects accepted.
     public var maxDepth: Int
     /// How floats are rounded.
     public var floats: Floats
     /// What a repeated key does.
     public var duplicateKeys: DuplicateKeys
+    /// What a lone surrogate escape becomes.
+    public var loneSurrogates: LoneSurrogates
 
     /// Creates options; the defaults are Python's `json.loads` with a nesting limit.
-    public init(maxDepth: Int = 512, floats: Floats = .nearest, duplicateKeys: DuplicateKeys = .lastWins) {
+    public init(
+        maxDepth: Int = 512, floats: Floats = .nearest, duplicateKeys: DuplicateKeys = .lastWins,
+        loneSurrogates: LoneSurrogates = .replace
+    ) {
         self.maxDepth = maxDepth
         self.floats = floats
         self.duplicateKeys = duplicateKeys
+        self.loneSurrogates = loneSurrogates
     }
 
-    /// Python's `json.loads`: request bodies, `config.json` and the other files transformers reads.
+    /// Python's `json.loads` (request bodies, `config.json` and the other files transformers
+    /// reads), except that `NaN` and `Infinity`, which Python also reads, are refused.
     public static let python = JSONParseOptions()
     /// serde_json as the `tokenizers` library uses it for `tokenizer.json`.
     public static let tokenizers = JSONParseOptions(floats: .serde, duplicateKeys: .keepAll)
@@ -264,6 +279,8 @@ private struct JSONParser {
             exponent += exponentNegative ? -value : value
         }
         if isInteger && !overflowed {
+            // serde reads `-0` as the float -0.0, whose sign a Unigram score keeps.
+            if negative, significand == 0, options.floats == .serde { return .number(-0.0) }
             if negative, significand <= UInt64(Int.max) + 1 {
                 return .int(significand == UInt64(Int.max) + 1 ? Int.min : -Int(significand))
             }
@@ -352,8 +369,16 @@ private struct JSONParser {
                         index = save
                     }
                 }
-                // A lone surrogate cannot be a Swift scalar: it becomes U+FFFD.
-                scalars.append(Unicode.Scalar(code) ?? "\u{FFFD}")
+                // A lone surrogate cannot be a Swift scalar: it becomes U+FFFD, or is refused.
+                guard let scalar = Unicode.Scalar(code) else {
+                    if options.loneSurrogates == .reject {
+                        throw error("lone surrogate in \\u escape", at: index - 6)
+                    }
+                    scalars.append("\u{FFFD}")
+                    runStart = index
+                    continue
+                }
+                scalars.append(scalar)
             default:
                 throw error("invalid escape", at: index - 1)
             }

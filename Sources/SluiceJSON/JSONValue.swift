@@ -4,13 +4,17 @@
 /// Keys are compared by their exact UTF-8 (as Python and serde compare them), never by Swift's
 /// canonical equivalence: real vocabularies hold both "é" and "e\u{301}".
 public enum JSONValue: Sendable, Equatable {
+    /// `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
     /// A number written without a fraction or exponent that fits in `Int`.
     case int(Int)
     /// Any other number (a float, or an integer past `Int`'s range).
     case number(Double)
+    /// A string.
     case string(String)
+    /// An array.
     case array([JSONValue])
     /// Members in order. Duplicate keys are kept or merged as the parse options say; lookups
     /// find the last member with the key.
@@ -43,8 +47,8 @@ public enum JSONValue: Sendable, Equatable {
         return nil
     }
 
-    /// An integer, or a float with an integral value that fits in `Int` (`2.0`, as Python's
-    /// `int` checks accept it nowhere, so callers that need Python's strictness match `.int`).
+    /// An integer, or also an integral float such as `2.0` (Python would refuse it where it
+    /// checks for an `int`; callers that need that strictness match `.int`).
     public var integralValue: Int? {
         switch self {
         case .int(let value): return value
@@ -86,6 +90,7 @@ public enum JSONValue: Sendable, Equatable {
         }
     }
 
+    /// Equal kinds and values, members compared in order.
     public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
         switch (lhs, rhs) {
         case (.null, .null): return true

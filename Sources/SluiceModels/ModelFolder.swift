@@ -54,8 +54,8 @@ public struct ModelFolder: Sendable {
 
     /// A JSON file of the folder (`name` may name a file in a module's folder,
     /// `1_Pooling/config.json`), read and parsed as Python's `json` reads it on first use and
-    /// kept; an empty object when it is missing or not JSON, as the libraries that read these
-    /// optional files treat them.
+    /// kept: whatever value the file holds (`modules.json` is a list), or an empty object when
+    /// it is missing or not JSON, as the libraries that read these optional files treat them.
     public func jsonObject(_ name: String) -> JSONValue {
         jsonFiles.value(for: name) {
             guard let data = try? Data(contentsOf: file(name)), let value = try? JSONValue.parse(data) else {

@@ -67,7 +67,7 @@ struct PickleReader {
     }
 
     private mutating func read(_ n: Int) throws -> ArraySlice<UInt8> {
-        guard n >= 0, at + n <= bytes.count else { throw fail("ends early at byte \(at)") }
+        guard n >= 0, n <= bytes.count - at else { throw fail("ends early at byte \(at)") }
         defer { at += n }
         return bytes[at..<(at + n)]
     }

@@ -43,10 +43,12 @@ func parseHeader(file: UnsafeRawBufferPointer, path: String) throws(SafeTensorsE
     }
     let root: JSONValue
     do throws(JSONSyntaxError) {
-        // Nesting is capped well below the default (a header is two levels deep), and duplicate
-        // keys are kept so that they can be refused by name.
+        // Nesting is capped well below the default (a header is two levels deep), duplicate
+        // keys are kept so that they can be refused by name, and a lone surrogate is refused
+        // as the reference's serde_json refuses it.
         root = try JSONValue.parse(
-            headerBytes, options: JSONParseOptions(maxDepth: 128, duplicateKeys: .keepAll))
+            headerBytes,
+            options: JSONParseOptions(maxDepth: 128, duplicateKeys: .keepAll, loneSurrogates: .reject))
     } catch {
         throw failure("header is not valid JSON: \(error.message) at byte \(error.offset) of the header")
     }

@@ -102,15 +102,30 @@ public final class TorchStateDict: TensorFile {
                 path: url.path, problem: "tensor \(name)'s storage \(ref.storage.key) is missing")
         }
         let numel = ref.storage.count
-        guard entry.range.count >= numel * 4 else {
+        let (storageBytes, tooLarge) = numel.multipliedReportingOverflow(by: 4)
+        guard numel >= 0, !tooLarge, entry.range.count >= storageBytes else {
             throw SafeTensorsError(
                 path: url.path, problem: "storage \(ref.storage.key) is shorter than its \(numel) floats")
         }
-        let count = ref.size.reduce(1, *)
+        // The element furthest into the storage, every product and sum checked: the numbers
+        // come from the file.
+        var count = 1
         var last = ref.offset
-        for (extent, stride) in Swift.zip(ref.size, ref.stride) { last += (extent - 1) * stride }
-        guard ref.size.count == ref.stride.count, ref.size.allSatisfy({ $0 >= 0 }), count == 0 || last < numel
-        else {
+        var fits =
+            ref.size.count == ref.stride.count && ref.offset >= 0 && ref.size.allSatisfy { $0 >= 0 }
+            && ref.stride.allSatisfy { $0 >= 0 }
+        for (extent, stride) in Swift.zip(ref.size, ref.stride) where fits {
+            let (product, overflow) = count.multipliedReportingOverflow(by: extent)
+            count = product
+            fits = !overflow
+            if extent > 0 {
+                let (span, spanOverflow) = (extent - 1).multipliedReportingOverflow(by: stride)
+                let (sum, sumOverflow) = last.addingReportingOverflow(span)
+                last = sum
+                fits = fits && !spanOverflow && !sumOverflow
+            }
+        }
+        guard fits, count == 0 || last < numel else {
             throw SafeTensorsError(
                 path: url.path,
                 problem:

@@ -85,3 +85,18 @@ struct JSONParserTests {
         #expect(try parse(#""\ud800x""#) == "\u{FFFD}x")
     }
 }
+
+@Suite("JSONValue.parse options")
+struct JSONParseOptionTests {
+    @Test("a lone surrogate is refused where serde_json refuses it; -0 keeps its sign for serde")
+    func serdeStrictness() throws {
+        let strict = JSONParseOptions(loneSurrogates: .reject)
+        #expect(throws: JSONSyntaxError.self) {
+            try JSONValue.parse(Array(#""\ud800""#.utf8), options: strict)
+        }
+        #expect(try JSONValue.parse(Array(#""\ud83d\ude00""#.utf8), options: strict) == "😀")
+        let zero = try JSONValue.parse(Array("-0".utf8), options: .tokenizers)
+        #expect(zero.doubleValue?.sign == .minus)
+        #expect(try JSONValue.parse(Array("-0".utf8)) == 0)
+    }
+}

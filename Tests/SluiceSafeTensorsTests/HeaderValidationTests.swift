@@ -83,6 +83,13 @@ final class HeaderValidationTests: XCTestCase {
             SafeTensorsWriter.file(header: "{\"a\": nope}"), mentioning: "not valid JSON", "byte 6")
     }
 
+    func testLoneSurrogateEscapeIsRejectedAsTheReferenceRejectsIt() throws {
+        try assertRejected(
+            SafeTensorsWriter.file(
+                header: #"{"\ud800": {"dtype": "F32", "shape": [0], "data_offsets": [0, 0]}}"#),
+            mentioning: "not valid JSON", "lone surrogate")
+    }
+
     func testHeaderThatIsNotUTF8IsRejected() throws {
         let bytes = SafeTensorsWriter.file(
             headerBytes: Array("{\"".utf8) + [0xFF, 0xFE] + Array("\":1}".utf8))
