@@ -1,10 +1,31 @@
 import SluiceTensors
 
+extension EncoderFamily {
+    /// `model_type` `electra`. Mirrors `ElectraConfig` (`embedding_size`), `ElectraModel` and
+    /// its heads: `ElectraGeneratorPredictions` (dense to `embedding_size`, exact GELU,
+    /// LayerNorm) then `generator_lm_head`; `ElectraClassificationHead`, whose GELU is there
+    /// because "although BERT uses tanh here, it seems Electra authors used gelu here".
+    public static let electra = EncoderFamily(
+        modelType: "electra", classPrefix: "Electra", baseModelPrefix: "electra",
+        config: ConfigSchema(
+            hiddenSize: .init("hidden_size", 256), numAttentionHeads: .init("num_attention_heads", 4),
+            intermediateSize: .init("intermediate_size", 1024), embeddingSize: .init("embedding_size", 128)),
+        positions: .fromZero, ignoresTokenizerTypeIds: false,
+        maskedLM: MaskedLMLayout(
+            reference: "ElectraGeneratorPredictions + generator_lm_head",
+            dense: "generator_predictions.dense", activation: .gelu,
+            layerNorm: "generator_predictions.LayerNorm", decoder: "generator_lm_head", sharedBias: nil,
+            decodesFromEmbeddingSize: true),
+        sequenceClassification: ClassificationLayout(
+            reference: "ElectraClassificationHead", dense: "classifier.dense", squash: .activation(.gelu),
+            classifier: "classifier.out_proj"),
+        architecture: ElectraArchitecture.self)
+}
+
 /// The ELECTRA encoder (discriminator or generator). Mirrors `ElectraModel`: embeddings of
 /// width `embedding_size`, projected to `hidden_size` by `embeddings_project` when the two
 /// differ, then BERT's layers.
 enum ElectraArchitecture: EncoderArchitecture {
-    static let families: [EncoderFamily] = [.electra]
     static let reference = "ElectraModel"
 
     static func parts(_ weights: WeightStore, config: EncoderConfig) throws -> EncoderParts {

@@ -11,6 +11,17 @@ protocol TokenEmbedding: Sendable {
     func forward(_ batch: RaggedBatch, into out: UnsafeMutablePointer<Float>) throws
 }
 
+/// How a family numbers token positions, as `EncoderConfig.positionPaddingIdx` reads it.
+enum PositionScheme: Sendable {
+    /// `0, 1, 2, …` (BERT).
+    case fromZero
+    /// After `pad_token_id` (1 when the file has none), as RoBERTa's
+    /// `create_position_ids_from_input_ids` counts them.
+    case afterPadToken
+    /// After a `padding_idx` the class fixes whatever the file says (MPNet's 1).
+    case afterPadding(Int)
+}
+
 /// Token embeddings: word + position (+ token type) embeddings, then layer norm.
 ///
 /// Mirrors `BertEmbeddings`, `RobertaEmbeddings` (also XLM-R's and CamemBERT's),

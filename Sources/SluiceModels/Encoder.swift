@@ -40,7 +40,7 @@ public struct EncoderModel: Sendable {
 
     /// Loads the encoder as `architecture`'s file describes it; refuses another family's config.
     init(config: EncoderConfig, weights: WeightStore, architecture: any EncoderArchitecture.Type) throws {
-        guard architecture.families.contains(config.family) else {
+        guard config.family.architecture == architecture else {
             throw ModelError(
                 "\(architecture.reference) cannot load a \(config.family.rawValue) checkpoint")
         }
@@ -170,34 +170,27 @@ struct EncoderParts: Sendable {
 }
 
 /// One architecture family's file: how its checkpoint's weights, under the reference's names,
-/// become an encoder's parts. Mirrors a transformers `…Model` class; a new family is one new
-/// file with one of these, and a case in `EncoderFamily`.
-protocol EncoderArchitecture {
-    /// The `model_type`s this file loads.
-    static var families: [EncoderFamily] { get }
+/// become an encoder's parts. Mirrors a transformers `…Model` class. A new family is one new
+/// file with one of these and its `EncoderFamily` value (names, config keys and defaults,
+/// positions, head layouts), and one line in `EncoderFamily.registered`.
+protocol EncoderArchitecture: SendableMetatype {
     /// The transformers class it mirrors, for messages.
     static var reference: String { get }
     /// The parts, from `weights` scoped at the encoder (`bert.` already stripped).
     static func parts(_ weights: WeightStore, config: EncoderConfig) throws -> EncoderParts
+    /// Refuses a config this family's reference would not run as Sluice does, naming the
+    /// field; fields only this family reads are checked here, from `config.json`.
+    static func check(_ config: EncoderConfig, path: String) throws
 }
 
-extension EncoderFamily {
-    /// The file that loads this family's encoder.
-    var architecture: any EncoderArchitecture.Type {
-        switch self {
-        case .bert: return BertArchitecture.self
-        case .roberta, .xlmRoberta, .camembert: return RobertaArchitecture.self
-        case .electra: return ElectraArchitecture.self
-        case .distilbert: return DistilBertArchitecture.self
-        case .mpnet: return MPNetArchitecture.self
-        }
-    }
+extension EncoderArchitecture {
+    static func check(_ config: EncoderConfig, path: String) throws {}
 }
 
 extension WeightStore {
     /// Where `family` keeps its encoder in these files: under `base_model_prefix` for a head
     /// checkpoint, at the top for a bare encoder.
     func encoderScope(_ family: EncoderFamily) -> WeightStore {
-        baseScope(family.baseModelPrefix, probe: "embeddings.word_embeddings.weight")
+        baseScope(family.baseModelPrefix, probe: family.wordEmbeddings)
     }
 }

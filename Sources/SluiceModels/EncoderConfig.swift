@@ -5,9 +5,10 @@ import SluiceTensors
 /// The fields of a `config.json` that Sluice's encoder architectures read, under one set of
 /// names whatever the family calls them (DistilBERT's `dim`, `n_layers`, `activation`, …).
 ///
-/// Mirrors `BertConfig`, `DistilBertConfig`, `RobertaConfig`, `XLMRobertaConfig`,
-/// `CamembertConfig`, `ElectraConfig` and `MPNetConfig`; absent fields take the defaults of the
-/// class that `model_type` names.
+/// Mirrors the configuration class of the family `model_type` names (`BertConfig`,
+/// `DistilBertConfig`, …): the family's file says which keys it reads (its `ConfigSchema`), and
+/// absent fields take that class's defaults. Fields only one family reads (ModernBERT's rotary
+/// settings, say) stay in `json`, read by that family's file.
 public struct EncoderConfig: Sendable, Equatable {
     /// `model_type`, such as `bert`; empty when the file has none (read as BERT).
     public var modelType: String
@@ -69,10 +70,10 @@ public struct EncoderConfig: Sendable, Equatable {
     ///
     /// RoBERTa, XLM-R and CamemBERT use `pad_token_id`; MPNet fixes `padding_idx` at 1.
     public var positionPaddingIdx: Int? {
-        switch family {
-        case .roberta, .xlmRoberta, .camembert: return padTokenId ?? 1
-        case .mpnet: return 1
-        case .bert, .distilbert, .electra: return nil
+        switch family.positions {
+        case .afterPadToken: return padTokenId ?? 1
+        case .afterPadding(let index): return index
+        case .fromZero: return nil
         }
     }
 
@@ -113,33 +114,26 @@ public struct EncoderConfig: Sendable, Equatable {
         modelType = json["model_type"]?.stringValue ?? ""
         architectures = json["architectures"]?.arrayValue?.compactMap(\.stringValue) ?? []
         family = try EncoderFamily(modelType: modelType, architectures: architectures, path: path)
-        let defaults = family.defaults
-        vocabSize = try int("vocab_size", defaults.vocabSize)
-        if family == .distilbert {
-            hiddenSize = try int("dim", 768)
-            numHiddenLayers = try int("n_layers", 6)
-            numAttentionHeads = try int("n_heads", 12)
-            intermediateSize = try int("hidden_dim", 4 * 768)
-        } else {
-            hiddenSize = try int("hidden_size", defaults.hiddenSize)
-            numHiddenLayers = try int("num_hidden_layers", 12)
-            numAttentionHeads = try int("num_attention_heads", defaults.numAttentionHeads)
-            intermediateSize = try int("intermediate_size", defaults.intermediateSize)
-        }
-        embeddingSize = family == .electra ? try int("embedding_size", 128) : hiddenSize
+        let schema = family.config
+        func read(_ field: ConfigSchema.Field) throws -> Int { try int(field.key, field.fallback) }
+        vocabSize = try read(schema.vocabSize)
+        hiddenSize = try read(schema.hiddenSize)
+        numHiddenLayers = try read(schema.numHiddenLayers)
+        numAttentionHeads = try read(schema.numAttentionHeads)
+        intermediateSize = try read(schema.intermediateSize)
+        embeddingSize = try schema.embeddingSize.map { try read($0) } ?? hiddenSize
         maxPositionEmbeddings = try int("max_position_embeddings", 512)
-        typeVocabSize = family.hasTokenTypes ? try int("type_vocab_size", 2) : 0
-        padTokenId = json["pad_token_id"]?.isNull == true ? nil : try int("pad_token_id", defaults.padTokenId)
-        relativeAttentionNumBuckets = family == .mpnet ? try int("relative_attention_num_buckets", 32) : 0
-        let actKey = family == .distilbert ? "activation" : "hidden_act"
+        typeVocabSize = try schema.typeVocabSize.map { try read($0) } ?? 0
+        padTokenId = json["pad_token_id"]?.isNull == true ? nil : try int("pad_token_id", schema.padTokenId)
+        relativeAttentionNumBuckets = try schema.relativeAttentionNumBuckets.map { try read($0) } ?? 0
+        let actKey = schema.hiddenAct
         let act = json[actKey]?.stringValue ?? "gelu"
         guard let activation = Activation(rawValue: act) else {
             let known = Activation.allCases.map(\.rawValue).joined(separator: ", ")
             throw ModelError("\(path): \(actKey) \"\(act)\" is not supported (supported: \(known))")
         }
         hiddenAct = activation
-        layerNormEps =
-            family == .distilbert ? 1e-12 : json["layer_norm_eps"]?.doubleValue.map { Float($0) } ?? 1e-12
+        layerNormEps = schema.layerNormEps.flatMap { json[$0]?.doubleValue.map { Float($0) } } ?? 1e-12
         positionEmbeddingType = json["position_embedding_type"]?.stringValue ?? "absolute"
         tieWordEmbeddings = json["tie_word_embeddings"]?.boolValue ?? true
         var labels: [Int: String] = [:]
@@ -161,8 +155,8 @@ public struct EncoderConfig: Sendable, Equatable {
                     "\(path): problem_type \"\(problemType)\" is not one of \(known.joined(separator: ", "))")
             }
         }
-        let heads = family == .distilbert ? "n_heads" : "num_attention_heads"
-        let hidden = family == .distilbert ? "dim" : "hidden_size"
+        let heads = schema.numAttentionHeads.key
+        let hidden = schema.hiddenSize.key
         guard hiddenSize > 0, numAttentionHeads > 0, hiddenSize % numAttentionHeads == 0 else {
             throw ModelError(
                 "\(path): \(hidden) \(hiddenSize) is not a multiple of \(heads) \(numAttentionHeads)")
@@ -173,12 +167,7 @@ public struct EncoderConfig: Sendable, Equatable {
         guard !family.hasTokenTypes || typeVocabSize > 0 else {
             throw ModelError("\(path): type_vocab_size must be positive")
         }
-        guard family != .mpnet || relativeAttentionNumBuckets >= 32 else {
-            // MPNetEncoder.compute_position_bias always asks for 32 buckets.
-            throw ModelError(
-                "\(path): relative_attention_num_buckets \(relativeAttentionNumBuckets) is below the 32 buckets MPNet uses"
-            )
-        }
+        try family.architecture.check(self, path: path)
         guard positionEmbeddingType == "absolute" else {
             throw ModelError(
                 "\(path): position_embedding_type \"\(positionEmbeddingType)\" is not supported (supported: absolute)"
@@ -200,6 +189,39 @@ public struct EncoderConfig: Sendable, Equatable {
             )
         }
     }
+}
+
+/// How a family's configuration class names the `config.json` fields `EncoderConfig` reads,
+/// and the defaults it gives them; the values here are `BertConfig`'s. A family's file
+/// declares its own (`DistilBertConfig` calls `hidden_size` `dim`).
+struct ConfigSchema: Sendable {
+    /// A key, and the value the configuration class gives it when the file has none.
+    struct Field: Sendable {
+        let key: String
+        let fallback: Int
+
+        init(_ key: String, _ fallback: Int) {
+            self.key = key
+            self.fallback = fallback
+        }
+    }
+
+    var vocabSize = Field("vocab_size", 30522)
+    var hiddenSize = Field("hidden_size", 768)
+    var numHiddenLayers = Field("num_hidden_layers", 12)
+    var numAttentionHeads = Field("num_attention_heads", 12)
+    var intermediateSize = Field("intermediate_size", 3072)
+    /// The activation's key (DistilBERT's `activation`); absent, exact GELU.
+    var hiddenAct = "hidden_act"
+    var padTokenId = 0
+    /// `type_vocab_size`; nil for families without token type embeddings, which ignore type ids.
+    var typeVocabSize: Field? = Field("type_vocab_size", 2)
+    /// ELECTRA's `embedding_size`; nil where the embeddings are `hidden_size` wide.
+    var embeddingSize: Field? = nil
+    /// The layer norms' epsilon key; nil where the class fixes it at 1e-12 (DistilBERT).
+    var layerNormEps: String? = "layer_norm_eps"
+    /// MPNet's `relative_attention_num_buckets`; nil for families without a relative bias.
+    var relativeAttentionNumBuckets: Field? = nil
 }
 
 /// The name the BERT-only code used; every supported family now reads into `EncoderConfig`.

@@ -1,76 +1,94 @@
-/// The encoder architectures Sluice runs, by `config.json`'s `model_type`.
-public enum EncoderFamily: String, Sendable, CaseIterable {
-    case bert
-    case distilbert
-    case roberta
-    case xlmRoberta = "xlm-roberta"
-    case camembert
-    case electra
-    case mpnet
-
+/// An encoder architecture family Sluice runs, by `config.json`'s `model_type`: everything
+/// about the family that code outside its file needs to know. Each family's file declares its
+/// value (`EncoderFamily.bert` in `Bert.swift`, with the transformers classes it mirrors), and
+/// `registered` lists them, one line each; nothing else switches on the family.
+public struct EncoderFamily: Sendable, Hashable, CaseIterable {
+    /// `model_type`, such as `xlm-roberta`.
+    public let rawValue: String
     /// How transformers' class names for this family begin (`XLMRoberta` in
     /// `XLMRobertaForMaskedLM`).
-    public var classPrefix: String {
-        switch self {
-        case .bert: return "Bert"
-        case .distilbert: return "DistilBert"
-        case .roberta: return "Roberta"
-        case .xlmRoberta: return "XLMRoberta"
-        case .camembert: return "Camembert"
-        case .electra: return "Electra"
-        case .mpnet: return "MPNet"
-        }
-    }
-
+    public let classPrefix: String
     /// The reference's `base_model_prefix`: checkpoints saved from a head model keep the
     /// encoder's weights under it (`roberta.encoder.layer.0…`, also for XLM-R and CamemBERT).
-    public var baseModelPrefix: String {
-        switch self {
-        case .bert: return "bert"
-        case .distilbert: return "distilbert"
-        case .roberta, .xlmRoberta, .camembert: return "roberta"
-        case .electra: return "electra"
-        case .mpnet: return "mpnet"
-        }
-    }
+    public let baseModelPrefix: String
+    /// How the family's configuration class names `config.json`'s fields, and its defaults.
+    let config: ConfigSchema
+    /// How token positions are numbered.
+    let positions: PositionScheme
+    /// Whether the forward pass is given all-zero `token_type_ids` whatever the tokenizer
+    /// returns: RoBERTa-style checkpoints, whose tokenizers return none in transformers.
+    public let ignoresTokenizerTypeIds: Bool
+    /// Where the `…ForMaskedLM` checkpoint keeps its head and what it computes.
+    let maskedLM: MaskedLMLayout
+    /// Where the `…ForSequenceClassification` checkpoint keeps its head and what it computes.
+    let sequenceClassification: ClassificationLayout
+    /// The file that loads this family's encoder.
+    let architecture: any EncoderArchitecture.Type
+    /// The word embeddings' name under the encoder: how a head checkpoint's `base_model_prefix`
+    /// is told from a bare encoder, and what a tied masked-LM decoder reads.
+    let wordEmbeddings: String
 
     /// Whether the embeddings add `token_type_embeddings` (DistilBERT and MPNet have none).
-    public var hasTokenTypes: Bool { self != .distilbert && self != .mpnet }
+    public var hasTokenTypes: Bool { config.typeVocabSize != nil }
 
-    /// The configuration class defaults that differ between families.
-    var defaults:
-        (vocabSize: Int, hiddenSize: Int, numAttentionHeads: Int, intermediateSize: Int, padTokenId: Int)
-    {
-        switch self {
-        case .bert, .distilbert, .xlmRoberta, .camembert:
-            return (30522, 768, 12, 3072, self == .bert || self == .distilbert ? 0 : 1)
-        case .roberta: return (50265, 768, 12, 3072, 1)
-        case .electra: return (30522, 256, 4, 1024, 0)
-        case .mpnet: return (30527, 768, 12, 3072, 1)
-        }
+    /// The families Sluice runs, one line each, in the order messages list them.
+    static let registered: [EncoderFamily] = [
+        .bert,
+        .distilbert,
+        .roberta,
+        .xlmRoberta,
+        .camembert,
+        .electra,
+        .mpnet,
+    ]
+
+    /// Every registered family.
+    public static var allCases: [EncoderFamily] { registered }
+
+    public static func == (lhs: EncoderFamily, rhs: EncoderFamily) -> Bool { lhs.rawValue == rhs.rawValue }
+    public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
+
+    /// A family as its file declares it; `modelType` is `config.json`'s `model_type`, and
+    /// `wordEmbeddings` defaults to BERT's name.
+    init(
+        modelType: String, classPrefix: String, baseModelPrefix: String, config: ConfigSchema,
+        positions: PositionScheme, ignoresTokenizerTypeIds: Bool, maskedLM: MaskedLMLayout,
+        sequenceClassification: ClassificationLayout, architecture: any EncoderArchitecture.Type,
+        wordEmbeddings: String = "embeddings.word_embeddings.weight"
+    ) {
+        rawValue = modelType
+        self.classPrefix = classPrefix
+        self.baseModelPrefix = baseModelPrefix
+        self.config = config
+        self.positions = positions
+        self.ignoresTokenizerTypeIds = ignoresTokenizerTypeIds
+        self.maskedLM = maskedLM
+        self.sequenceClassification = sequenceClassification
+        self.architecture = architecture
+        self.wordEmbeddings = wordEmbeddings
     }
 
     /// The family from `model_type`, or when the file has none from `architectures`
     /// (BERT when neither says).
     init(modelType: String, architectures: [String], path: String) throws {
-        if let family = EncoderFamily(rawValue: modelType) {
+        if let family = Self.registered.first(where: { $0.rawValue == modelType }) {
             self = family
             return
         }
         guard modelType.isEmpty else {
-            let known = Self.allCases.map(\.rawValue).joined(separator: ", ")
+            let known = Self.registered.map(\.rawValue).joined(separator: ", ")
             throw ModelError("\(path): model_type \"\(modelType)\" is not supported (supported: \(known))")
         }
         let name = architectures.first ?? ""
         // Longest prefix first: "XLMRobertaFor…" must not read as "Roberta…".
-        let byPrefix = Self.allCases.sorted { $0.classPrefix.count > $1.classPrefix.count }
+        let byPrefix = Self.registered.sorted { $0.classPrefix.count > $1.classPrefix.count }
         self = byPrefix.first { name.hasPrefix($0.classPrefix) } ?? .bert
     }
 
     /// What an `architectures` entry names: the bare encoder, one of Sluice's heads, or a
     /// head Sluice does not have (`BertForNextSentencePrediction`, `…ForMultipleChoice`).
     static func checkpointClass(_ name: String) -> CheckpointClass {
-        if allCases.contains(where: { name == $0.classPrefix + "Model" }) { return .encoder }
+        if registered.contains(where: { name == $0.classPrefix + "Model" }) { return .encoder }
         if let kind = HeadKind.allCases.first(where: { name.hasSuffix($0.classSuffix) }) {
             return .head(kind)
         }

@@ -1,11 +1,29 @@
 import Foundation
 import SluiceTensors
 
+extension EncoderFamily {
+    /// `model_type` `mpnet`. Mirrors `MPNetConfig` (`vocab_size` 30527,
+    /// `relative_attention_num_buckets`), `MPNetModel` and its heads: `MPNetLMHead` and
+    /// `MPNetClassificationHead`, laid out as RoBERTa's.
+    public static let mpnet = EncoderFamily(
+        modelType: "mpnet", classPrefix: "MPNet", baseModelPrefix: "mpnet",
+        config: ConfigSchema(
+            vocabSize: .init("vocab_size", 30527), padTokenId: 1, typeVocabSize: nil,
+            relativeAttentionNumBuckets: .init("relative_attention_num_buckets", 32)),
+        positions: .afterPadding(1), ignoresTokenizerTypeIds: false,
+        maskedLM: MaskedLMLayout(
+            reference: "MPNetLMHead", dense: "lm_head.dense", activation: .gelu,
+            layerNorm: "lm_head.layer_norm", decoder: "lm_head.decoder", sharedBias: "lm_head.bias"),
+        sequenceClassification: ClassificationLayout(
+            reference: "MPNetClassificationHead", dense: "classifier.dense", squash: .tanh,
+            classifier: "classifier.out_proj"),
+        architecture: MPNetArchitecture.self)
+}
+
 /// The MPNet encoder. Mirrors `MPNetModel`: word + position embeddings (positions from
 /// `padding_idx + 1 = 2`, no token types), `MPNetLayer`s, and one relative position bias
 /// (`encoder.relative_attention_bias`) shared by every layer and added to the attention scores.
 enum MPNetArchitecture: EncoderArchitecture {
-    static let families: [EncoderFamily] = [.mpnet]
     static let reference = "MPNetModel"
 
     static func parts(_ weights: WeightStore, config: EncoderConfig) throws -> EncoderParts {
@@ -18,6 +36,15 @@ enum MPNetArchitecture: EncoderArchitecture {
             attentionBiases: [
                 try MPNetRelativePositionBias(encoder.scoped("relative_attention_bias"), config: config)
             ])
+    }
+
+    /// `MPNetEncoder.compute_position_bias` always asks for 32 buckets, so a smaller table is refused.
+    static func check(_ config: EncoderConfig, path: String) throws {
+        guard config.relativeAttentionNumBuckets >= MPNetRelativePositionBias.bucketCount else {
+            throw ModelError(
+                "\(path): relative_attention_num_buckets \(config.relativeAttentionNumBuckets) is below the 32 buckets MPNet uses"
+            )
+        }
     }
 
     /// Mirrors `MPNetLayer`; its scores gain the encoder's relative position bias (table 0).

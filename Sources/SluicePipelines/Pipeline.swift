@@ -89,7 +89,7 @@ public final class Pipeline: Sendable {
             throw PipelineError.load("\(error)")
         }
         zeroTypeIds =
-            [.roberta, .xlmRoberta, .camembert].contains(config.family) || !tokenizer.returnsTokenTypeIds
+            config.family.ignoresTokenizerTypeIds || !tokenizer.returnsTokenTypeIds
         let context = PipelineContext(
             task: task, folder: folder, config: config, tokenizer: tokenizer,
             maxInputTokens: config.maxSequenceLength,
