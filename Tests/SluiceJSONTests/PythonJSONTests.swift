@@ -2,11 +2,9 @@ import Foundation
 import SluiceJSON
 import XCTest
 
-@testable import SluicePipelines
-
 final class PythonJSONTests: XCTestCase {
     func testFloatsAreSpelledAsPythonReprOfTheWidenedF32() throws {
-        let rows = try Fixtures.jsonLines("float_repr.jsonl")
+        let rows = try ReferenceFixtures.jsonLines("float_repr.jsonl")
         XCTAssertGreaterThan(rows.count, 400)
         for row in rows {
             guard case .int(let bits) = row["bits"], case .string(let expected) = row["json"] else {
@@ -20,7 +18,7 @@ final class PythonJSONTests: XCTestCase {
     func testReferenceOutputsSurviveAParseAndWriteByteForByte() throws {
         // The fixtures' JSON is what starlette's JSONResponse sent: non-ASCII unescaped, compact.
         for model in ["bert-tiny-uncased", "bert-tiny-cased"] {
-            for row in try Fixtures.jsonLines("\(model)/expected/fill_mask.jsonl") {
+            for row in try ReferenceFixtures.jsonLines("\(model)/expected/fill_mask.jsonl") {
                 guard case .string(let json) = row["json"] else { return XCTFail("bad row") }
                 XCTAssertEqual(try JSONValue.parse(Data(json.utf8)).pythonJSON, json)
             }
@@ -62,5 +60,17 @@ final class OrderedJSONParserTests: XCTestCase {
             return XCTFail("not an object")
         }
         XCTAssertEqual(pairs.count, 100_000)
+    }
+}
+
+/// The reference outputs under `Tests/Fixtures/models`, read as JSON lines.
+enum ReferenceFixtures {
+    static let root = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/models")
+
+    static func jsonLines(_ relativePath: String) throws -> [JSONValue] {
+        let text = try String(contentsOf: root.appendingPathComponent(relativePath), encoding: .utf8)
+        return try text.split(separator: "\n").map { try JSONValue.parse(Data($0.utf8)) }
     }
 }
