@@ -8,6 +8,11 @@ import XCTest
 final class FillMaskPipelineTests: XCTestCase {
     private func checkFixtures(_ model: String) throws {
         let pipeline = try Pipeline(folder: Fixtures.folder(model), runtime: .forTests)
+        try Self.assertAnswersFillMaskFixtures(pipeline, of: model, label: model)
+    }
+
+    /// Every row of `model`'s `fill_mask.jsonl`, answered by `pipeline` as the reference did.
+    static func assertAnswersFillMaskFixtures(_ pipeline: Pipeline, of model: String, label: String) throws {
         XCTAssertEqual(pipeline.task, .fillMask)
         let rows = try Fixtures.jsonLines("\(model)/expected/fill_mask.jsonl")
         XCTAssertGreaterThan(rows.count, 5)
@@ -18,7 +23,7 @@ final class FillMaskPipelineTests: XCTestCase {
             let parameters = row["parameters"].flatMap { $0 == .object([]) ? nil : $0 }
             let ours = try pipeline.run([input], parameters: parameters)[0]
             let reference = try JSONValue.parse(Data(json.utf8))
-            assertSameJSON(ours, reference, "\(model) \(input) \(parameters?.pythonJSON ?? "")")
+            assertSameJSON(ours, reference, "\(label) \(input) \(parameters?.pythonJSON ?? "")")
         }
     }
 

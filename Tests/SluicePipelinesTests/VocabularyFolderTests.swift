@@ -40,19 +40,8 @@ final class VocabularyFolderTests: XCTestCase {
         let folder = try vocabularyOnlyCopy(of: "bert-tiny-uncased")
         let pipeline = try Pipeline(folder: try ModelFolder(path: folder.path), runtime: .forTests)
         XCTAssertEqual(pipeline.tokenizer.source.kind, .wordPiece)
-        XCTAssertEqual(pipeline.task, .fillMask)
-        let rows = try Fixtures.jsonLines("bert-tiny-uncased/expected/fill_mask.jsonl")
-        XCTAssertGreaterThan(rows.count, 5)
-        for row in rows {
-            guard case .string(let input) = row["input"], case .string(let json) = row["json"] else {
-                return XCTFail("bad fixture row")
-            }
-            let parameters = row["parameters"].flatMap { $0 == .object([]) ? nil : $0 }
-            let ours = try pipeline.run([input], parameters: parameters)[0]
-            assertSameJSON(
-                ours, try JSONValue.parse(Data(json.utf8)),
-                "vocab.txt \(input) \(parameters?.pythonJSON ?? "")")
-        }
+        try FillMaskPipelineTests.assertAnswersFillMaskFixtures(
+            pipeline, of: "bert-tiny-uncased", label: "vocab.txt")
     }
 
     func testAFolderWithoutAnyTokenizerIsALoadErrorNamingWhatIsExpected() throws {
