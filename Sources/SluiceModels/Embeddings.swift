@@ -106,3 +106,30 @@ struct Embeddings: TokenEmbedding {
         layerNorm.forward(inPlace: out, rows: batch.tokenCount)
     }
 }
+
+/// Token embeddings alone, then a norm: positions enter later, in attention (rotary). Mirrors
+/// `ModernBertEmbeddings` (`tok_embeddings`, `norm`).
+struct WordEmbeddings: TokenEmbedding {
+    let table: WeightBuffer
+    let norm: (any ResidualNorm)?
+    let width: Int
+    let vocabSize: Int
+
+    /// Loads `[vocabSize, width]` rows from `weights`.
+    init(_ weights: WeightStore, vocabSize: Int, width: Int, norm: (any ResidualNorm)?) throws {
+        table = try weights.tensor("weight", shape: [vocabSize, width])
+        self.norm = norm
+        self.width = width
+        self.vocabSize = vocabSize
+    }
+
+    func forward(_ batch: RaggedBatch, into out: UnsafeMutablePointer<Float>) throws {
+        for (row, id) in batch.ids.enumerated() {
+            guard id >= 0, Int(id) < vocabSize else {
+                throw ModelError("token id \(id) is outside the vocabulary of \(vocabSize)")
+            }
+            (out + row * width).update(from: table.baseAddress + Int(id) * width, count: width)
+        }
+        norm?.forward(inPlace: out, adding: nil, rows: batch.tokenCount)
+    }
+}

@@ -8,7 +8,7 @@ import SluiceTensors
 /// let model = try EncoderModel(folder: folder, runtime: runtime)
 /// let head = try model.loadHead(try model.config.checkpointHead() ?? .sequenceClassification)
 /// let hidden = try model.forward(batch)            // on the inference thread
-/// let logits = head.firstTokenLogits(hidden)       // [sequences, num_labels]
+/// let logits = head.sequenceLogits(hidden)        // [sequences, num_labels]
 /// ```
 ///
 /// A batch runs as one pass, however many rows it has: the caller's batch (the scheduler's,
@@ -63,8 +63,11 @@ public struct EncoderModel: Sendable {
     /// `n · activationBytesPerRow` while it runs (27 KiB per row for bert-base, so 442 MiB at
     /// `--max-batch-tokens` 16384).
     public var activationBytesPerRow: Int {
-        MemoryLayout<Float>.stride * (5 * config.hiddenSize + config.intermediateSize)
+        MemoryLayout<Float>.stride * (5 * config.hiddenSize + intermediateWidth)
     }
+
+    /// Feed-forward scratch values per row.
+    var intermediateWidth: Int { parts.feedForwardWidth ?? config.intermediateSize }
 
     /// Runs the encoder over a ragged batch: the last hidden state, `[tokens, hidden]`.
     public func forward(_ batch: RaggedBatch) throws -> HiddenStates {
@@ -114,8 +117,8 @@ public struct EncoderModel: Sendable {
         let layers = parts.layers
         let pass = LayerPass(
             sequences: batch.sequences, rows: rows, span: span,
-            scratch: LayerScratch(rows: rows, maxLength: span, config: config),
-            biasTables: parts.attentionBiases.map { $0.table(span: span) })
+            scratch: LayerScratch(rows: rows, maxLength: span, hidden: h, intermediate: intermediateWidth),
+            tables: parts.tables.map { $0.table(span: span) })
         var kept = [Float](repeating: 0, count: (keep?.count ?? 0) * h)
         try values.withUnsafeMutableBufferPointer { buffer in
             let x = buffer.baseAddress!
@@ -129,11 +132,17 @@ public struct EncoderModel: Sendable {
                     layer.forward(x, pass: pass)
                 }
             }
+            if keep == nil { parts.finalNorm?.forward(inPlace: x, adding: nil, rows: rows) }
         }
         guard let keep else { return values }
         if layers.isEmpty {
             for (i, row) in keep.enumerated() {
                 kept[(i * h)..<((i + 1) * h)] = values[(row * h)..<((row + 1) * h)]
+            }
+        }
+        if let finalNorm = parts.finalNorm {
+            kept.withUnsafeMutableBufferPointer {
+                finalNorm.forward(inPlace: $0.baseAddress!, adding: nil, rows: keep.count)
             }
         }
         return kept
@@ -154,19 +163,41 @@ public struct HiddenStates: Sendable {
 
     /// The `hidden` values of one token row.
     public func row(_ index: Int) -> ArraySlice<Float> { values[(index * hidden)..<((index + 1) * hidden)] }
+
+    /// One row per run of rows (each sequence, by default), the mean of its rows: summed in
+    /// order, then divided by their count, as transformers' `(h * mask).sum(dim=1) /
+    /// mask.sum(dim=1)`.
+    public func meanPooled(_ runs: [Range<Int>]? = nil) -> HiddenStates {
+        let runs = runs ?? sequences
+        var pooled = [Float](repeating: 0, count: runs.count * hidden)
+        for (i, sequence) in runs.enumerated() {
+            for row in sequence {
+                for c in 0..<hidden { pooled[i * hidden + c] += values[row * hidden + c] }
+            }
+            let count = Float(max(sequence.count, 1))
+            for c in 0..<hidden { pooled[i * hidden + c] /= count }
+        }
+        return HiddenStates(values: pooled, hidden: hidden, sequences: runs.indices.map { $0..<($0 + 1) })
+    }
 }
 
 /// What a family's file builds from its checkpoint and `EncoderModel` runs: the embeddings
 /// (their kind and position scheme), the layers in order (each its own attention, norms and
-/// feed-forward block), and the attention biases the layers may add to their scores.
+/// feed-forward block), the tables the layers read, and a norm after the last layer.
 struct EncoderParts: Sendable {
     /// Token ids to `[tokens, hidden]` rows.
     var embeddings: any TokenEmbedding
     /// The blocks, first to last.
     var layers: [any EncoderBlock]
     /// Tables computed once per pass and read by the layers that name them
-    /// (`SelfAttention.bias`): MPNet's relative position bias, shared by every layer.
-    var attentionBiases: [any AttentionBias] = []
+    /// (`SelfAttention.bias`, `.rotary`): MPNet's relative position bias, shared by every
+    /// layer; ModernBERT's rotary angles and local window.
+    var tables: [any PassTable] = []
+    /// The norm over the last layer's output (ModernBERT's `final_norm`), nil for none.
+    var finalNorm: (any ResidualNorm)? = nil
+    /// Feed-forward scratch values per row when not `intermediate_size` (twice that for a
+    /// gated block, whose two halves live at once).
+    var feedForwardWidth: Int? = nil
 }
 
 /// One architecture family's file: how its checkpoint's weights, under the reference's names,
@@ -181,10 +212,18 @@ protocol EncoderArchitecture: SendableMetatype {
     /// Refuses a config this family's reference would not run as Sluice does, naming the
     /// field; fields only this family reads are checked here, from `config.json`.
     static func check(_ config: EncoderConfig, path: String) throws
+    /// The `kind` head of a checkpoint of this family, from `weights` at the checkpoint's top;
+    /// by default as BERT lays its heads out (`layoutHead`).
+    static func head(_ kind: HeadKind, weights: WeightStore, config: EncoderConfig) throws -> any EncoderHead
 }
 
 extension EncoderArchitecture {
     static func check(_ config: EncoderConfig, path: String) throws {}
+
+    static func head(_ kind: HeadKind, weights: WeightStore, config: EncoderConfig) throws -> any EncoderHead
+    {
+        try layoutHead(kind, weights: weights, config: config)
+    }
 }
 
 extension WeightStore {

@@ -28,14 +28,15 @@ public struct EncoderConfig: Sendable, Equatable {
     public var numAttentionHeads: Int
     /// `intermediate_size` (DistilBERT's `hidden_dim`).
     public var intermediateSize: Int
-    /// `hidden_act` (DistilBERT's `activation`).
+    /// `hidden_act` (DistilBERT's `activation`, ModernBERT's `hidden_activation`).
     public var hiddenAct: Activation
     /// `max_position_embeddings`: rows of the position embeddings (see `maxSequenceLength`).
     public var maxPositionEmbeddings: Int
     /// `type_vocab_size`; 0 for families without token type embeddings (DistilBERT, MPNet),
     /// whose forward pass ignores type ids.
     public var typeVocabSize: Int
-    /// `layer_norm_eps`; DistilBERT's layer norms use 1e-12 whatever the file says.
+    /// `layer_norm_eps` (ModernBERT's `norm_eps`); DistilBERT's layer norms use 1e-12 whatever
+    /// the file says.
     public var layerNormEps: Float
     /// `pad_token_id`; RoBERTa-style families count positions from it.
     public var padTokenId: Int?
@@ -122,7 +123,7 @@ public struct EncoderConfig: Sendable, Equatable {
         numAttentionHeads = try read(schema.numAttentionHeads)
         intermediateSize = try read(schema.intermediateSize)
         embeddingSize = try schema.embeddingSize.map { try read($0) } ?? hiddenSize
-        maxPositionEmbeddings = try int("max_position_embeddings", 512)
+        maxPositionEmbeddings = try read(schema.maxPositionEmbeddings)
         typeVocabSize = try schema.typeVocabSize.map { try read($0) } ?? 0
         padTokenId = json["pad_token_id"]?.isNull == true ? nil : try int("pad_token_id", schema.padTokenId)
         relativeAttentionNumBuckets = try schema.relativeAttentionNumBuckets.map { try read($0) } ?? 0
@@ -133,7 +134,9 @@ public struct EncoderConfig: Sendable, Equatable {
             throw ModelError("\(path): \(actKey) \"\(act)\" is not supported (supported: \(known))")
         }
         hiddenAct = activation
-        layerNormEps = schema.layerNormEps.flatMap { json[$0]?.doubleValue.map { Float($0) } } ?? 1e-12
+        layerNormEps =
+            schema.layerNormEps.flatMap { json[$0]?.doubleValue.map { Float($0) } }
+            ?? schema.layerNormEpsFallback
         positionEmbeddingType = json["position_embedding_type"]?.stringValue ?? "absolute"
         tieWordEmbeddings = json["tie_word_embeddings"]?.boolValue ?? true
         var labels: [Int: String] = [:]
@@ -218,8 +221,11 @@ struct ConfigSchema: Sendable {
     var typeVocabSize: Field? = Field("type_vocab_size", 2)
     /// ELECTRA's `embedding_size`; nil where the embeddings are `hidden_size` wide.
     var embeddingSize: Field? = nil
-    /// The layer norms' epsilon key; nil where the class fixes it at 1e-12 (DistilBERT).
+    var maxPositionEmbeddings = Field("max_position_embeddings", 512)
+    /// The layer norms' epsilon key; nil where the class fixes it (DistilBERT's 1e-12).
     var layerNormEps: String? = "layer_norm_eps"
+    /// The epsilon when the file has none, or the class fixes it.
+    var layerNormEpsFallback: Float = 1e-12
     /// MPNet's `relative_attention_num_buckets`; nil for families without a relative bias.
     var relativeAttentionNumBuckets: Field? = nil
 }

@@ -18,10 +18,12 @@ public struct EncoderFamily: Sendable, Hashable, CaseIterable {
     /// Whether the forward pass is given all-zero `token_type_ids` whatever the tokenizer
     /// returns: RoBERTa-style checkpoints, whose tokenizers return none in transformers.
     public let ignoresTokenizerTypeIds: Bool
-    /// Where the `…ForMaskedLM` checkpoint keeps its head and what it computes.
-    let maskedLM: MaskedLMLayout
-    /// Where the `…ForSequenceClassification` checkpoint keeps its head and what it computes.
-    let sequenceClassification: ClassificationLayout
+    /// Where the `…ForMaskedLM` checkpoint keeps its head and what it computes, for families
+    /// whose heads are laid out as BERT's (`layoutHead`); nil where the family's file builds
+    /// its own heads.
+    let maskedLM: MaskedLMLayout?
+    /// Likewise for the `…ForSequenceClassification` checkpoint.
+    let sequenceClassification: ClassificationLayout?
     /// The file that loads this family's encoder.
     let architecture: any EncoderArchitecture.Type
     /// The word embeddings' name under the encoder: how a head checkpoint's `base_model_prefix`
@@ -40,6 +42,7 @@ public struct EncoderFamily: Sendable, Hashable, CaseIterable {
         .camembert,
         .electra,
         .mpnet,
+        .modernbert,
     ]
 
     /// Every registered family.
@@ -52,8 +55,8 @@ public struct EncoderFamily: Sendable, Hashable, CaseIterable {
     /// `wordEmbeddings` defaults to BERT's name.
     init(
         modelType: String, classPrefix: String, baseModelPrefix: String, config: ConfigSchema,
-        positions: PositionScheme, ignoresTokenizerTypeIds: Bool, maskedLM: MaskedLMLayout,
-        sequenceClassification: ClassificationLayout, architecture: any EncoderArchitecture.Type,
+        positions: PositionScheme, ignoresTokenizerTypeIds: Bool, maskedLM: MaskedLMLayout?,
+        sequenceClassification: ClassificationLayout?, architecture: any EncoderArchitecture.Type,
         wordEmbeddings: String = "embeddings.word_embeddings.weight"
     ) {
         rawValue = modelType

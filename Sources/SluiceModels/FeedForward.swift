@@ -39,3 +39,34 @@ struct MLP: FeedForward {
         }
     }
 }
+
+/// `(act(x · Wₐᵀ + bₐ) ⊙ (x · W_gᵀ + b_g)) · W₂ᵀ + b₂`: a gated linear unit. Mirrors
+/// `ModernBertMLP` (one fused `Wi`, the activated half first, then the gate); Qwen3's
+/// `gate_proj` / `up_proj` pair is the same with two weights. Its scratch holds both halves:
+/// `2 · widePaddedRows(rows) · intermediate` floats (`EncoderParts.feedForwardWidth`).
+struct GatedMLP: FeedForward {
+    /// The half that goes through `activation`.
+    let activated: Linear
+    /// The half it is multiplied by.
+    let gate: Linear
+    let activation: Activation
+    let output: Linear
+    let runtime: ComputeRuntime
+
+    func forward(
+        _ x: UnsafePointer<Float>, rows: Int, hidden: UnsafeMutablePointer<Float>,
+        into out: UnsafeMutablePointer<Float>
+    ) {
+        let width = activated.outFeatures
+        let gated = hidden + widePaddedRows(rows) * width
+        if !Linear.forwardWide([(activated, hidden), (gate, gated)], x, rows: rows) {
+            activated.forward(x, rows: rows, into: hidden)
+            gate.forward(x, rows: rows, into: gated)
+        }
+        activation.apply(hidden, count: rows * width, runtime: runtime)
+        runtime.parallelRanges(rows * width, minimumPerThread: 1 << 14) { range in
+            for i in range { hidden[i] *= gated[i] }
+        }
+        output.forward(hidden, rows: rows, into: out)
+    }
+}

@@ -16,13 +16,29 @@ public protocol EncoderHead: Sendable {
     var outputWidth: Int { get }
     /// `[rows.count, outputWidth]` logits for the given rows of `hidden`.
     func logits(_ hidden: HiddenStates, rows: [Int]) -> [Float]
+    /// How the head reads a whole sequence when it answers once per sequence (sequence
+    /// classification): its first token, or the mean of its rows.
+    var pooling: SequencePooling { get }
+}
+
+/// How a sequence-level head reads one sequence.
+public enum SequencePooling: String, Sendable {
+    /// The first token's row (`[CLS]`, `<s>`), as most families' classifiers read it.
+    case first = "cls"
+    /// The mean of every row of the sequence (ModernBERT's `classifier_pooling: mean`).
+    case mean
 }
 
 extension EncoderHead {
-    /// `[sequences, outputWidth]`: the head on the first token of each sequence (sequence
-    /// classification reads `[CLS]` / `<s>`).
-    public func firstTokenLogits(_ hidden: HiddenStates) -> [Float] {
-        logits(hidden, rows: hidden.sequences.map(\.lowerBound))
+    public var pooling: SequencePooling { .first }
+
+    /// `[sequences, outputWidth]`: the head once per sequence of `hidden`, on the row
+    /// `pooling` makes of it.
+    public func sequenceLogits(_ hidden: HiddenStates) -> [Float] {
+        switch pooling {
+        case .first: return logits(hidden, rows: hidden.sequences.map(\.lowerBound))
+        case .mean: return logits(hidden.meanPooled(), rows: Array(hidden.sequences.indices))
+        }
     }
 
     /// `[tokens, outputWidth]`: the head on every token (token classification, question
@@ -57,6 +73,7 @@ struct RowHead: EncoderHead {
     let inputWidth: Int
     /// What its activation steps compute on (its linear layers and norms hold their own).
     let runtime: ComputeRuntime
+    var pooling = SequencePooling.first
 
     var outputWidth: Int { steps.compactMap(\.outputWidth).last ?? inputWidth }
 

@@ -23,6 +23,22 @@ public struct Linear: Sendable {
         runtime = weights.runtime
     }
 
+    /// The layers a fused projection holds one after another: `weight` (and `bias`) cut into
+    /// `parts` equal runs of output rows (ModernBERT's `Wqkv` into query, key and value; its
+    /// `Wi` into the activated input and the gate).
+    static func split(
+        _ weights: WeightStore, in inFeatures: Int, out outFeatures: Int, parts: Int, bias hasBias: Bool
+    ) throws -> [Linear] {
+        let whole = try weights.tensor("weight", shape: [parts * outFeatures, inFeatures])
+        let bias = hasBias ? try weights.tensor("bias", shape: [parts * outFeatures]) : nil
+        return (0..<parts).map { part in
+            let rows = (part * outFeatures)..<((part + 1) * outFeatures)
+            return Linear(
+                weight: LinearWeight(whole.rows(rows), format: weights.denseWeights), bias: bias?.rows(rows),
+                runtime: weights.runtime)
+        }
+    }
+
     /// A layer over a weight found elsewhere (a decoder tied to the word embeddings).
     init(weight: LinearWeight, bias: WeightBuffer?, runtime: ComputeRuntime) {
         precondition(bias.map { $0.count == weight.rows } ?? true)
@@ -163,17 +179,23 @@ protocol ResidualNorm: Sendable {
     func forward(inPlace x: UnsafeMutablePointer<Float>, adding residual: UnsafePointer<Float>?, rows: Int)
 }
 
-/// Mirrors `torch.nn.LayerNorm` (`weight`, `bias`, `eps`).
+/// Mirrors `torch.nn.LayerNorm` (`weight`, `bias`, `eps`; `bias=False` as ModernBERT's
+/// `norm_bias` allows).
 struct LayerNorm: ResidualNorm {
     let weight: WeightBuffer
+    /// The shift; zeros for a norm without one, which computes the same.
     let bias: WeightBuffer
     let eps: Float
     let width: Int
     let runtime: ComputeRuntime
 
-    init(_ weights: WeightStore, width: Int, eps: Float) throws {
+    /// Loads `weight` (and `bias` when `hasBias`) under `weights`.
+    init(_ weights: WeightStore, width: Int, eps: Float, bias hasBias: Bool = true) throws {
         self.weight = try weights.tensor("weight", shape: [width])
-        self.bias = try weights.tensor("bias", shape: [width])
+        self.bias =
+            hasBias
+            ? try weights.tensor("bias", shape: [width])
+            : WeightBuffer(copying: [Float](repeating: 0, count: width), shape: [width])
         self.eps = eps
         self.width = width
         self.runtime = weights.runtime

@@ -33,7 +33,7 @@ enum MPNetArchitecture: EncoderArchitecture {
             layers: try (0..<config.numHiddenLayers).map {
                 try PostNormLayer(encoder.scoped("layer.\($0)"), names: layer, config: config, bias: 0)
             },
-            attentionBiases: [
+            tables: [
                 try MPNetRelativePositionBias(encoder.scoped("relative_attention_bias"), config: config)
             ])
     }
@@ -57,7 +57,7 @@ enum MPNetArchitecture: EncoderArchitecture {
 /// MPNet's relative position bias: `relative_attention_bias.weight` is `[buckets, heads]`, and
 /// the score of query `i` for key `j` gains `weight[bucket(j − i), head]`. Mirrors
 /// `MPNetEncoder.compute_position_bias` and `relative_position_bucket`.
-struct MPNetRelativePositionBias: AttentionBias {
+struct MPNetRelativePositionBias: PassTable {
     let weight: WeightBuffer
     let heads: Int
     let buckets: Int

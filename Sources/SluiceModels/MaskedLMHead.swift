@@ -45,9 +45,10 @@ func maskedLMHead(_ weights: WeightStore, _ config: EncoderConfig, layout: Maske
 /// (`tie_word_embeddings`, the default, or no decoder weight in the file), the weight is the
 /// family's word embeddings and the bias the head's own `sharedBias`; untied, the forward pass
 /// uses the decoder's own weight and bias. `width` is the decoder's input width (ELECTRA's
-/// generator decodes from `embedding_size`).
+/// generator decodes from `embedding_size`); `biasName` nil for a decoder without a bias
+/// (ModernBERT's `decoder_bias: false`).
 func tiedDecoder(
-    _ weights: WeightStore, weightName: String, biasName: String, sharedBias: String?,
+    _ weights: WeightStore, weightName: String, biasName: String?, sharedBias: String?,
     config: EncoderConfig, width: Int
 ) throws -> Linear {
     let v = config.vocabSize
@@ -57,9 +58,9 @@ func tiedDecoder(
         ? try weights.encoderScope(config.family).linearWeight(
             config.family.wordEmbeddings, shape: [v, width])
         : try weights.linearWeight(weightName, shape: [v, width])
-    var name = biasName
+    guard var name = biasName else { return Linear(weight: weight, bias: nil, runtime: weights.runtime) }
     if let sharedBias,
-        !weights.contains(biasName) || (config.tieWordEmbeddings && weights.contains(sharedBias))
+        !weights.contains(name) || (config.tieWordEmbeddings && weights.contains(sharedBias))
     {
         name = sharedBias
     }

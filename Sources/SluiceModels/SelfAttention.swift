@@ -3,7 +3,8 @@ import SluiceTensors
 /// Multi-head self-attention over a ragged batch: query, key and value projections, scaled
 /// dot-product attention within each sequence, and the output projection (applied by the
 /// block, which may run it on a few rows only). Mirrors `BertSelfAttention` with
-/// `BertSelfOutput.dense`, DistilBERT's `MultiHeadSelfAttention`, `MPNetSelfAttention`.
+/// `BertSelfOutput.dense`, DistilBERT's `MultiHeadSelfAttention`, `MPNetSelfAttention`, and
+/// `ModernBertAttention` (a fused projection, rotary positions, a local window as a bias).
 struct SelfAttention: Sendable {
     let query: Linear
     let key: Linear
@@ -11,9 +12,12 @@ struct SelfAttention: Sendable {
     let output: Linear
     let heads: Int
     let headDim: Int
-    /// The per-layer hook: which of the pass's bias tables (`EncoderParts.attentionBiases`)
-    /// this layer adds to its scores, nil for none.
+    /// The per-layer hook: which of the pass's tables (`EncoderParts.tables`) this layer adds
+    /// to its scores as a bias by relative position, nil for none.
     let bias: Int?
+    /// Which of the pass's tables holds the rotary angles (`rotaryTable`) that turn queries and
+    /// keys by position, nil for none.
+    let rotary: Int?
     let runtime: ComputeRuntime
 
     /// Loads the four projections (`hidden → hidden`) by their names under `weights`.
@@ -22,14 +26,26 @@ struct SelfAttention: Sendable {
         config: EncoderConfig, bias: Int? = nil
     ) throws {
         let h = config.hiddenSize
-        query = try Linear(weights.scoped(q), in: h, out: h)
-        key = try Linear(weights.scoped(k), in: h, out: h)
-        value = try Linear(weights.scoped(v), in: h, out: h)
-        output = try Linear(weights.scoped(o), in: h, out: h)
+        try self.init(
+            query: Linear(weights.scoped(q), in: h, out: h), key: Linear(weights.scoped(k), in: h, out: h),
+            value: Linear(weights.scoped(v), in: h, out: h), output: Linear(weights.scoped(o), in: h, out: h),
+            config: config, bias: bias, rotary: nil, runtime: weights.runtime)
+    }
+
+    /// Attention over projections already loaded (cut from a fused one).
+    init(
+        query: Linear, key: Linear, value: Linear, output: Linear, config: EncoderConfig, bias: Int?,
+        rotary: Int?, runtime: ComputeRuntime
+    ) {
+        self.query = query
+        self.key = key
+        self.value = value
+        self.output = output
         heads = config.numAttentionHeads
         headDim = config.headDim
         self.bias = bias
-        runtime = weights.runtime
+        self.rotary = rotary
+        self.runtime = runtime
     }
 
     /// Width of the attention context, `heads · headDim`.
@@ -45,6 +61,15 @@ struct SelfAttention: Sendable {
             key.forward(x, rows: rows, into: scratch.k)
             value.forward(x, rows: rows, into: scratch.v)
         }
+        if let rotary {
+            pass.tables[rotary].withUnsafeBufferPointer { table in
+                for projected in [scratch.q, scratch.k] {
+                    applyRotary(
+                        projected, ld: width, sequences: pass.sequences, heads: heads, headDim: headDim,
+                        table: table.baseAddress!, runtime: runtime)
+                }
+            }
+        }
         func run(_ relativeBias: UnsafePointer<Float>?) {
             attentionForward(
                 out: scratch.context, q: scratch.q, k: scratch.k, v: scratch.v, ldQKV: width,
@@ -52,15 +77,38 @@ struct SelfAttention: Sendable {
                 relativeBias: relativeBias, span: pass.span, runtime: runtime)
         }
         guard let bias else { return run(nil) }
-        pass.biasTables[bias].withUnsafeBufferPointer { run($0.baseAddress) }
+        pass.tables[bias].withUnsafeBufferPointer { run($0.baseAddress) }
     }
 }
 
-/// A bias added to every head's attention scores by relative position (key − query), computed
-/// once per pass for its longest sequence. MPNet's relative position bias is one; a local
-/// attention window (−∞ beyond it) would be another.
-protocol AttentionBias: Sendable {
-    /// `[heads, 2·span − 1]`: the bias for each head and relative position `−(span−1)…span−1`,
-    /// laid out as `attentionForward` reads it.
+/// A table computed once per forward pass for its longest sequence (`span` tokens) and read by
+/// the layers that name it: a bias added to the attention scores by relative position (MPNet's
+/// bucketed bias, a local attention window), or rotary angles by position.
+protocol PassTable: Sendable {
+    /// The table for sequences of up to `span` tokens. An attention bias is
+    /// `[heads, 2·span − 1]`, the value for each head and relative position `−(span−1)…span−1`,
+    /// laid out as `attentionForward` reads it; rotary angles are `rotaryTable`'s.
     func table(span: Int) -> [Float]
+}
+
+/// Attention within a window: a query attends to keys at most `radius` tokens away, as
+/// transformers' `sliding_window_bidirectional_overlay` allows (`|i − j| ≤ radius`), by a bias
+/// that sinks every other score below anything the softmax can weigh.
+struct SlidingWindowBias: PassTable {
+    let radius: Int
+    let heads: Int
+
+    func table(span: Int) -> [Float] {
+        guard span > 0 else { return [] }
+        let row = (-(span - 1)...(span - 1)).map { abs($0) <= radius ? 0 : -Float.greatestFiniteMagnitude }
+        return Array([[Float]](repeating: row, count: heads).joined())
+    }
+}
+
+/// Rotary angles by position (`rotaryTable`) for one base.
+struct RotaryAngles: PassTable {
+    let base: Double
+    let headDim: Int
+
+    func table(span: Int) -> [Float] { rotaryTable(base: base, headDim: headDim, positions: span) }
 }

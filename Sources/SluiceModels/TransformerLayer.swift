@@ -16,7 +16,7 @@ protocol EncoderBlock: Sendable {
 }
 
 /// What one forward pass hands every layer: the batch's shape, activation scratch sized for
-/// it, and the attention bias tables (`EncoderParts.attentionBiases`) computed for it.
+/// it, and the tables (`EncoderParts.tables`) computed for it.
 struct LayerPass {
     /// Each sequence's rows.
     let sequences: [Range<Int>]
@@ -25,8 +25,8 @@ struct LayerPass {
     /// The longest sequence.
     let span: Int
     let scratch: LayerScratch
-    /// `[heads, 2·span − 1]` per bias, in `EncoderParts.attentionBiases` order.
-    let biasTables: [[Float]]
+    /// Each of `EncoderParts.tables` for `span`, in order.
+    let tables: [[Float]]
 }
 
 /// A post-layer-norm block: self-attention, its output projection with residual and norm,
@@ -115,14 +115,15 @@ final class LayerScratch {
     var intermediate: UnsafeMutablePointer<Float> { intermediate_.pointer }
     var scores: UnsafeMutablePointer<Float> { scores_.pointer }
 
-    init(rows: Int, maxLength: Int, config: EncoderConfig) {
-        let h = config.hiddenSize
+    /// Scratch for `rows` rows of width `hidden`, sequences of up to `maxLength` tokens, and a
+    /// feed-forward block of `intermediate` values per row.
+    init(rows: Int, maxLength: Int, hidden h: Int, intermediate: Int) {
         q_ = Scratch(rows * h)
         k_ = Scratch(rows * h)
         v_ = Scratch(rows * h)
         context_ = Scratch(rows * h)
         // Padded to whole panels of 16 rows: the wide feed-forward path keeps it transposed.
-        intermediate_ = Scratch(widePaddedRows(rows) * config.intermediateSize)
+        intermediate_ = Scratch(widePaddedRows(rows) * intermediate)
         scores_ = Scratch(maxLength * maxLength)
     }
 }

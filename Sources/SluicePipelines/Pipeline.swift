@@ -148,11 +148,18 @@ public final class Pipeline: Sendable {
             }
         }
         // Every row each input reads, as batch rows, in order; the encoder keeps only those
-        // through its last layer's work when no input reads them all.
+        // through its last layer's work when no input reads them all. Each answer row is one
+        // of them, or the mean of a sequence's (`pooled` by a mean-pooling head).
         var wanted: [Int] = []
+        var answers: [Range<Int>] = []
         var counts: [[Int]] = []
         var everyRow = false
         var sequence = 0
+        func answer(_ rows: some Sequence<Int>) {
+            let start = wanted.count
+            wanted += rows
+            answers.append(start..<wanted.count)
+        }
         for input in inputs {
             var perSequence: [Int] = []
             for index in input.sequences.indices {
@@ -160,19 +167,34 @@ public final class Pipeline: Sendable {
                 switch input.rows {
                 case .every:
                     everyRow = true
-                    wanted += range
+                    for row in range { answer(CollectionOfOne(row)) }
                     perSequence.append(range.count)
                 case .positions(let positions):
-                    wanted += positions[index].map { range.lowerBound + $0 }
+                    for position in positions[index] { answer(CollectionOfOne(range.lowerBound + position)) }
                     perSequence.append(positions[index].count)
+                case .pooled:
+                    if head?.pooling == .mean {
+                        answer(range)
+                    } else {
+                        answer(CollectionOfOne(range.lowerBound))
+                    }
+                    perSequence.append(1)
                 }
             }
             sequence += input.sequences.count
             counts.append(perSequence)
         }
-        let hidden = everyRow ? try model.forward(batch) : try model.forward(batch, keeping: wanted)
+        var hidden = everyRow ? try model.forward(batch) : try model.forward(batch, keeping: wanted)
         // The rows of `hidden` in `wanted`'s order: all of them, or those it kept, in order.
-        let picked = everyRow ? wanted : Array(wanted.indices)
+        var picked = everyRow ? wanted : Array(wanted.indices)
+        if answers.count < wanted.count {
+            // Each answer's rows are one run of `hidden`'s.
+            let runs = answers.map {
+                $0.isEmpty ? 0..<0 : picked[$0.lowerBound]..<(picked[$0.upperBound - 1] + 1)
+            }
+            hidden = hidden.meanPooled(runs)
+            picked = Array(answers.indices)
+        }
         let values: [Float]
         let width: Int
         if let head {

@@ -103,6 +103,9 @@ enum RowSelection: Sendable {
     case every
     /// These positions of each sequence, in order (one list per sequence).
     case positions([[Int]])
+    /// One row per sequence, as the head reads a whole sequence (`EncoderHead.pooling`): its
+    /// first token, or the mean of its rows.
+    case pooled
 }
 
 /// One input as a task prepared it: the sequences to compute, the rows to read back, and what

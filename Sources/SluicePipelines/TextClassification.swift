@@ -97,7 +97,7 @@ struct TextClassificationPipeline: TaskPipeline {
                     + #"(the parameter "truncation": true cuts it to the tokenizer's model_max_length)"#)
         }
         return TaskInput(
-            sequences: [TokenSequence(encoding: encoding)], rows: .positions([[0]]), request: request)
+            sequences: [TokenSequence(encoding: encoding)], rows: .pooled, request: request)
     }
 
     /// transformers' `_get_padding_truncation_strategies` for `truncation` and `max_length`:

@@ -173,7 +173,7 @@ struct TextRankingPipeline: TaskPipeline {
             returnDocuments: try p.bool("return_documents") ?? false,
             applySoftmax: try p.bool("apply_softmax") ?? false)
         return TaskInput(
-            sequences: sequences, rows: .positions(Array(repeating: [0], count: sequences.count)),
+            sequences: sequences, rows: .pooled,
             request: request)
     }
 

@@ -96,7 +96,7 @@ struct ZeroShotClassificationPipeline: TaskPipeline {
         let request = ZeroShotRequest(
             sequence: sequence, candidateLabels: candidates, multiLabel: try p.bool("multi_label") ?? false)
         return TaskInput(
-            sequences: sequences, rows: .positions(Array(repeating: [0], count: sequences.count)),
+            sequences: sequences, rows: .pooled,
             request: request)
     }
 

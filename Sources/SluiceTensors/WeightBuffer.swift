@@ -48,3 +48,15 @@ final class OwnedFloats {
 
     deinit { pointer.deallocate() }
 }
+
+extension WeightBuffer {
+    /// Rows `range` of the buffer's first dimension (a slice of a fused `[3·hidden, hidden]`
+    /// projection, of its bias), sharing its memory and its owner.
+    public func rows(_ range: Range<Int>) -> WeightBuffer {
+        precondition(!shape.isEmpty && range.lowerBound >= 0 && range.upperBound <= shape[0])
+        let rowSize = shape.dropFirst().reduce(1, *)
+        return WeightBuffer(
+            baseAddress: baseAddress + range.lowerBound * rowSize, count: range.count * rowSize,
+            shape: [range.count] + shape.dropFirst(), owner: owner)
+    }
+}
