@@ -60,6 +60,7 @@ final class TaskFixtureTests: XCTestCase {
                 "text-classification-electra-regression", "text-classification-mpnet-one-label",
                 "text-classification-roberta", "text-classification-xlm-roberta",
                 "text-classification-camembert", "text-classification-mpnet",
+                "text-classification-modernbert", "text-classification-modernbert-mean",
             ])
     }
 
@@ -70,7 +71,7 @@ final class TaskFixtureTests: XCTestCase {
                 "token-classification-bert", "token-classification-electra",
                 "token-classification-distilbert", "token-classification-roberta",
                 "token-classification-xlm-roberta", "token-classification-camembert",
-                "token-classification-mpnet",
+                "token-classification-mpnet", "token-classification-modernbert",
             ])
     }
 
@@ -79,7 +80,7 @@ final class TaskFixtureTests: XCTestCase {
             .zeroShotClassification, "zero_shot_classification.jsonl",
             models: [
                 "zero-shot-bert", "zero-shot-distilbert-entailment-first", "zero-shot-roberta",
-                "zero-shot-xlm-roberta", "zero-shot-camembert", "zero-shot-mpnet",
+                "zero-shot-xlm-roberta", "zero-shot-camembert", "zero-shot-mpnet", "zero-shot-modernbert",
             ],
             inferred: false)
     }
@@ -89,7 +90,7 @@ final class TaskFixtureTests: XCTestCase {
             .textRanking, "text_ranking.jsonl",
             models: [
                 "text-ranking-bert", "text-ranking-electra-legacy", "text-ranking-xlm-roberta",
-                "text-ranking-camembert", "text-ranking-mpnet",
+                "text-ranking-camembert", "text-ranking-mpnet", "text-ranking-modernbert",
             ])
     }
 
@@ -100,6 +101,7 @@ final class TaskFixtureTests: XCTestCase {
                 "sentence-embeddings-cls-dense-normalize", "sentence-embeddings-max-meansqrt-dense",
                 "sentence-embeddings-weightedmean-prompts", "sentence-embeddings-lasttoken-mean",
                 "sentence-embeddings-roberta-mean-normalize", "sentence-embeddings-xlm-roberta-mean",
+                "sentence-embeddings-modernbert-mean-prompts", "sentence-embeddings-modernbert-every-pooling",
             ])
     }
 
@@ -109,7 +111,7 @@ final class TaskFixtureTests: XCTestCase {
             models: [
                 "feature-extraction-distilbert", "feature-extraction-electra", "feature-extraction-mpnet",
                 "feature-extraction-roberta", "feature-extraction-xlm-roberta",
-                "feature-extraction-camembert",
+                "feature-extraction-camembert", "feature-extraction-modernbert",
             ])
     }
 
@@ -119,6 +121,7 @@ final class TaskFixtureTests: XCTestCase {
             models: [
                 "fill-mask-distilbert", "fill-mask-electra", "fill-mask-mpnet", "fill-mask-roberta",
                 "fill-mask-xlm-roberta", "fill-mask-camembert", "fill-mask-mpnet-lstrip-mask",
+                "fill-mask-modernbert",
             ])
     }
 
@@ -129,7 +132,7 @@ final class TaskFixtureTests: XCTestCase {
                 "question-answering-bert", "question-answering-distilbert", "question-answering-electra",
                 "question-answering-roberta", "question-answering-xlm-roberta",
                 "question-answering-camembert",
-                "question-answering-mpnet",
+                "question-answering-mpnet", "question-answering-modernbert",
             ])
     }
 }
