@@ -114,6 +114,7 @@ public struct EncoderConfig: Sendable, Equatable {
         }
         modelType = json["model_type"]?.stringValue ?? ""
         architectures = json["architectures"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        try Self.refuseRemoteCode(json, path: path)
         family = try EncoderFamily(modelType: modelType, architectures: architectures, path: path)
         let schema = family.config
         func read(_ field: ConfigSchema.Field) throws -> Int { try int(field.key, field.fallback) }
@@ -176,6 +177,22 @@ public struct EncoderConfig: Sendable, Equatable {
                 "\(path): position_embedding_type \"\(positionEmbeddingType)\" is not supported (supported: absolute)"
             )
         }
+    }
+
+    /// Refuses a config whose classes are code shipped with the checkpoint (`auto_map` naming
+    /// a config or model class, which transformers runs only with `trust_remote_code`):
+    /// NomicBERT, GTE-new, Jina's v2 models (whose `model_type` says `bert` but whose code
+    /// adds ALiBi). Running them as the built-in family would answer wrongly.
+    static func refuseRemoteCode(_ json: JSONValue, path: String) throws {
+        let classes = (json["auto_map"]?.objectMembers ?? []).filter {
+            $0.0 == "AutoConfig" || $0.0.hasPrefix("AutoModel")
+        }
+        guard let (key, value) = classes.first else { return }
+        let code = value.stringValue ?? value.arrayValue?.first?.stringValue ?? value.pythonJSON
+        let known = EncoderFamily.registered.map(\.rawValue).joined(separator: ", ")
+        throw ModelError(
+            "\(path): auto_map names code shipped with the model (\(key): \(code)), which transformers runs only with trust_remote_code; Sluice runs the architectures transformers ships (\(known)), not remote code"
+        )
     }
 
     /// The head `architectures` names: nil for a bare encoder (`BertModel`), or an error that

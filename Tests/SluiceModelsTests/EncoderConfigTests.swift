@@ -67,6 +67,55 @@ final class EncoderConfigTests: XCTestCase {
         }
     }
 
+    func testRemoteCodeIsRefusedNamingAutoMapAndTheClass() {
+        // As jinaai/jina-embeddings-v2-base-en: model_type bert, but its classes are its own.
+        let jina: JSONValue = [
+            "model_type": "bert",
+            "auto_map": [
+                "AutoConfig": "jinaai/jina-bert-implementation--configuration_bert.JinaBertConfig",
+                "AutoModel": "jinaai/jina-bert-implementation--modeling_bert.JinaBertModel",
+            ],
+        ]
+        XCTAssertThrowsError(try EncoderConfig(json: jina, path: "m/config.json")) { error in
+            let message = "\(error)"
+            for part in ["m/config.json", "auto_map", "JinaBertConfig", "trust_remote_code", "modernbert"] {
+                XCTAssertTrue(message.contains(part), message)
+            }
+        }
+        // A tokenizer-only entry is not model code.
+        XCTAssertNoThrow(
+            try EncoderConfig(json: ["model_type": "bert", "auto_map": ["AutoTokenizer": ["a.B", "a.C"]]], path: "c"))
+    }
+
+    func testModernBertDefaultsAndRefusals() throws {
+        let plain = try EncoderConfig(json: ["model_type": "modernbert"], path: "c")
+        XCTAssertEqual(plain.vocabSize, 50368)
+        XCTAssertEqual(plain.intermediateSize, 1152)
+        XCTAssertEqual(plain.layerNormEps, 1e-5)
+        XCTAssertEqual(plain.maxPositionEmbeddings, 8192)
+        let settings = try ModernBertSettings(plain, path: "c")
+        XCTAssertEqual(settings.globalLayers.prefix(4), [true, false, false, true])
+        XCTAssertEqual(settings.windowRadius, 64)
+        XCTAssertEqual([settings.globalTheta, settings.localTheta], [160_000, 10_000])
+        let refused: [(JSONValue, String)] = [
+            (["rope_scaling": ["rope_type": "linear", "factor": 2.0]], "linear"),
+            (["classifier_pooling": "max"], "classifier_pooling"),
+            (["num_hidden_layers": 2, "layer_types": ["full_attention"]], "layer_types"),
+            (["num_hidden_layers": 1, "layer_types": ["chunked_attention"]], "chunked_attention"),
+            (["global_attn_every_n_layers": 0], "global_attn_every_n_layers"),
+            (["hidden_activation": "swiglu"], "hidden_activation"),
+            (["norm_bias": "yes"], "norm_bias"),
+            (["hidden_size": 36, "num_attention_heads": 4], "even head width"),
+        ]
+        for (fields, named) in refused {
+            var json: [(key: String, value: JSONValue)] = [("model_type", "modernbert")]
+            json += fields.objectMembers ?? []
+            XCTAssertThrowsError(try EncoderConfig(json: .object(json), path: "c"), named) { error in
+                XCTAssertTrue("\(error)".contains(named), "\(error)")
+            }
+        }
+    }
+
     func testFamilyComesFromArchitecturesWhenModelTypeIsMissing() throws {
         XCTAssertEqual(try EncoderConfig(json: [:], path: "c").family, .bert)
         let xlmr = try EncoderConfig(json: ["architectures": ["XLMRobertaForTokenClassification"]], path: "c")
