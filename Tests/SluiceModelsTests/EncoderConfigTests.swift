@@ -84,7 +84,8 @@ final class EncoderConfigTests: XCTestCase {
         }
         // A tokenizer-only entry is not model code.
         XCTAssertNoThrow(
-            try EncoderConfig(json: ["model_type": "bert", "auto_map": ["AutoTokenizer": ["a.B", "a.C"]]], path: "c"))
+            try EncoderConfig(
+                json: ["model_type": "bert", "auto_map": ["AutoTokenizer": ["a.B", "a.C"]]], path: "c"))
     }
 
     func testModernBertDefaultsAndRefusals() throws {
