@@ -10,12 +10,16 @@ failed=0
 ok() { passed=$((passed + 1)); echo "ok   $*"; }
 bad() { failed=$((failed + 1)); echo "FAIL $*"; }
 
-# The reference JSON for `test [MASK]` on the uncased fixture (fill_mask.jsonl, first line),
-# compared field for field with scores within 1e-4.
-expected=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["json"])' \
-    "$FIX/bert-tiny-uncased/expected/fill_mask.jsonl")
-actual=$("$SLUICE" predict --model "$FIX/bert-tiny-uncased" "test [MASK]" 2>/dev/null)
-if python3 - "$expected" "$actual" <<'PY'
+# `sluice predict` against the reference pipeline's JSON for the first case of a fixture folder
+# (a text without parameters), compared field for field with scores within 1e-4.
+check_predict() {
+    local folder=$1 jsonl=$2 what=$3
+    local text expected actual
+    text=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["input"])' "$FIX/$folder/expected/$jsonl")
+    expected=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["json"])' \
+        "$FIX/$folder/expected/$jsonl")
+    actual=$("$SLUICE" predict --model "$FIX/$folder" "$text" 2>/dev/null)
+    if python3 - "$expected" "$actual" <<'PY'
 import json, sys
 def same(a, b):
     if isinstance(a, float) or isinstance(b, float):
@@ -27,7 +31,12 @@ def same(a, b):
     return a == b
 sys.exit(0 if same(json.loads(sys.argv[1]), json.loads(sys.argv[2])) else 1)
 PY
-then ok "predict 'test [MASK]' equals the transformers pipeline"; else bad "predict 'test [MASK]': got $actual"; fi
+    then ok "predict $what equals the transformers pipeline"; else bad "predict $what: got $actual"; fi
+}
+check_predict bert-tiny-uncased fill_mask.jsonl "'test [MASK]'"
+check_predict tasks/fill-mask-modernbert fill_mask.jsonl "on ModernBERT (fill-mask)"
+check_predict tasks/text-classification-modernbert-mean text_classification.jsonl \
+    "on ModernBERT (text classification, mean pooling)"
 
 lines=$("$SLUICE" predict --model "$FIX/bert-tiny-uncased" "a [MASK]" "b [MASK] c" 2>/dev/null | wc -l)
 [ "$lines" -eq 2 ] && ok "one JSON line per text" || bad "expected 2 lines, got $lines"

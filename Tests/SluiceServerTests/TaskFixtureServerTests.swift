@@ -28,14 +28,20 @@ struct TaskFixtureServerTests {
     /// Each task on each tokenizer family its fixtures cover (WordPiece, byte-level BPE,
     /// Unigram with XLM-R's and with CamemBERT's special ids, MPNet's WordPiece).
     static let models: [Model] = [
-        ("text-classification", ["bert", "roberta", "xlm-roberta", "camembert", "mpnet"]),
-        ("token-classification", ["bert", "roberta", "xlm-roberta", "camembert", "mpnet"]),
-        ("zero-shot", ["bert", "roberta", "xlm-roberta", "camembert", "mpnet"]),
-        ("question-answering", ["bert", "roberta", "xlm-roberta", "camembert", "mpnet"]),
-        ("text-ranking", ["bert", "xlm-roberta", "camembert", "mpnet"]),
-        ("feature-extraction", ["roberta", "xlm-roberta", "camembert", "mpnet"]),
-        ("fill-mask", ["roberta", "xlm-roberta", "camembert", "mpnet-lstrip-mask"]),
-        ("sentence-embeddings", ["cls-dense-normalize", "roberta-mean-normalize", "xlm-roberta-mean"]),
+        ("text-classification", ["bert", "roberta", "xlm-roberta", "camembert", "mpnet", "modernbert-mean"]),
+        ("token-classification", ["bert", "roberta", "xlm-roberta", "camembert", "mpnet", "modernbert"]),
+        ("zero-shot", ["bert", "roberta", "xlm-roberta", "camembert", "mpnet", "modernbert"]),
+        ("question-answering", ["bert", "roberta", "xlm-roberta", "camembert", "mpnet", "modernbert"]),
+        ("text-ranking", ["bert", "xlm-roberta", "camembert", "mpnet", "modernbert"]),
+        ("feature-extraction", ["roberta", "xlm-roberta", "camembert", "mpnet", "modernbert"]),
+        ("fill-mask", ["roberta", "xlm-roberta", "camembert", "mpnet-lstrip-mask", "modernbert"]),
+        (
+            "sentence-embeddings",
+            [
+                "cls-dense-normalize", "roberta-mean-normalize", "xlm-roberta-mean",
+                "modernbert-mean-prompts",
+            ]
+        ),
     ].flatMap { prefix, variants in
         variants.map { variant in
             let task = PipelineTask(name: prefix == "zero-shot" ? "zero-shot-classification" : prefix)!
