@@ -67,6 +67,18 @@ struct JSONObject: Sendable {
         return int
     }
 
+    /// The case of `Choice` a string member names by its raw value, `fallback` when absent; an
+    /// unknown name is an error that says what kind of name it is (`"padding direction"`).
+    func choice<Choice: RawRepresentable<String>>(
+        _ key: String, default fallback: Choice, naming kind: String
+    ) throws -> Choice {
+        let name = try optionalString(key) ?? fallback.rawValue
+        guard let choice = Choice(rawValue: name) else {
+            throw TokenizerError("\(path).\(key): unknown \(kind) \"\(name)\"")
+        }
+        return choice
+    }
+
     func array(_ key: String) throws -> [JSONValue] {
         guard let value = self[key] else {
             throw TokenizerError("\(path).\(key) is missing")
