@@ -19,6 +19,16 @@ private func assigned(_ scalar: Unicode.Scalar, byMajor major: Int, minor: Int) 
     return age.major < major || (age.major == major && age.minor <= minor)
 }
 
+/// Whether the scalar is in one of `categories` as Unicode `major.minor` had it: its category
+/// today, if it was assigned by then. Scalars whose category changed since are the callers' to
+/// list.
+@inline(__always)
+private func hasCategory(
+    _ scalar: Unicode.Scalar, in categories: [Unicode.GeneralCategory], byMajor major: Int, minor: Int
+) -> Bool {
+    categories.contains(scalar.properties.generalCategory) && assigned(scalar, byMajor: major, minor: minor)
+}
+
 /// Rust's `char::is_whitespace`: the White_Space property.
 @inline(__always)
 func isUnicodeWhitespace(_ scalar: Unicode.Scalar) -> Bool {
@@ -43,12 +53,7 @@ func isBertControl(_ scalar: Unicode.Scalar) -> Bool {
     if value < 0x80 {
         return (value < 0x20 && value != 0x09 && value != 0x0A && value != 0x0D) || value == 0x7F
     }
-    switch scalar.properties.generalCategory {
-    case .control, .format, .privateUse, .surrogate:
-        return assigned(scalar, byMajor: 8, minor: 0)
-    default:
-        return false
-    }
+    return hasCategory(scalar, in: [.control, .format, .privateUse, .surrogate], byMajor: 8, minor: 0)
 }
 
 /// BertPreTokenizer's punctuation: ASCII punctuation (which includes symbols such as `$` and
@@ -62,13 +67,12 @@ func isBertPunctuation(_ scalar: Unicode.Scalar) -> Bool {
     }
     // Both were punctuation (Po) in Unicode 8.0 and have changed category since.
     if value == 0x166D || value == 0x111C9 { return true }
-    switch scalar.properties.generalCategory {
-    case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
-        .initialPunctuation, .finalPunctuation, .otherPunctuation:
-        return assigned(scalar, byMajor: 8, minor: 0)
-    default:
-        return false
-    }
+    return hasCategory(
+        scalar,
+        in: [
+            .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation, .initialPunctuation,
+            .finalPunctuation, .otherPunctuation,
+        ], byMajor: 8, minor: 0)
 }
 
 /// BertNormalizer's accent test (`unicode_categories`' `is_mark_nonspacing`): category Mn of
@@ -83,7 +87,7 @@ func isNonspacingMark(_ scalar: Unicode.Scalar) -> Bool {
     case 0x1885, 0x1886, 0xA9BD, 0x111C9:
         return false  // Not Mn in Unicode 8.0, Mn since.
     default:
-        return scalar.properties.generalCategory == .nonspacingMark && assigned(scalar, byMajor: 8, minor: 0)
+        return hasCategory(scalar, in: [.nonspacingMark], byMajor: 8, minor: 0)
     }
 }
 
@@ -96,12 +100,7 @@ func isCombiningMark(_ scalar: Unicode.Scalar) -> Bool {
     // Marks (Mc) in Unicode 9.0, letters since; and a Unicode 9.0 punctuation, a mark since.
     if value == 0x1CF2 || value == 0x1CF3 { return true }
     if value == 0x111C9 { return false }
-    switch scalar.properties.generalCategory {
-    case .nonspacingMark, .spacingMark, .enclosingMark:
-        return assigned(scalar, byMajor: 9, minor: 0)
-    default:
-        return false
-    }
+    return hasCategory(scalar, in: [.nonspacingMark, .spacingMark, .enclosingMark], byMajor: 9, minor: 0)
 }
 
 /// BertNormalizer's "Chinese character": the CJK Unified Ideographs blocks and their extensions.
