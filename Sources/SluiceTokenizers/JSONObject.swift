@@ -124,6 +124,30 @@ struct JSONObject: Sendable {
     }
 }
 
+/// Builds the component of one family (normalizers, pre-tokenizers, decoders,
+/// post-processors) that a tagged `tokenizer.json` section describes. `make` builds the types
+/// the family has, nil for any other; a `"Sequence"` lists its parts under `sequence.key`, each
+/// built the same way, and `sequence.combine` chains them. Any other type is refused as an
+/// unsupported `section` type.
+func makeComponent<Component>(
+    _ value: JSONValue, path: String, section: String,
+    sequence: (key: String, combine: ([Component]) -> Component),
+    _ make: (_ type: String, _ json: JSONObject) throws -> Component?
+) throws -> Component {
+    let json = try JSONObject(value, path: path)
+    let type = try json.type()
+    if type == "Sequence" {
+        return sequence.combine(
+            try json.components(sequence.key, path: path) { item, itemPath in
+                try makeComponent(item, path: itemPath, section: section, sequence: sequence, make)
+            })
+    }
+    guard let component = try make(type, json) else {
+        throw TokenizerError("\(path): unsupported \(section) type \"\(type)\"")
+    }
+    return component
+}
+
 extension JSONValue {
     /// `tokenizer.json`'s parser reads file fields written as numbers.
     static func parse(_ data: Data, source: String) throws -> JSONValue {
