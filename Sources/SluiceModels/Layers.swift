@@ -168,16 +168,17 @@ struct LayerNorm: ResidualNorm {
     let weight: WeightBuffer
     let bias: WeightBuffer
     let eps: Float
-    let width: Int
     let runtime: ComputeRuntime
 
     init(_ weights: WeightStore, width: Int, eps: Float) throws {
         self.weight = try weights.tensor("weight", shape: [width])
         self.bias = try weights.tensor("bias", shape: [width])
         self.eps = eps
-        self.width = width
         self.runtime = weights.runtime
     }
+
+    /// Values per row: the length of `weight` (and `bias`), checked at load.
+    var width: Int { weight.count }
 
     /// `x = LayerNorm(x + residual)` in place (`residual` nil: `LayerNorm(x)`): a residual
     /// connection and its norm in one pass.
