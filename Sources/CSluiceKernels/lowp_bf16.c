@@ -28,12 +28,10 @@ __attribute__((target("avx2,fma"))) static void bf16_to_f32_avx2(float *dst, con
 }
 #endif
 
-void sluice_bf16_to_f32(float *dst, const uint16_t *w, size_t count) {
-#ifdef SLUICE_LOWP_X86
-    if (sluice_kernels_use_avx2()) {
-        bf16_to_f32_avx2(dst, w, count);
-        return;
-    }
-#endif
+static void bf16_to_f32_portable(float *dst, const uint16_t *w, size_t count) {
     for (size_t i = 0; i < count; i++) dst[i] = lowp_f32_from_bf16(w[i]);
+}
+
+void sluice_bf16_to_f32(float *dst, const uint16_t *w, size_t count) {
+    LOWP_AVX2_OR_PORTABLE(bf16_to_f32_avx2, bf16_to_f32_portable, dst, w, count);
 }

@@ -40,11 +40,5 @@ __attribute__((target("avx2,fma"))) static void int8_to_f32_avx2(float *dst, con
 #endif
 
 void sluice_int8_to_f32(float *dst, const int8_t *w, const float *scales, size_t rows, size_t k) {
-#ifdef SLUICE_LOWP_X86
-    if (sluice_kernels_use_avx2()) {
-        int8_to_f32_avx2(dst, w, scales, rows, k);
-        return;
-    }
-#endif
-    int8_to_f32_portable(dst, w, scales, rows, k);
+    LOWP_AVX2_OR_PORTABLE(int8_to_f32_avx2, int8_to_f32_portable, dst, w, scales, rows, k);
 }

@@ -35,13 +35,7 @@ __attribute__((target("avx2,fma"))) static void quantize_activations_avx2(uint8_
 #endif
 
 void sluice_quantize_activations_u8(uint8_t *dst, float *scales, const float *x, size_t m, size_t k) {
-#ifdef SLUICE_LOWP_X86
-    if (sluice_kernels_use_avx2()) {
-        quantize_activations_avx2(dst, scales, x, m, k);
-        return;
-    }
-#endif
-    quantize_activations(dst, scales, x, m, k);
+    LOWP_AVX2_OR_PORTABLE(quantize_activations_avx2, quantize_activations, dst, scales, x, m, k);
 }
 
 static void linear_int8_quantized_portable(float *out, const uint8_t *xq, const float *x_scales, const int8_t *w,
@@ -72,6 +66,22 @@ __attribute__((target("avx2"))) static inline int32_t hsum_epi32(__m256i v) {
         out[i * n_total + n] = (float)s * (x_scales[i] * w_scales[n]) + (bias ? bias[n] : 0.0f);                \
     }
 
+// The loop both kernels below run over weight rows n_begin..<n_end: M int32 accumulators per
+// row, `accumulate` once per 32 weights `vw` (the row's columns p..p+31, below k32), then
+// `finish` (which ends in INT8_DOT_FINISH).
+#define INT8_DOT_ROWS(accumulate, finish)                                                                       \
+    for (size_t n = n_begin; n < n_end; n++) {                                                                  \
+        const int8_t *row = w + n * k;                                                                          \
+        __m256i acc[LOWP_MAX_M];                                                                                \
+        for (int i = 0; i < M; i++) acc[i] = _mm256_setzero_si256();                                            \
+        _Pragma("clang loop unroll(disable)")                                                                   \
+        for (size_t p = 0; p < k32; p += 32) {                                                                  \
+            __m256i vw = _mm256_loadu_si256((const __m256i *)(row + p));                                        \
+            accumulate                                                                                          \
+        }                                                                                                       \
+        finish                                                                                                  \
+    }
+
 // AVX-VNNI: vpdpbusd multiplies unsigned xq bytes by signed weight bytes and adds groups of
 // four into int32 lanes without saturation. xq carries +128, so the sum is corrected by
 // 128 · row_sum. Per 32 weights: 1 weight load, M input loads, M vpdpbusd.
@@ -80,20 +90,14 @@ int8_dot_block_vnni(float *out, const uint8_t *xq, const float *x_scales, const 
                     const int32_t *row_sums, const float *bias, size_t k, size_t n_total, size_t n_begin,
                     size_t n_end, const int M) {
     size_t k32 = k & ~(size_t)31;
-    for (size_t n = n_begin; n < n_end; n++) {
-        const int8_t *row = w + n * k;
-        __m256i acc[LOWP_MAX_M];
-        for (int i = 0; i < M; i++) acc[i] = _mm256_setzero_si256();
-        _Pragma("clang loop unroll(disable)")
-        for (size_t p = 0; p < k32; p += 32) {
-            __m256i vw = _mm256_loadu_si256((const __m256i *)(row + p));
-            for (int i = 0; i < M; i++)
-                acc[i] = _mm256_dpbusd_avx_epi32(acc[i], _mm256_loadu_si256((const __m256i *)(xq + i * k + p)), vw);
-        }
-        int32_t tail = 0;  // the row sum covers all k columns; the vector part only k32
+    INT8_DOT_ROWS(
+        for (int i = 0; i < M; i++)
+            acc[i] = _mm256_dpbusd_avx_epi32(acc[i], _mm256_loadu_si256((const __m256i *)(xq + i * k + p)), vw);
+        ,
+        // The row sum covers all k columns; the vector part only k32.
+        int32_t tail = 0;
         for (size_t p = k32; p < k; p++) tail += row[p];
-        INT8_DOT_FINISH(hsum_epi32(acc[i]), 128 * (row_sums[n] - tail))
-    }
+        INT8_DOT_FINISH(hsum_epi32(acc[i]), 128 * (row_sums[n] - tail)))
 }
 
 // AVX2 without VNNI: vpmaddubsw needs one unsigned operand and saturates at 16 bits, so it
@@ -105,22 +109,14 @@ int8_dot_block_avx2(float *out, const uint8_t *xq, const float *x_scales, const 
     size_t k32 = k & ~(size_t)31;
     const __m256i ones = _mm256_set1_epi16(1);
     const __m256i offset = _mm256_set1_epi8((char)0x80);
-    for (size_t n = n_begin; n < n_end; n++) {
-        const int8_t *row = w + n * k;
-        __m256i acc[LOWP_MAX_M];
-        for (int i = 0; i < M; i++) acc[i] = _mm256_setzero_si256();
-        _Pragma("clang loop unroll(disable)")
-        for (size_t p = 0; p < k32; p += 32) {
-            __m256i vw = _mm256_loadu_si256((const __m256i *)(row + p));
-            __m256i magnitude = _mm256_abs_epi8(vw);
-            for (int i = 0; i < M; i++) {
-                __m256i vx = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(xq + i * k + p)), offset);
-                __m256i pairs = _mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(vx, vw));
-                acc[i] = _mm256_add_epi32(acc[i], _mm256_madd_epi16(pairs, ones));
-            }
-        }
-        INT8_DOT_FINISH(hsum_epi32(acc[i]), 0)
-    }
+    INT8_DOT_ROWS(
+        __m256i magnitude = _mm256_abs_epi8(vw);
+        for (int i = 0; i < M; i++) {
+            __m256i vx = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(xq + i * k + p)), offset);
+            __m256i pairs = _mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(vx, vw));
+            acc[i] = _mm256_add_epi32(acc[i], _mm256_madd_epi16(pairs, ones));
+        },
+        INT8_DOT_FINISH(hsum_epi32(acc[i]), 0))
 }
 
 #define SLUICE_INT8_DOT_KERNELS(M)                                                                              \

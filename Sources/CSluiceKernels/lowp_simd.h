@@ -8,6 +8,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "sluice_cpu.h"
+
 // A bf16 value is the top half of an f32: widening is a 16-bit shift and exact.
 static inline float lowp_f32_from_bf16(uint16_t value) {
     uint32_t bits = (uint32_t)value << 16;
@@ -55,6 +57,20 @@ __attribute__((target("avx2,fma"), always_inline)) static inline void lowp_load_
     *lo = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(bytes));
     *hi = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(bytes, 8)));
 }
+#endif
+
+// An entry point's choice of kernel at run time: `avx2(...)` where the kernels' AVX2 + FMA
+// paths run, `portable(...)` otherwise (always, off x86, where no AVX2 kernel is compiled).
+#ifdef SLUICE_LOWP_X86
+#define LOWP_AVX2_OR_PORTABLE(avx2, portable, ...)                                                              \
+    do {                                                                                                        \
+        if (sluice_kernels_use_avx2())                                                                          \
+            avx2(__VA_ARGS__);                                                                                  \
+        else                                                                                                    \
+            portable(__VA_ARGS__);                                                                              \
+    } while (0)
+#else
+#define LOWP_AVX2_OR_PORTABLE(avx2, portable, ...) portable(__VA_ARGS__)
 #endif
 
 // Up to this many input rows share one pass over the weights; more rows go in blocks of it,

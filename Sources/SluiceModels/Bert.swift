@@ -18,15 +18,31 @@ enum BertArchitecture: EncoderArchitecture {
     static let reference = "BertModel"
 
     static func parts(_ weights: WeightStore, config: EncoderConfig) throws -> EncoderParts {
+        try parts(weights, layersUnder: "encoder.layer", names: layer, config: config)
+    }
+
+    /// BERT's parts under other names, for the families that copy them: `embeddings`, then
+    /// post-norm blocks `prefix.N` whose weights `names` names.
+    static func parts(
+        _ weights: WeightStore, layersUnder prefix: String, names: PostNormLayer.Names, config: EncoderConfig
+    ) throws -> EncoderParts {
         EncoderParts(
             embeddings: try Embeddings(weights.scoped("embeddings"), config: config),
-            layers: try layers(weights, config: config))
+            layers: try postNormLayers(weights.scoped(prefix), names: names, config: config))
     }
 
     /// `encoder.layer.N`, shared by the families whose layers are copies of BERT's.
     static func layers(_ weights: WeightStore, config: EncoderConfig) throws -> [any EncoderBlock] {
+        try postNormLayers(weights.scoped("encoder.layer"), names: layer, config: config)
+    }
+
+    /// `config.numHiddenLayers` post-norm blocks `0`, `1`, … under `weights`, each adding the
+    /// pass's bias table `bias` (nil: none) to its attention scores.
+    static func postNormLayers(
+        _ weights: WeightStore, names: PostNormLayer.Names, config: EncoderConfig, bias: Int? = nil
+    ) throws -> [any EncoderBlock] {
         try (0..<config.numHiddenLayers).map {
-            try PostNormLayer(weights.scoped("encoder.layer.\($0)"), names: layer, config: config)
+            try PostNormLayer(weights.scoped("\($0)"), names: names, config: config, bias: bias)
         }
     }
 

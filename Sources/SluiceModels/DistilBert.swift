@@ -25,11 +25,7 @@ enum DistilBertArchitecture: EncoderArchitecture {
     static let reference = "DistilBertModel"
 
     static func parts(_ weights: WeightStore, config: EncoderConfig) throws -> EncoderParts {
-        EncoderParts(
-            embeddings: try Embeddings(weights.scoped("embeddings"), config: config),
-            layers: try (0..<config.numHiddenLayers).map {
-                try PostNormLayer(weights.scoped("transformer.layer.\($0)"), names: layer, config: config)
-            })
+        try BertArchitecture.parts(weights, layersUnder: "transformer.layer", names: layer, config: config)
     }
 
     /// Mirrors DistilBERT's `TransformerBlock`.

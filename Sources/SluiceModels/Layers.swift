@@ -186,7 +186,6 @@ struct LayerNorm: ResidualNorm {
     /// The shift; zeros for a norm without one, which computes the same.
     let bias: WeightBuffer
     let eps: Float
-    let width: Int
     let runtime: ComputeRuntime
 
     /// Loads `weight` (and `bias` when `hasBias`) under `weights`.
@@ -197,9 +196,11 @@ struct LayerNorm: ResidualNorm {
             ? try weights.tensor("bias", shape: [width])
             : WeightBuffer(copying: [Float](repeating: 0, count: width), shape: [width])
         self.eps = eps
-        self.width = width
         self.runtime = weights.runtime
     }
+
+    /// Values per row: the length of `weight` (and `bias`), checked at load.
+    var width: Int { weight.count }
 
     /// `x = LayerNorm(x + residual)` in place (`residual` nil: `LayerNorm(x)`): a residual
     /// connection and its norm in one pass.

@@ -30,9 +30,8 @@ enum MPNetArchitecture: EncoderArchitecture {
         let encoder = weights.scoped("encoder")
         return EncoderParts(
             embeddings: try Embeddings(weights.scoped("embeddings"), config: config),
-            layers: try (0..<config.numHiddenLayers).map {
-                try PostNormLayer(encoder.scoped("layer.\($0)"), names: layer, config: config, bias: 0)
-            },
+            layers: try BertArchitecture.postNormLayers(
+                encoder.scoped("layer"), names: layer, config: config, bias: 0),
             tables: [
                 try MPNetRelativePositionBias(encoder.scoped("relative_attention_bias"), config: config)
             ])

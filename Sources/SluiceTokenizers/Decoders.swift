@@ -14,44 +14,45 @@ extension Decoder {
 
 /// Builds the decoder that a `tokenizer.json` `decoder` section describes.
 func makeDecoder(_ value: JSONValue, path: String) throws -> any Decoder {
-    let json = try JSONObject(value, path: path)
-    let type = try json.type()
-    switch type {
-    case "WordPiece":
-        return WordPieceDecoder(
-            prefix: try json.optionalString("prefix") ?? "##",
-            cleanup: try json.bool("cleanup", default: true))
-    case "ByteLevel":
-        return ByteLevelDecoder()
-    case "Metaspace":
-        return MetaspaceDecoder(
-            replacement: try metaspaceReplacement(json), prependScheme: try PrependScheme(json: json))
-    case "BPEDecoder":
-        return BPEDecoder(suffix: try json.optionalString("suffix") ?? "</w>")
-    case "ByteFallback":
-        return ByteFallbackDecoder()
-    case "Fuse":
-        return FuseDecoder()
-    case "Strip":
-        let content = try json.string("content")
-        guard content.unicodeScalars.count == 1 else {
-            throw TokenizerError("\(path).content must be one character")
+    try makeComponent(
+        value, path: path, section: "decoder", sequence: ("decoders", { SequenceDecoder(decoders: $0) })
+    ) { type, json in
+        switch type {
+        case "WordPiece":
+            return WordPieceDecoder(
+                prefix: try json.optionalString("prefix") ?? "##",
+                cleanup: try json.bool("cleanup", default: true))
+        case "ByteLevel":
+            return ByteLevelDecoder()
+        case "Metaspace":
+            return MetaspaceDecoder(
+                replacement: try metaspaceReplacement(json), prependScheme: try PrependScheme(json: json))
+        case "BPEDecoder":
+            return BPEDecoder(suffix: try json.optionalString("suffix") ?? "</w>")
+        case "ByteFallback":
+            return ByteFallbackDecoder()
+        case "Fuse":
+            return FuseDecoder()
+        case "Strip":
+            let content = try json.string("content")
+            guard content.unicodeScalars.count == 1 else {
+                throw TokenizerError("\(path).content must be one character")
+            }
+            return StripDecoder(
+                content: content.unicodeScalars.first!, start: try json.int("start"),
+                stop: try json.int("stop"))
+        case "Replace":
+            return ReplaceDecoder(
+                pattern: try TextPattern(json: json["pattern"] ?? .null, path: "\(path).pattern"),
+                content: try json.string("content"))
+        case "CTC":
+            return CTCDecoder(
+                padToken: try json.optionalString("pad_token") ?? "<pad>",
+                wordDelimiterToken: try json.optionalString("word_delimiter_token") ?? "|",
+                cleanup: try json.bool("cleanup", default: true))
+        default:
+            return nil
         }
-        return StripDecoder(
-            content: content.unicodeScalars.first!, start: try json.int("start"), stop: try json.int("stop"))
-    case "Replace":
-        return ReplaceDecoder(
-            pattern: try TextPattern(json: json["pattern"] ?? .null, path: "\(path).pattern"),
-            content: try json.string("content"))
-    case "CTC":
-        return CTCDecoder(
-            padToken: try json.optionalString("pad_token") ?? "<pad>",
-            wordDelimiterToken: try json.optionalString("word_delimiter_token") ?? "|",
-            cleanup: try json.bool("cleanup", default: true))
-    case "Sequence":
-        return SequenceDecoder(decoders: try json.components("decoders", path: path, makeDecoder))
-    default:
-        throw TokenizerError("\(path): unsupported decoder type \"\(type)\"")
     }
 }
 

@@ -67,6 +67,18 @@ struct JSONObject: Sendable {
         return int
     }
 
+    /// The case of `Choice` a string member names by its raw value, `fallback` when absent; an
+    /// unknown name is an error that says what kind of name it is (`"padding direction"`).
+    func choice<Choice: RawRepresentable<String>>(
+        _ key: String, default fallback: Choice, naming kind: String
+    ) throws -> Choice {
+        let name = try optionalString(key) ?? fallback.rawValue
+        guard let choice = Choice(rawValue: name) else {
+            throw TokenizerError("\(path).\(key): unknown \(kind) \"\(name)\"")
+        }
+        return choice
+    }
+
     func array(_ key: String) throws -> [JSONValue] {
         guard let value = self[key] else {
             throw TokenizerError("\(path).\(key) is missing")
@@ -110,6 +122,30 @@ struct JSONObject: Sendable {
     func type() throws -> String {
         try string("type")
     }
+}
+
+/// Builds the component of one family (normalizers, pre-tokenizers, decoders,
+/// post-processors) that a tagged `tokenizer.json` section describes. `make` builds the types
+/// the family has, nil for any other; a `"Sequence"` lists its parts under `sequence.key`, each
+/// built the same way, and `sequence.combine` chains them. Any other type is refused as an
+/// unsupported `section` type.
+func makeComponent<Component>(
+    _ value: JSONValue, path: String, section: String,
+    sequence: (key: String, combine: ([Component]) -> Component),
+    _ make: (_ type: String, _ json: JSONObject) throws -> Component?
+) throws -> Component {
+    let json = try JSONObject(value, path: path)
+    let type = try json.type()
+    if type == "Sequence" {
+        return sequence.combine(
+            try json.components(sequence.key, path: path) { item, itemPath in
+                try makeComponent(item, path: itemPath, section: section, sequence: sequence, make)
+            })
+    }
+    guard let component = try make(type, json) else {
+        throw TokenizerError("\(path): unsupported \(section) type \"\(type)\"")
+    }
+    return component
 }
 
 extension JSONValue {

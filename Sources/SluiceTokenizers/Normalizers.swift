@@ -7,47 +7,48 @@ protocol Normalizer: Sendable {
 
 /// Builds the normalizer that a `tokenizer.json` `normalizer` section describes.
 func makeNormalizer(_ value: JSONValue, path: String) throws -> any Normalizer {
-    let json = try JSONObject(value, path: path)
-    let type = try json.type()
-    switch type {
-    case "BertNormalizer":
-        return BertNormalizer(
-            cleanText: try json.bool("clean_text", default: true),
-            handleChineseChars: try json.bool("handle_chinese_chars", default: true),
-            stripAccents: try json.optionalBool("strip_accents"),
-            lowercase: try json.bool("lowercase", default: true))
-    case "Lowercase":
-        return LowercaseNormalizer()
-    case "StripAccents":
-        return StripAccentsNormalizer()
-    case "Strip":
-        return StripNormalizer(
-            left: try json.bool("strip_left", default: true),
-            right: try json.bool("strip_right", default: true))
-    case "NFD":
-        return UnicodeNormalizer(form: .nfd)
-    case "NFKD":
-        return UnicodeNormalizer(form: .nfkd)
-    case "NFC":
-        return UnicodeNormalizer(form: .nfc)
-    case "NFKC":
-        return UnicodeNormalizer(form: .nfkc)
-    case "Nmt":
-        return NmtNormalizer()
-    case "Replace":
-        return ReplaceNormalizer(
-            pattern: try TextPattern(json: json["pattern"] ?? .null, path: "\(path).pattern"),
-            content: Array(try json.string("content").unicodeScalars))
-    case "Prepend":
-        return PrependNormalizer(prefix: Array(try json.string("prepend").unicodeScalars))
-    case "Precompiled":
-        return try PrecompiledNormalizer(base64: try json.optionalString("precompiled_charsmap") ?? "")
-    case "ByteLevel":
-        return ByteLevelNormalizer()
-    case "Sequence":
-        return SequenceNormalizer(normalizers: try json.components("normalizers", path: path, makeNormalizer))
-    default:
-        throw TokenizerError("\(path): unsupported normalizer type \"\(type)\"")
+    try makeComponent(
+        value, path: path, section: "normalizer",
+        sequence: ("normalizers", { SequenceNormalizer(normalizers: $0) })
+    ) { type, json in
+        switch type {
+        case "BertNormalizer":
+            return BertNormalizer(
+                cleanText: try json.bool("clean_text", default: true),
+                handleChineseChars: try json.bool("handle_chinese_chars", default: true),
+                stripAccents: try json.optionalBool("strip_accents"),
+                lowercase: try json.bool("lowercase", default: true))
+        case "Lowercase":
+            return LowercaseNormalizer()
+        case "StripAccents":
+            return StripAccentsNormalizer()
+        case "Strip":
+            return StripNormalizer(
+                left: try json.bool("strip_left", default: true),
+                right: try json.bool("strip_right", default: true))
+        case "NFD":
+            return UnicodeNormalizer(form: .nfd)
+        case "NFKD":
+            return UnicodeNormalizer(form: .nfkd)
+        case "NFC":
+            return UnicodeNormalizer(form: .nfc)
+        case "NFKC":
+            return UnicodeNormalizer(form: .nfkc)
+        case "Nmt":
+            return NmtNormalizer()
+        case "Replace":
+            return ReplaceNormalizer(
+                pattern: try TextPattern(json: json["pattern"] ?? .null, path: "\(path).pattern"),
+                content: Array(try json.string("content").unicodeScalars))
+        case "Prepend":
+            return PrependNormalizer(prefix: Array(try json.string("prepend").unicodeScalars))
+        case "Precompiled":
+            return try PrecompiledNormalizer(base64: try json.optionalString("precompiled_charsmap") ?? "")
+        case "ByteLevel":
+            return ByteLevelNormalizer()
+        default:
+            return nil
+        }
     }
 }
 

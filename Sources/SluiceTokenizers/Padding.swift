@@ -56,11 +56,7 @@ public struct PaddingParameters: Sendable, Equatable {
         default:
             throw TokenizerError("\(path).strategy must be \"BatchLongest\" or {\"Fixed\": n}")
         }
-        let directionName = try json.optionalString("direction") ?? "Right"
-        guard let direction = Direction(rawValue: directionName) else {
-            throw TokenizerError("\(path).direction: unknown padding direction \"\(directionName)\"")
-        }
-        self.direction = direction
+        direction = try json.choice("direction", default: .right, naming: "padding direction")
         padToMultipleOf = try json.optionalInt("pad_to_multiple_of")
         padId = try json.optionalInt("pad_id") ?? 0
         padTypeId = try json.optionalInt("pad_type_id") ?? 0

@@ -38,24 +38,24 @@ func processWithoutPostProcessor(_ encoding: RawEncoding, pair: RawEncoding?) ->
 
 /// Builds the post-processor that a `tokenizer.json` `post_processor` section describes.
 func makePostProcessor(_ value: JSONValue, path: String) throws -> any PostProcessor {
-    let json = try JSONObject(value, path: path)
-    let type = try json.type()
-    switch type {
-    case "TemplateProcessing":
-        return try TemplateProcessing(json: json)
-    case "BertProcessing":
-        return try BertProcessing(json: json)
-    case "RobertaProcessing":
-        return try RobertaProcessing(json: json)
-    case "ByteLevel":
-        return ByteLevelProcessing(
-            trimOffsets: try json.bool("trim_offsets", default: true),
-            addPrefixSpace: try json.bool("add_prefix_space", default: true))
-    case "Sequence":
-        return SequencePostProcessor(
-            processors: try json.components("processors", path: path, makePostProcessor))
-    default:
-        throw TokenizerError("\(path): unsupported post_processor type \"\(type)\"")
+    try makeComponent(
+        value, path: path, section: "post_processor",
+        sequence: ("processors", { SequencePostProcessor(processors: $0) })
+    ) { type, json in
+        switch type {
+        case "TemplateProcessing":
+            return try TemplateProcessing(json: json)
+        case "BertProcessing":
+            return try BertProcessing(json: json)
+        case "RobertaProcessing":
+            return try RobertaProcessing(json: json)
+        case "ByteLevel":
+            return ByteLevelProcessing(
+                trimOffsets: try json.bool("trim_offsets", default: true),
+                addPrefixSpace: try json.bool("add_prefix_space", default: true))
+        default:
+            return nil
+        }
     }
 }
 

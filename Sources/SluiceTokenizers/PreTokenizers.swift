@@ -7,36 +7,36 @@ protocol PreTokenizer: Sendable {
 
 /// Builds the pre-tokenizer that a `tokenizer.json` `pre_tokenizer` section describes.
 func makePreTokenizer(_ value: JSONValue, path: String) throws -> any PreTokenizer {
-    let json = try JSONObject(value, path: path)
-    let type = try json.type()
-    switch type {
-    case "BertPreTokenizer":
-        return BertPreTokenizer()
-    case "Whitespace":
-        return WhitespacePreTokenizer()
-    case "WhitespaceSplit":
-        return WhitespaceSplitPreTokenizer()
-    case "ByteLevel":
-        return ByteLevelPreTokenizer(
-            addPrefixSpace: try json.bool("add_prefix_space", default: true),
-            useRegex: try json.bool("use_regex", default: true))
-    case "Metaspace":
-        return try MetaspacePreTokenizer(json: json)
-    case "Punctuation":
-        return PunctuationPreTokenizer(
-            behavior: try .init(json: json["behavior"], path: "\(path).behavior", default: .isolated))
-    case "Digits":
-        return DigitsPreTokenizer(individualDigits: try json.bool("individual_digits", default: false))
-    case "Split":
-        return SplitPreTokenizer(
-            pattern: try TextPattern(json: json["pattern"] ?? .null, path: "\(path).pattern"),
-            behavior: try .init(json: json["behavior"], path: "\(path).behavior", default: .removed),
-            invert: try json.bool("invert", default: false))
-    case "Sequence":
-        return SequencePreTokenizer(
-            preTokenizers: try json.components("pretokenizers", path: path, makePreTokenizer))
-    default:
-        throw TokenizerError("\(path): unsupported pre_tokenizer type \"\(type)\"")
+    try makeComponent(
+        value, path: path, section: "pre_tokenizer",
+        sequence: ("pretokenizers", { SequencePreTokenizer(preTokenizers: $0) })
+    ) { type, json in
+        switch type {
+        case "BertPreTokenizer":
+            return BertPreTokenizer()
+        case "Whitespace":
+            return WhitespacePreTokenizer()
+        case "WhitespaceSplit":
+            return WhitespaceSplitPreTokenizer()
+        case "ByteLevel":
+            return ByteLevelPreTokenizer(
+                addPrefixSpace: try json.bool("add_prefix_space", default: true),
+                useRegex: try json.bool("use_regex", default: true))
+        case "Metaspace":
+            return try MetaspacePreTokenizer(json: json)
+        case "Punctuation":
+            return PunctuationPreTokenizer(
+                behavior: try .init(json: json["behavior"], path: "\(path).behavior", default: .isolated))
+        case "Digits":
+            return DigitsPreTokenizer(individualDigits: try json.bool("individual_digits", default: false))
+        case "Split":
+            return SplitPreTokenizer(
+                pattern: try TextPattern(json: json["pattern"] ?? .null, path: "\(path).pattern"),
+                behavior: try .init(json: json["behavior"], path: "\(path).behavior", default: .removed),
+                invert: try json.bool("invert", default: false))
+        default:
+            return nil
+        }
     }
 }
 

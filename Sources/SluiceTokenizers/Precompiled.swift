@@ -70,38 +70,33 @@ struct PrecompiledNormalizer: Normalizer {
         var changes = [(Unicode.Scalar, Int)]()
         changes.reserveCapacity(string.count)
         var modified = false
+        /// One scalar's change: its replacement where the table has one, else itself.
+        func change(_ scalar: Unicode.Scalar, to new: [Unicode.Scalar]?) {
+            if let new {
+                modified = true
+                Self.replace(&changes, oldCount: 1, new: new)
+            } else {
+                changes.append((scalar, 0))
+            }
+        }
         // ASCII text: every character is its own grapheme but "\r\n", and the table has them.
         if string.normalized.allSatisfy({ $0.value < 0x80 }) && !string.normalized.contains("\r") {
             for scalar in string.normalized {
-                if let new = asciiReplacements[Int(scalar.value)] {
+                change(scalar, to: asciiReplacements[Int(scalar.value)])
+            }
+        } else {
+            var utf8 = [UInt8]()
+            for grapheme in string.string {
+                let scalars = grapheme.unicodeScalars
+                utf8.removeAll(keepingCapacity: true)
+                utf8.append(contentsOf: grapheme.utf8)
+                if utf8.count < 6, let new = replacement(for: utf8) {
                     modified = true
-                    Self.replace(&changes, oldCount: 1, new: new)
-                } else {
-                    changes.append((scalar, 0))
+                    Self.replace(&changes, oldCount: scalars.count, new: new)
+                    continue
                 }
-            }
-            if modified {
-                string.transform(range: 0..<string.count, changes, initialOffset: 0)
-            }
-            return
-        }
-        let text = string.string
-        var utf8 = [UInt8]()
-        for grapheme in text {
-            let scalars = grapheme.unicodeScalars
-            utf8.removeAll(keepingCapacity: true)
-            utf8.append(contentsOf: grapheme.utf8)
-            if utf8.count < 6, let new = replacement(for: utf8) {
-                modified = true
-                Self.replace(&changes, oldCount: scalars.count, new: new)
-                continue
-            }
-            for scalar in scalars {
-                if let new = replacement(for: String(scalar).utf8) {
-                    modified = true
-                    Self.replace(&changes, oldCount: 1, new: new)
-                } else {
-                    changes.append((scalar, 0))
+                for scalar in scalars {
+                    change(scalar, to: replacement(for: String(scalar).utf8))
                 }
             }
         }

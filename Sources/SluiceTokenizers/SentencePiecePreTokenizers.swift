@@ -6,10 +6,7 @@ enum PrependScheme: String, Sendable {
 
     init(json: JSONObject) throws {
         // `add_prefix_space: false` is the older spelling of "never".
-        let name = try json.optionalString("prepend_scheme") ?? "always"
-        guard let scheme = PrependScheme(rawValue: name) else {
-            throw TokenizerError("\(json.path).prepend_scheme: unknown scheme \"\(name)\"")
-        }
+        let scheme = try json.choice("prepend_scheme", default: PrependScheme.always, naming: "scheme")
         if try json.optionalBool("add_prefix_space") == false {
             guard scheme == .never || !json.has("prepend_scheme") else {
                 throw TokenizerError("\(json.path): add_prefix_space does not match prepend_scheme")

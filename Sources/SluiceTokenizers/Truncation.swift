@@ -43,16 +43,8 @@ public struct TruncationParameters: Sendable, Equatable {
         let json = try JSONObject(value, path: path)
         maxLength = try json.int("max_length")
         stride = try json.optionalInt("stride") ?? 0
-        let strategyName = try json.optionalString("strategy") ?? "LongestFirst"
-        guard let strategy = Strategy(rawValue: strategyName) else {
-            throw TokenizerError("\(path).strategy: unknown truncation strategy \"\(strategyName)\"")
-        }
-        self.strategy = strategy
-        let directionName = try json.optionalString("direction") ?? "Right"
-        guard let direction = Direction(rawValue: directionName) else {
-            throw TokenizerError("\(path).direction: unknown truncation direction \"\(directionName)\"")
-        }
-        self.direction = direction
+        strategy = try json.choice("strategy", default: .longestFirst, naming: "truncation strategy")
+        direction = try json.choice("direction", default: .right, naming: "truncation direction")
     }
 }
 

@@ -19,6 +19,45 @@ private func assigned(_ scalar: Unicode.Scalar, byMajor major: Int, minor: Int) 
     return age.major < major || (age.major == major && age.minor <= minor)
 }
 
+/// Whether the scalar's category, as Unicode `major.minor` had it, passes `test`: its category
+/// today, if it was assigned by then. Scalars whose category changed since are the callers' to
+/// list. (A closure rather than a list of categories: inlined, it compiles to the same switch.)
+@inline(__always)
+private func inCategory(
+    _ scalar: Unicode.Scalar, byMajor major: Int, minor: Int, _ test: (Unicode.GeneralCategory) -> Bool
+) -> Bool {
+    test(scalar.properties.generalCategory) && assigned(scalar, byMajor: major, minor: minor)
+}
+
+extension Unicode.GeneralCategory {
+    /// Cc, Cf, Co or Cs: the "other" categories BertNormalizer drops (`unicode_categories`'
+    /// control, format, private-use and surrogate tests).
+    fileprivate var isOther: Bool {
+        switch self {
+        case .control, .format, .privateUse, .surrogate: true
+        default: false
+        }
+    }
+
+    /// Pc, Pd, Ps, Pe, Pi, Pf or Po (`unicode_categories`' `is_punctuation`).
+    fileprivate var isPunctuation: Bool {
+        switch self {
+        case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
+            .initialPunctuation, .finalPunctuation, .otherPunctuation:
+            true
+        default: false
+        }
+    }
+
+    /// Mn, Mc or Me: any mark.
+    fileprivate var isMark: Bool {
+        switch self {
+        case .nonspacingMark, .spacingMark, .enclosingMark: true
+        default: false
+        }
+    }
+}
+
 /// Rust's `char::is_whitespace`: the White_Space property.
 @inline(__always)
 func isUnicodeWhitespace(_ scalar: Unicode.Scalar) -> Bool {
@@ -43,12 +82,7 @@ func isBertControl(_ scalar: Unicode.Scalar) -> Bool {
     if value < 0x80 {
         return (value < 0x20 && value != 0x09 && value != 0x0A && value != 0x0D) || value == 0x7F
     }
-    switch scalar.properties.generalCategory {
-    case .control, .format, .privateUse, .surrogate:
-        return assigned(scalar, byMajor: 8, minor: 0)
-    default:
-        return false
-    }
+    return inCategory(scalar, byMajor: 8, minor: 0) { $0.isOther }
 }
 
 /// BertPreTokenizer's punctuation: ASCII punctuation (which includes symbols such as `$` and
@@ -62,13 +96,7 @@ func isBertPunctuation(_ scalar: Unicode.Scalar) -> Bool {
     }
     // Both were punctuation (Po) in Unicode 8.0 and have changed category since.
     if value == 0x166D || value == 0x111C9 { return true }
-    switch scalar.properties.generalCategory {
-    case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
-        .initialPunctuation, .finalPunctuation, .otherPunctuation:
-        return assigned(scalar, byMajor: 8, minor: 0)
-    default:
-        return false
-    }
+    return inCategory(scalar, byMajor: 8, minor: 0) { $0.isPunctuation }
 }
 
 /// BertNormalizer's accent test (`unicode_categories`' `is_mark_nonspacing`): category Mn of
@@ -83,7 +111,7 @@ func isNonspacingMark(_ scalar: Unicode.Scalar) -> Bool {
     case 0x1885, 0x1886, 0xA9BD, 0x111C9:
         return false  // Not Mn in Unicode 8.0, Mn since.
     default:
-        return scalar.properties.generalCategory == .nonspacingMark && assigned(scalar, byMajor: 8, minor: 0)
+        return inCategory(scalar, byMajor: 8, minor: 0) { $0 == .nonspacingMark }
     }
 }
 
@@ -96,12 +124,7 @@ func isCombiningMark(_ scalar: Unicode.Scalar) -> Bool {
     // Marks (Mc) in Unicode 9.0, letters since; and a Unicode 9.0 punctuation, a mark since.
     if value == 0x1CF2 || value == 0x1CF3 { return true }
     if value == 0x111C9 { return false }
-    switch scalar.properties.generalCategory {
-    case .nonspacingMark, .spacingMark, .enclosingMark:
-        return assigned(scalar, byMajor: 9, minor: 0)
-    default:
-        return false
-    }
+    return inCategory(scalar, byMajor: 9, minor: 0) { $0.isMark }
 }
 
 /// BertNormalizer's "Chinese character": the CJK Unified Ideographs blocks and their extensions.
@@ -125,12 +148,8 @@ func isRegexWordCharacter(_ scalar: Unicode.Scalar) -> Bool {
     }
     let properties = scalar.properties
     if properties.isAlphabetic || properties.isJoinControl { return true }
-    switch properties.generalCategory {
-    case .nonspacingMark, .spacingMark, .enclosingMark, .decimalNumber, .connectorPunctuation:
-        return true
-    default:
-        return false
-    }
+    let category = properties.generalCategory
+    return category.isMark || category == .decimalNumber || category == .connectorPunctuation
 }
 
 /// Appends Rust's `char::to_lowercase` of the scalar (one or more scalars).
