@@ -17,14 +17,12 @@ struct MLP: FeedForward {
     let intermediate: Linear
     let activation: Activation
     let output: Linear
-    let runtime: ComputeRuntime
 
     /// Loads `first` (`hidden → intermediate_size`) and `second` (back) under `weights`.
     init(_ weights: WeightStore, first: String, second: String, config: EncoderConfig) throws {
         intermediate = try Linear(weights.scoped(first), in: config.hiddenSize, out: config.intermediateSize)
         output = try Linear(weights.scoped(second), in: config.intermediateSize, out: config.hiddenSize)
         activation = config.hiddenAct
-        runtime = weights.runtime
     }
 
     func forward(
@@ -34,7 +32,7 @@ struct MLP: FeedForward {
         if !Linear.feedForwardWide(intermediate, activation, output, x, rows: rows, hidden: hidden, into: out)
         {
             intermediate.forward(x, rows: rows, into: hidden)
-            activation.apply(hidden, count: rows * intermediate.outFeatures, runtime: runtime)
+            activation.apply(hidden, count: rows * intermediate.outFeatures, runtime: output.runtime)
             output.forward(hidden, rows: rows, into: out)
         }
     }
@@ -51,7 +49,6 @@ struct GatedMLP: FeedForward {
     let gate: Linear
     let activation: Activation
     let output: Linear
-    let runtime: ComputeRuntime
 
     func forward(
         _ x: UnsafePointer<Float>, rows: Int, hidden: UnsafeMutablePointer<Float>,
@@ -63,6 +60,7 @@ struct GatedMLP: FeedForward {
             activated.forward(x, rows: rows, into: hidden)
             gate.forward(x, rows: rows, into: gated)
         }
+        let runtime = output.runtime
         activation.apply(hidden, count: rows * width, runtime: runtime)
         runtime.parallelRanges(rows * width, minimumPerThread: 1 << 14) { range in
             for i in range { hidden[i] *= gated[i] }

@@ -49,15 +49,13 @@ enum ModernBertArchitecture: EncoderArchitecture {
                 query: qkv[0], key: qkv[1], value: qkv[2],
                 output: try Linear(
                     weights.scoped("\(layer).attn.Wo"), in: h, out: h, bias: settings.attentionBias),
-                config: config, bias: global ? nil : window, rotary: global ? globalAngles : localAngles,
-                runtime: weights.runtime)
+                config: config, bias: global ? nil : window, rotary: global ? globalAngles : localAngles)
             let wi = try Linear.split(
                 weights.scoped("\(layer).mlp.Wi"), in: h, out: inner, parts: 2, bias: settings.mlpBias)
             let feedForward = GatedMLP(
                 activated: wi[0], gate: wi[1], activation: config.hiddenAct,
                 output: try Linear(
-                    weights.scoped("\(layer).mlp.Wo"), in: inner, out: h, bias: settings.mlpBias),
-                runtime: weights.runtime)
+                    weights.scoped("\(layer).mlp.Wo"), in: inner, out: h, bias: settings.mlpBias))
             return PreNormLayer(
                 attentionNorm: index == 0 ? nil : try norm("\(layer).attn_norm"), attention: attention,
                 feedForwardNorm: try norm("\(layer).mlp_norm"), feedForward: feedForward)

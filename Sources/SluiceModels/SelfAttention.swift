@@ -18,7 +18,6 @@ struct SelfAttention: Sendable {
     /// Which of the pass's tables holds the rotary angles (`rotaryTable`) that turn queries and
     /// keys by position, nil for none.
     let rotary: Int?
-    let runtime: ComputeRuntime
 
     /// Loads the four projections (`hidden → hidden`) by their names under `weights`.
     init(
@@ -29,13 +28,13 @@ struct SelfAttention: Sendable {
         try self.init(
             query: Linear(weights.scoped(q), in: h, out: h), key: Linear(weights.scoped(k), in: h, out: h),
             value: Linear(weights.scoped(v), in: h, out: h), output: Linear(weights.scoped(o), in: h, out: h),
-            config: config, bias: bias, rotary: nil, runtime: weights.runtime)
+            config: config, bias: bias, rotary: nil)
     }
 
     /// Attention over projections already loaded (cut from a fused one).
     init(
         query: Linear, key: Linear, value: Linear, output: Linear, config: EncoderConfig, bias: Int?,
-        rotary: Int?, runtime: ComputeRuntime
+        rotary: Int?
     ) {
         self.query = query
         self.key = key
@@ -45,8 +44,10 @@ struct SelfAttention: Sendable {
         headDim = config.headDim
         self.bias = bias
         self.rotary = rotary
-        self.runtime = runtime
     }
+
+    /// Where the attention kernels run: where the projections do.
+    var runtime: ComputeRuntime { query.runtime }
 
     /// Width of the attention context, `heads · headDim`.
     var width: Int { heads * headDim }
