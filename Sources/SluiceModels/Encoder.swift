@@ -66,6 +66,16 @@ public struct EncoderModel: Sendable {
         MemoryLayout<Float>.stride * (5 * config.hiddenSize + intermediateWidth)
     }
 
+    /// Weights of the encoder's dense layers: the multiply-adds per token spent on them (FLOP
+    /// per token is twice this), and the values one pass reads.
+    public var denseWeightCount: Int { parts.layers.reduce(0) { $0 + $1.weightCount } }
+
+    /// Multiply-adds of every layer's attention scores and weighted sums for one sequence of
+    /// `length` tokens (a windowed layer counts only the pairs inside its window).
+    public func attentionMultiplyAdds(length: Int) -> Int {
+        parts.layers.reduce(0) { $0 + $1.attentionMultiplyAdds(length: length, tables: parts.tables) }
+    }
+
     /// Feed-forward scratch values per row.
     var intermediateWidth: Int { parts.feedForwardWidth ?? config.intermediateSize }
 

@@ -9,6 +9,8 @@ protocol FeedForward: Sendable {
     func forward(
         _ x: UnsafePointer<Float>, rows: Int, hidden: UnsafeMutablePointer<Float>,
         into out: UnsafeMutablePointer<Float>)
+    /// Weights of its linear layers (multiply-adds per row).
+    var weightCount: Int { get }
 }
 
 /// `act(x · W1ᵀ + b1) · W2ᵀ + b2`. Mirrors `BertIntermediate` + `BertOutput.dense` (and
@@ -17,6 +19,8 @@ struct MLP: FeedForward {
     let intermediate: Linear
     let activation: Activation
     let output: Linear
+
+    var weightCount: Int { intermediate.weightCount + output.weightCount }
 
     /// Loads `first` (`hidden → intermediate_size`) and `second` (back) under `weights`.
     init(_ weights: WeightStore, first: String, second: String, config: EncoderConfig) throws {
@@ -49,6 +53,8 @@ struct GatedMLP: FeedForward {
     let gate: Linear
     let activation: Activation
     let output: Linear
+
+    var weightCount: Int { activated.weightCount + gate.weightCount + output.weightCount }
 
     func forward(
         _ x: UnsafePointer<Float>, rows: Int, hidden: UnsafeMutablePointer<Float>,

@@ -9,6 +9,8 @@ public struct Linear: Sendable {
     public let inFeatures: Int
     /// Values per output row.
     public let outFeatures: Int
+    /// Weights, `inFeatures · outFeatures`: multiply-adds per row.
+    var weightCount: Int { inFeatures * outFeatures }
     let runtime: ComputeRuntime
 
     /// Loads `weight` (and `bias`), held as `weights.denseWeights` says, computed on

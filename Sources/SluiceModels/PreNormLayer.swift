@@ -60,6 +60,12 @@ struct PreNormLayer: EncoderBlock {
         add(scratch.q, into: x, count: count)
     }
 
+    var weightCount: Int { attention.weightCount + feedForward.weightCount }
+
+    func attentionMultiplyAdds(length: Int, tables: [any PassTable]) -> Int {
+        attention.multiplyAdds(length: length, tables: tables)
+    }
+
     /// `x += y` over `count` values: a residual connection.
     private func add(_ y: UnsafePointer<Float>, into x: UnsafeMutablePointer<Float>, count: Int) {
         attention.runtime.parallelRanges(count, minimumPerThread: 1 << 14) { range in

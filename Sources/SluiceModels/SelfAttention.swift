@@ -49,6 +49,16 @@ struct SelfAttention: Sendable {
     /// Where the attention kernels run: where the projections do.
     var runtime: ComputeRuntime { query.runtime }
 
+    /// Weights of the four projections.
+    var weightCount: Int { query.weightCount + key.weightCount + value.weightCount + output.weightCount }
+
+    /// Multiply-adds of scores and weighted sums for one sequence of `length` tokens: `width`
+    /// each per visible (query, key) pair, all pairs unless its bias table masks some.
+    func multiplyAdds(length: Int, tables: [any PassTable]) -> Int {
+        let pairs = bias.flatMap { tables[$0].visiblePairs(length: length) } ?? length * length
+        return 2 * width * pairs
+    }
+
     /// Width of the attention context, `heads · headDim`.
     var width: Int { heads * headDim }
 
@@ -90,6 +100,13 @@ protocol PassTable: Sendable {
     /// `[heads, 2·span − 1]`, the value for each head and relative position `−(span−1)…span−1`,
     /// laid out as `attentionForward` reads it; rotary angles are `rotaryTable`'s.
     func table(span: Int) -> [Float]
+    /// How many (query, key) pairs of a sequence of `length` tokens a bias table leaves
+    /// visible when it masks some (a window, causality); nil when it masks none.
+    func visiblePairs(length: Int) -> Int?
+}
+
+extension PassTable {
+    func visiblePairs(length: Int) -> Int? { nil }
 }
 
 /// Attention within a window: a query attends to keys at most `radius` tokens away, as
@@ -98,6 +115,11 @@ protocol PassTable: Sendable {
 struct SlidingWindowBias: PassTable {
     let radius: Int
     let heads: Int
+
+    /// Each query sees the keys within `radius` of it, fewer near the ends.
+    func visiblePairs(length: Int) -> Int? {
+        (0..<length).reduce(0) { $0 + min(length - 1, $1 + radius) - max(0, $1 - radius) + 1 }
+    }
 
     func table(span: Int) -> [Float] {
         guard span > 0 else { return [] }

@@ -13,6 +13,20 @@ protocol EncoderBlock: Sendable {
     func forward(
         _ x: UnsafeMutablePointer<Float>, pass: LayerPass, keeping keep: [Int],
         into result: UnsafeMutablePointer<Float>)
+    /// Weights of its dense layers: the multiply-adds it spends per row on them, and the
+    /// values it reads per pass.
+    var weightCount: Int { get }
+    /// Multiply-adds of its attention scores and weighted sums for one sequence of `length`
+    /// tokens, counting only the pairs its masks (`tables`) leave visible.
+    func attentionMultiplyAdds(length: Int, tables: [any PassTable]) -> Int
+}
+
+extension PostNormLayer {
+    var weightCount: Int { attention.weightCount + feedForward.weightCount }
+
+    func attentionMultiplyAdds(length: Int, tables: [any PassTable]) -> Int {
+        attention.multiplyAdds(length: length, tables: tables)
+    }
 }
 
 /// What one forward pass hands every layer: the batch's shape, activation scratch sized for

@@ -58,11 +58,15 @@ struct Bench: ParsableCommand {
         let weights = try WeightStore(files: folder.weightFiles(), runtime: runtime)
         let encoder = try EncoderModel(config: config, weights: weights)
         let h = Double(config.hiddenSize)
-        let inter = Double(config.intermediateSize)
-        let layers = Double(config.numHiddenLayers)
-        // Multiply-adds per token per layer: Q, K, V, O (4·H²) + feed-forward (2·H·I).
-        let denseFlopPerToken = 2 * layers * (4 * h * h + 2 * h * inter)
-        let encoderBytes = 4 * layers * (4 * h * h + 2 * h * inter)
+        // A multiply-add per dense weight per token (Q, K, V, O and the feed-forward block, as
+        // wide as the family makes them: a gated block has three matrices), each weight read
+        // once per pass.
+        let denseFlopPerToken = 2 * Double(encoder.denseWeightCount)
+        let encoderBytes = 4 * Double(encoder.denseWeightCount)
+        // Scores and weighted sums, only over the pairs each layer computes (windows).
+        func attentionFlop(_ lengths: [Int]) -> Double {
+            lengths.reduce(0) { $0 + 2 * Double(encoder.attentionMultiplyAdds(length: $1)) }
+        }
 
         let bandwidth = measureReadBandwidth(runtime: runtime)
         let rates = measureGEMMRate(runtime: runtime)
@@ -70,15 +74,19 @@ struct Bench: ParsableCommand {
         if floorsJSON {
             // The masked-LM head: transform (H²) and vocabulary projection (V·H), per masked row.
             let headWeights = h * h + Double(config.vocabSize) * h
-            // Attention: Q·Kᵀ and the weighted sum of V, H multiply-adds each per pair of tokens
-            // of one sequence, in every layer.
-            let attentionFlopPerPair = 2 * 2 * h * layers
+            // Attention: Q·Kᵀ and the weighted sum of V per pair of tokens of one sequence, in
+            // every layer, as a whole-sequence figure for each length up to 2048 (windowed
+            // layers count only the pairs inside their windows); the per-pair rate of a layer
+            // that sees every pair for longer ones.
+            let attentionFlopPerPair = attentionFlop([2]) / 4
+            let byLength = (0...2048).map { attentionFlop([$0]) }.map { String(format: "%.0f", $0) }
             print(
                 """
                 {"read_bytes_per_s":\(bandwidth),"gemm_flop_per_s":\(gemm),"blas_flop_per_s":\(rates.blas),\
                 "sluice_gemm_flop_per_s":\(rates.sluice),"encoder_bytes":\(encoderBytes),\
                 "head_bytes":\(4 * headWeights),"flop_per_token":\(denseFlopPerToken),\
                 "head_flop_per_mask":\(2 * headWeights),"attention_flop_per_token_pair":\(attentionFlopPerPair),\
+                "attention_flop_by_length":[\(byLength.joined(separator: ","))],\
                 "layers":\(config.numHiddenLayers),"hidden":\(config.hiddenSize),\
                 "intermediate":\(config.intermediateSize),"vocab":\(config.vocabSize)}
                 """)
@@ -109,7 +117,8 @@ struct Bench: ParsableCommand {
             }
             let times = try timedRuns { _ = try encoder.forward(batch) }
             let median = times[times.count / 2]
-            let flop = denseFlopPerToken * Double(batch.tokenCount)
+            let flop =
+                denseFlopPerToken * Double(batch.tokenCount) + attentionFlop(batch.sequences.map(\.count))
             // The floor is whichever bound is higher: reading every weight once, or the FLOPs.
             let floor = max(encoderBytes / bandwidth, flop / gemm)
             print(

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceSafeTensors
 import XCTest
 
 @testable import SluiceModels
@@ -189,5 +190,36 @@ final class ArchitectureTests: XCTestCase {
         XCTAssertEqual(
             head_.sequenceLogits(hidden), head_.logits(hidden, rows: batch.sequences.map(\.lowerBound)))
         XCTAssertEqual(head_.everyTokenLogits(hidden).count, batch.tokenCount * head_.outputWidth)
+    }
+}
+
+/// The work the benchmarks' floors count: dense weights as the checkpoint holds them, and only
+/// the attention pairs a window leaves visible.
+final class EncoderCostTests: XCTestCase {
+    func testDenseWeightCountIsTheLayersLinearWeights() throws {
+        for family in ["bert", "modernbert"] {
+            let folder = ArchitectureTests.folder(family, "base")
+            let file = try SafeTensorsFile(url: folder.appendingPathComponent("model.safetensors"))
+            let model = try EncoderModel(folder: try ModelFolder(path: folder.path), runtime: .forTests)
+            // Every two-dimensional weight inside the layers is a linear layer's.
+            let inLayers = file.names.filter { $0.contains("layer") && $0.hasSuffix(".weight") }
+            let expected = inLayers.compactMap { file.shape(of: $0) }.filter { $0.count == 2 }.map {
+                $0[0] * $0[1]
+            }
+            XCTAssertEqual(model.denseWeightCount, expected.reduce(0, +), family)
+        }
+    }
+
+    func testWindowedLayersCountOnlyThePairsInsideTheirWindow() throws {
+        for (radius, length) in [(0, 5), (4, 1), (4, 9), (4, 70), (64, 30)] {
+            let pairs = (0..<length).flatMap { i in (0..<length).map { j in abs(i - j) <= radius ? 1 : 0 } }
+            XCTAssertEqual(
+                SlidingWindowBias(radius: radius, heads: 1).visiblePairs(length: length), pairs.reduce(0, +))
+        }
+        // modernbert/base: three layers of width 32, the middle one windowed (radius 4).
+        let folder = ArchitectureTests.folder("modernbert", "base")
+        let model = try EncoderModel(folder: try ModelFolder(path: folder.path), runtime: .forTests)
+        let windowed = SlidingWindowBias(radius: 4, heads: 2).visiblePairs(length: 70)!
+        XCTAssertEqual(model.attentionMultiplyAdds(length: 70), 2 * 32 * (2 * 70 * 70 + windowed))
     }
 }

@@ -51,8 +51,10 @@ def floor_seconds(f, lengths, masks):
     forward pass over sequences of `lengths` tokens with `masks` masked positions, from
     `sluice bench --floors-json` output `f`."""
     weight_bytes = f["encoder_bytes"] + (f["head_bytes"] if masks else 0)
-    flop = (sum(lengths) * f["flop_per_token"] + sum(n * n for n in lengths) * f["attention_flop_per_token_pair"]
-            + masks * f["head_flop_per_mask"])
+    by_length = f.get("attention_flop_by_length", [])
+    attention = sum(by_length[n] if n < len(by_length) else n * n * f["attention_flop_per_token_pair"]
+                    for n in lengths)
+    flop = sum(lengths) * f["flop_per_token"] + attention + masks * f["head_flop_per_mask"]
     return weight_bytes / f["read_bytes_per_s"], flop / f["gemm_flop_per_s"]
 
 
