@@ -25,6 +25,12 @@ FAMILIES = {
 }
 
 
+TOKENIZER_SPECIALS = {
+    "modernbert": dict(cls_token="[CLS]", sep_token="[SEP]", pad_token="[PAD]", unk_token="[UNK]",
+                       mask_token="[MASK]"),
+}
+
+
 def modernbert(spec, normal):
     h, inner = spec["hidden"], spec["intermediate"]
     tensors = {"model.embeddings.tok_embeddings.weight": normal(spec["vocab"], h),
@@ -74,9 +80,12 @@ def write(dest, tensors, config, tokenizer):
             f.write(tensors[name].tobytes())
     with open(os.path.join(dest, "config.json"), "w") as f:
         json.dump(config, f, indent=2)
-    for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
-        if os.path.exists(os.path.join(tokenizer, name)):
-            shutil.copy(os.path.join(tokenizer, name), os.path.join(dest, name))
+    shutil.copy(os.path.join(tokenizer, "tokenizer.json"), os.path.join(dest, "tokenizer.json"))
+    # As the public folders declare it, readable by transformers 4.57 (the benchmark peers) and 5.
+    with open(os.path.join(dest, "tokenizer_config.json"), "w") as f:
+        json.dump(dict(tokenizer_class="PreTrainedTokenizerFast", model_max_length=config["max_position_embeddings"],
+                       model_input_names=["input_ids", "attention_mask"], clean_up_tokenization_spaces=True,
+                       **TOKENIZER_SPECIALS[config["model_type"]]), f, indent=2)
     print(f"wrote {dest}: {sum(t.size for t in tensors.values()) / 1e6:.1f} M parameters")
 
 

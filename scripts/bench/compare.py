@@ -268,7 +268,7 @@ def main():
                                    "weight_bytes": os.path.getsize(os.path.join(spec["model"], "model.safetensors"))}
     log(f"results in {out}")
     log("== floors (sluice bench --floors-json)")
-    for model in sorted({specs[w]["model"] for w in specs}):
+    for model in sorted({specs[w]["model"] for w in specs} | set(workloads.FAMILY_MODELS.values())):
         results["floors"][model] = floors(model)
         f = results["floors"][model]
         log(f"   {model}: read {f['read_bytes_per_s'] / 1e9:.1f} GB/s, matrix products {f['gemm_flop_per_s'] / 1e9:.1f} GFLOP/s (OpenBLAS {f['blas_flop_per_s'] / 1e9:.1f}, Sluice {f['sluice_gemm_flop_per_s'] / 1e9:.1f})")

@@ -65,7 +65,7 @@ def run(sluice, iterations, floors, out, log, threads=None):
     torch.set_num_threads(threads)
     rows = []
     minilm_tokenizer = AutoTokenizer.from_pretrained(workloads.MINILM)
-    models = workloads.engine_batches(minilm_tokenizer)
+    models = workloads.engine_batches(minilm_tokenizer, AutoTokenizer.from_pretrained)
     for model, task, _ in models:
         export(model, task)
     # Sluice first, before this process has started any ORT or torch thread that could still

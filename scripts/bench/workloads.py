@@ -11,6 +11,9 @@ import json
 
 BERT = "models/bert-base-random"
 MINILM = "models/all-MiniLM-L6-v2"
+# Newer families' shapes with random weights (scripts/make-family-bench-model.py).
+MODERNBERT = "models/modernbert-base-random"
+FAMILY_MODELS = {"modernbert": MODERNBERT}
 
 # 32 short sentences (8-16 tokens each with the BERT uncased tokenizer).
 SENTENCES = [
@@ -115,9 +118,15 @@ def http_workloads(tokenizer):
     }
 
 
-def engine_batches(tokenizer_minilm):
-    """(model, task, [(name, texts)]) per model: the engine-only comparison's batches."""
-    return [
+def engine_batches(tokenizer_minilm, tokenizer=None):
+    """(model, task, [(name, texts)]) per model: the engine-only comparison's batches; with
+    `tokenizer` (a function from a model folder to its tokenizer), also each newer family's
+    bench model on one short sentence, 32 sentences and 32 mixed lengths (8-128 tokens)."""
+    families = [] if tokenizer is None else [
+        (model, "feature-extraction", [("1 short sentence", [SHORT]), ("32 short sentences", SENTENCES),
+                                       ("32 mixed 8-128 tokens", mixed_lengths(tokenizer(model)))])
+        for model in FAMILY_MODELS.values()]
+    return families + [
         (BERT, "fill-mask", [("1 x test [MASK]", ["test [MASK]"]),
                              ("32 x test [MASK]", ["test [MASK]"] * 32)]),
         (MINILM, "feature-extraction", [("1 short sentence", [SHORT]),
