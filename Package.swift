@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .systemLibrary(
@@ -35,6 +36,22 @@ let package = Package(
         .target(name: "SluiceTokenizers", dependencies: ["SluiceJSON"]),
         .target(name: "SluiceModels", dependencies: ["SluiceTensors", "SluiceSafeTensors", "SluiceJSON"]),
         .target(name: "SluicePipelines", dependencies: ["SluiceTokenizers", "SluiceModels", "SluiceJSON"]),
+        .systemLibrary(
+            name: "CLibCrypto",
+            path: "Sources/CLibCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        // A hub id to a folder in the Hugging Face cache, downloading what is missing.
+        .target(
+            name: "SluiceHub",
+            dependencies: [
+                "CLibCrypto",
+                "SluiceJSON",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "SluiceScheduler",
             dependencies: [
@@ -61,6 +78,7 @@ let package = Package(
         .executableTarget(
             name: "sluice",
             dependencies: [
+                "SluiceHub",
                 "SluiceJSON",
                 "SluicePipelines",
                 "SluiceScheduler",
@@ -71,6 +89,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SluiceJSONTests", dependencies: ["SluiceJSON"]),
+        .testTarget(name: "SluiceHubTests", dependencies: ["SluiceHub", "SluiceJSON"]),
         .testTarget(name: "SluiceSafeTensorsTests", dependencies: ["SluiceSafeTensors", "SluiceJSON"]),
         .testTarget(
             name: "SluiceTokenizersTests",

