@@ -76,11 +76,10 @@ enum Qwen3Architecture: EncoderArchitecture {
             embeddings: try WordEmbeddings(
                 weights.scoped("embed_tokens"), vocabSize: config.vocabSize, width: h, norm: nil),
             layers: layers,
-            tables: [
-                RotaryAngles(base: settings.ropeTheta, headDim: d),
-                VisibilityBias.causal(heads: heads),
-                VisibilityBias.causal(window: settings.slidingWindow ?? 1, heads: heads),
-            ],
+            // The window's table only where sliding layers read it (Qwen3Settings refuses them
+            // without one).
+            tables: [RotaryAngles(base: settings.ropeTheta, headDim: d), VisibilityBias.causal(heads: heads)]
+                + (settings.slidingWindow.map { [VisibilityBias.causal(window: $0, heads: heads)] } ?? []),
             finalNorm: try RMSNorm(weights.scoped("norm"), width: h, eps: eps), feedForwardWidth: 2 * inner)
     }
 
