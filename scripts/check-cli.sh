@@ -14,11 +14,12 @@ bad() { failed=$((failed + 1)); echo "FAIL $*"; }
 # (a text without parameters), compared field for field with scores within 1e-4.
 check_predict() {
     local folder=$1 jsonl=$2 what=$3
+    shift 3  # the rest: flags for sluice predict
     local text expected actual
     text=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["input"])' "$FIX/$folder/expected/$jsonl")
     expected=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["json"])' \
         "$FIX/$folder/expected/$jsonl")
-    actual=$("$SLUICE" predict --model "$FIX/$folder" "$text" 2>/dev/null)
+    actual=$("$SLUICE" predict --model "$FIX/$folder" "$@" "$text" 2>/dev/null)
     if python3 - "$expected" "$actual" <<'PY'
 import json, sys
 def same(a, b):
@@ -37,6 +38,11 @@ check_predict bert-tiny-uncased fill_mask.jsonl "'test [MASK]'"
 check_predict tasks/fill-mask-modernbert fill_mask.jsonl "on ModernBERT (fill-mask)"
 check_predict tasks/text-classification-modernbert-mean text_classification.jsonl \
     "on ModernBERT (text classification, mean pooling)"
+check_predict tasks/text-classification-qwen3 text_classification.jsonl "on Qwen3 (text classification, last token)"
+check_predict tasks/sentence-embeddings-qwen3-lasttoken sentence_embeddings.jsonl \
+    "on Qwen3 (sentence-transformers, last-token pooling)"
+check_predict tasks/text-classification-qwen3-bf16 text_classification.jsonl \
+    "on a bf16 Qwen3 checkpoint kept in bf16 (--weights bf16)" --weights bf16
 
 lines=$("$SLUICE" predict --model "$FIX/bert-tiny-uncased" "a [MASK]" "b [MASK] c" 2>/dev/null | wc -l)
 [ "$lines" -eq 2 ] && ok "one JSON line per text" || bad "expected 2 lines, got $lines"

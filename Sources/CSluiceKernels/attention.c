@@ -57,16 +57,16 @@ AVX2 static void axpy_avx2(float *acc, float p, const float *v, size_t n) {
 // One head, head width D = 16·V (V ≤ 4): each query's row of the head in V registers, its
 // scores one reduction each, then its output accumulated in V registers over the keys.
 #define DIRECT_HEAD(V)                                                                                         \
-    AVX512 static void direct_head_##V(float *out, size_t ldOut, const float *qh, const float *kh,           \
-                                       const float *vh, size_t ldQKV, size_t t, float scale,                 \
+    AVX512 static void direct_head_##V(float *out, size_t ldOut, const float *qh, size_t ldQ, const float *kh, \
+                                       const float *vh, size_t ldKV, size_t t, float scale,                  \
                                        const float *headBias, float *scores) {                               \
         for (size_t i = 0; i < t; i++) {                                                                     \
             __m512 q[V];                                                                                     \
-            for (int c = 0; c < V; c++) q[c] = _mm512_loadu_ps(qh + i * ldQKV + 16 * c);                    \
+            for (int c = 0; c < V; c++) q[c] = _mm512_loadu_ps(qh + i * ldQ + 16 * c);                      \
             float *row = scores + i * t;                                                                     \
             for (size_t j = 0; j < t; j++) {                                                                 \
-                __m512 s = _mm512_mul_ps(q[0], _mm512_loadu_ps(kh + j * ldQKV));                             \
-                for (int c = 1; c < V; c++) s = _mm512_fmadd_ps(q[c], _mm512_loadu_ps(kh + j * ldQKV + 16 * c), s); \
+                __m512 s = _mm512_mul_ps(q[0], _mm512_loadu_ps(kh + j * ldKV));                              \
+                for (int c = 1; c < V; c++) s = _mm512_fmadd_ps(q[c], _mm512_loadu_ps(kh + j * ldKV + 16 * c), s); \
                 row[j] = scale * _mm512_reduce_add_ps(s);                                                    \
             }                                                                                                \
             if (headBias)                                                                                    \
@@ -78,7 +78,7 @@ AVX2 static void axpy_avx2(float *acc, float p, const float *v, size_t n) {
             for (int c = 0; c < V; c++) acc[c] = _mm512_setzero_ps();                                        \
             for (size_t j = 0; j < t; j++) {                                                                 \
                 __m512 p = _mm512_set1_ps(scores[i * t + j]);                                                \
-                for (int c = 0; c < V; c++) acc[c] = _mm512_fmadd_ps(p, _mm512_loadu_ps(vh + j * ldQKV + 16 * c), acc[c]); \
+                for (int c = 0; c < V; c++) acc[c] = _mm512_fmadd_ps(p, _mm512_loadu_ps(vh + j * ldKV + 16 * c), acc[c]); \
             }                                                                                                \
             for (int c = 0; c < V; c++) _mm512_storeu_ps(out + i * ldOut + 16 * c, acc[c]);                  \
         }                                                                                                    \
@@ -106,9 +106,9 @@ enum { KEYS_PER_TILE = 12 };  // 12 accumulators, a query vector and a broadcast
 // the softmax runs down the keys, lane by lane; the output, 16 columns at a time, is one
 // broadcast of v per multiply-add over the keys, scaled by 1 / sum and transposed back into
 // rows. `work` holds (d + t) · 16 floats.
-AVX512 static void blocked_head(float *out, size_t ldOut, const float *qh, const float *kh, const float *vh,
-                                size_t ldQKV, size_t t, size_t d, float scale, const float *headBias,
-                                float *work) {
+AVX512 static void blocked_head(float *out, size_t ldOut, const float *qh, size_t ldQ, const float *kh,
+                                const float *vh, size_t ldKV, size_t t, size_t d, float scale,
+                                const float *headBias, float *work) {
     float *qt = work;           // [d][16]
     float *st = work + d * 16;  // [t][16]: scores, then e^(score − max)
     const __m512 vscale = _mm512_set1_ps(scale);
@@ -119,7 +119,7 @@ AVX512 static void blocked_head(float *out, size_t ldOut, const float *qh, const
         for (size_t c0 = 0; c0 < d; c0 += 16) {
             __m512 r[16];
             for (size_t l = 0; l < 16; l++)
-                r[l] = l < rows ? _mm512_loadu_ps(qh + (i0 + l) * ldQKV + c0) : _mm512_setzero_ps();
+                r[l] = l < rows ? _mm512_loadu_ps(qh + (i0 + l) * ldQ + c0) : _mm512_setzero_ps();
             transpose16_avx512(r);
             for (size_t c = 0; c < 16; c++) _mm512_storeu_ps(qt + (c0 + c) * 16, r[c]);
         }
@@ -128,7 +128,7 @@ AVX512 static void blocked_head(float *out, size_t ldOut, const float *qh, const
         for (size_t j0 = 0; j0 < t; j0 += KEYS_PER_TILE) {
             const float *key[KEYS_PER_TILE];
             for (int jj = 0; jj < KEYS_PER_TILE; jj++)
-                key[jj] = kh + (j0 + (size_t)jj < t ? j0 + (size_t)jj : t - 1) * ldQKV;
+                key[jj] = kh + (j0 + (size_t)jj < t ? j0 + (size_t)jj : t - 1) * ldKV;
             __m512 acc[KEYS_PER_TILE];
             for (int jj = 0; jj < KEYS_PER_TILE; jj++) acc[jj] = _mm512_setzero_ps();
             for (size_t c = 0; c < d; c++) {
@@ -166,7 +166,7 @@ AVX512 static void blocked_head(float *out, size_t ldOut, const float *qh, const
             for (int cc = 0; cc < 16; cc++) acc[cc] = _mm512_setzero_ps();
             for (size_t j = 0; j < t; j++) {
                 __m512 p = _mm512_loadu_ps(st + j * 16);
-                const float *value = vh + j * ldQKV + c0;
+                const float *value = vh + j * ldKV + c0;
                 for (int cc = 0; cc < 16; cc++) acc[cc] = _mm512_fmadd_ps(p, _mm512_set1_ps(value[cc]), acc[cc]);
             }
             for (int cc = 0; cc < 16; cc++) acc[cc] = _mm512_mul_ps(acc[cc], inverse);
@@ -176,14 +176,14 @@ AVX512 static void blocked_head(float *out, size_t ldOut, const float *qh, const
     }
 }
 
-typedef void (*direct_head_fn)(float *, size_t, const float *, const float *, const float *, size_t, size_t, float,
-                               const float *, float *);
+typedef void (*direct_head_fn)(float *, size_t, const float *, size_t, const float *, const float *, size_t,
+                               size_t, float, const float *, float *);
 static const direct_head_fn direct_heads[5] = {0, direct_head_1, direct_head_2, direct_head_3, direct_head_4};
 #endif
 
-void sluice_attention_direct(float *out, size_t ldOut, const float *q, const float *k, const float *v,
-                             size_t ldQKV, size_t t, size_t heads, size_t headDim, float scale,
-                             const float *relativeBias, size_t span, float *scores) {
+void sluice_attention_direct(float *out, size_t ldOut, const float *q, size_t ldQ, const float *k, const float *v,
+                             size_t ldKV, size_t t, size_t h0, size_t h1, size_t kvGroup, size_t headDim,
+                             float scale, const float *relativeBias, size_t span, float *scores) {
     float (*dot)(const float *, const float *, size_t) = dot_portable;
     void (*axpy)(float *, float, const float *, size_t) = axpy_portable;
 #ifdef SLUICE_X86
@@ -195,19 +195,20 @@ void sluice_attention_direct(float *out, size_t ldOut, const float *q, const flo
 #ifdef SLUICE_X86
     // Head widths of 16, 32, 48 or 64 (BERT-base's 64, MiniLM's 32): the AVX-512 heads.
     if (headDim % 16 == 0 && headDim <= 64 && sluice_cpu_has_avx512()) {
-        for (size_t h = 0; h < heads; h++) {
+        for (size_t h = h0; h < h1; h++) {
             const float *headBias = relativeBias ? relativeBias + h * (2 * span - 1) + span - 1 : 0;
-            direct_heads[headDim / 16](out + h * headDim, ldOut, q + h * headDim, k + h * headDim, v + h * headDim,
-                                       ldQKV, t, scale, headBias, scores);
+            size_t kv = (h / kvGroup) * headDim;
+            direct_heads[headDim / 16](out + h * headDim, ldOut, q + h * headDim, ldQ, k + kv, v + kv, ldKV, t,
+                                       scale, headBias, scores);
         }
         return;
     }
 #endif
-    for (size_t h = 0; h < heads; h++) {
-        const float *qh = q + h * headDim, *kh = k + h * headDim, *vh = v + h * headDim;
+    for (size_t h = h0; h < h1; h++) {
+        const float *qh = q + h * headDim, *kh = k + (h / kvGroup) * headDim, *vh = v + (h / kvGroup) * headDim;
         for (size_t i = 0; i < t; i++) {
             float *row = scores + i * t;
-            for (size_t j = 0; j < t; j++) row[j] = scale * dot(qh + i * ldQKV, kh + j * ldQKV, headDim);
+            for (size_t j = 0; j < t; j++) row[j] = scale * dot(qh + i * ldQ, kh + j * ldKV, headDim);
             if (relativeBias) {
                 // bias for j − i = r sits at h·(2·span − 1) + span − 1 + r
                 const float *rowBias = relativeBias + h * (2 * span - 1) + span - 1 - i;
@@ -218,7 +219,7 @@ void sluice_attention_direct(float *out, size_t ldOut, const float *q, const flo
         for (size_t i = 0; i < t; i++) {
             float *o = out + i * ldOut + h * headDim;
             for (size_t c = 0; c < headDim; c++) o[c] = 0;
-            for (size_t j = 0; j < t; j++) axpy(o, scores[i * t + j], vh + j * ldQKV, headDim);
+            for (size_t j = 0; j < t; j++) axpy(o, scores[i * t + j], vh + j * ldKV, headDim);
         }
     }
 }
@@ -234,16 +235,16 @@ int sluice_attention_blocked_available(size_t headDim) {
 #endif
 }
 
-int sluice_attention_blocked_head(float *out, size_t ldOut, const float *q, const float *k, const float *v,
-                                  size_t ldQKV, size_t t, size_t headDim, float scale, const float *headBias,
-                                  float *work) {
+int sluice_attention_blocked_head(float *out, size_t ldOut, const float *q, size_t ldQ, const float *k,
+                                  const float *v, size_t ldKV, size_t t, size_t headDim, float scale,
+                                  const float *headBias, float *work) {
 #ifdef SLUICE_X86
     if (sluice_attention_blocked_available(headDim)) {
-        blocked_head(out, ldOut, q, k, v, ldQKV, t, headDim, scale, headBias, work);
+        blocked_head(out, ldOut, q, ldQ, k, v, ldKV, t, headDim, scale, headBias, work);
         return 1;
     }
 #endif
-    (void)out, (void)ldOut, (void)q, (void)k, (void)v, (void)ldQKV, (void)t, (void)headDim, (void)scale;
+    (void)out, (void)ldOut, (void)q, (void)ldQ, (void)k, (void)v, (void)ldKV, (void)t, (void)headDim, (void)scale;
     (void)headBias;
     (void)work;
     return 0;

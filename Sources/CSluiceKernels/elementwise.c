@@ -1,5 +1,5 @@
-// Element-wise and row-wise kernels of the encoder layer: GELU (exact and tanh forms) and
-// layer norm with the residual added in the same pass. The portable paths are plain C with
+// Element-wise and row-wise kernels of the encoder layer: GELU (exact and tanh forms), SiLU,
+// layer norm with the residual added in the same pass, and RMS norm. The portable paths are plain C with
 // libm; the AVX2 + FMA paths are chosen at run time (see linear_stream.c) and agree with them to a
 // few units in the last place.
 #include "sluice_elementwise.h"
@@ -27,16 +27,24 @@ static void gelu_tanh_portable(float *x, size_t n) {
     }
 }
 
+static void silu_portable(float *x, size_t n) {
+    for (size_t i = 0; i < n; i++) x[i] = x[i] / (1.0f + expf(-x[i]));
+}
+
+// Row r of x (rows of cols), with row r of residual added to it when there is one.
+static inline float *row_adding(float *x, const float *residual, size_t r, size_t cols) {
+    float *row = x + r * cols;
+    if (residual)
+        for (size_t c = 0; c < cols; c++) row[c] += residual[r * cols + c];
+    return row;
+}
+
 // x[r] = (x[r] + residual[r] - mean) / sqrt(var + eps) * gamma + beta, with the mean and the
 // biased variance accumulated in double over the row (two passes, as exact as the data allow).
 static void add_layer_norm_portable(float *x, const float *residual, const float *gamma, const float *beta,
                                     float eps, size_t rows, size_t cols) {
     for (size_t r = 0; r < rows; r++) {
-        float *row = x + r * cols;
-        if (residual) {
-            const float *add = residual + r * cols;
-            for (size_t c = 0; c < cols; c++) row[c] += add[c];
-        }
+        float *row = row_adding(x, residual, r, cols);
         double sum = 0;
         for (size_t c = 0; c < cols; c++) sum += row[c];
         double mean = sum / (double)cols;
@@ -80,6 +88,7 @@ static void softmax_rows_portable(float *x, size_t rows, size_t cols) {
 #define SIMD_ROUND(v) _mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
 #define SIMD_ERF_TAIL gelu_erf_portable
 #define SIMD_TANH_TAIL gelu_tanh_portable
+#define SIMD_SILU_TAIL silu_portable
 #include "gelu_simd.h"
 
 // AVX-512: the same functions 16 lanes at a time (same operations, same order, so each value
@@ -92,6 +101,7 @@ static void softmax_rows_portable(float *x, size_t rows, size_t cols) {
 #define SIMD_ROUND(v) _mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
 #define SIMD_ERF_TAIL gelu_erf_avx2
 #define SIMD_TANH_TAIL gelu_tanh_avx2
+#define SIMD_SILU_TAIL silu_avx2
 #include "gelu_simd.h"
 
 AVX2 static inline double hsum_pd(__m256d v) {
@@ -226,38 +236,31 @@ void sluice_softmax_rows(float *x, size_t rows, size_t cols) {
     softmax_rows_portable(x, rows, cols);
 }
 
-void sluice_gelu_erf(float *x, size_t n) {
+// sluice_<f> for an array function f of gelu_simd.h: the widest path the processor runs.
 #ifdef SLUICE_X86
-    if (sluice_cpu_has_avx512()) {
-        gelu_erf_avx512(x, n);
-        return;
+#define WIDEST_PATH(f)                           \
+    void sluice_##f(float *x, size_t n) {        \
+        if (sluice_cpu_has_avx512())             \
+            f##_avx512(x, n);                    \
+        else if (sluice_kernels_use_avx2())      \
+            f##_avx2(x, n);                      \
+        else                                     \
+            f##_portable(x, n);                  \
     }
-    if (sluice_kernels_use_avx2()) {
-        gelu_erf_avx2(x, n);
-        return;
-    }
+#else
+#define WIDEST_PATH(f) \
+    void sluice_##f(float *x, size_t n) { f##_portable(x, n); }
 #endif
-    gelu_erf_portable(x, n);
-}
 
-void sluice_gelu_tanh(float *x, size_t n) {
-#ifdef SLUICE_X86
-    if (sluice_cpu_has_avx512()) {
-        gelu_tanh_avx512(x, n);
-        return;
-    }
-    if (sluice_kernels_use_avx2()) {
-        gelu_tanh_avx2(x, n);
-        return;
-    }
-#endif
-    gelu_tanh_portable(x, n);
-}
+WIDEST_PATH(gelu_erf)
+WIDEST_PATH(gelu_tanh)
+WIDEST_PATH(silu)
 
 void sluice_activation_apply(int activation, float *x, size_t n) {
     switch (activation) {
     case SLUICE_ACTIVATION_GELU_ERF: sluice_gelu_erf(x, n); break;
     case SLUICE_ACTIVATION_GELU_TANH: sluice_gelu_tanh(x, n); break;
+    case SLUICE_ACTIVATION_SILU: sluice_silu(x, n); break;
     case SLUICE_ACTIVATION_RELU:
         for (size_t i = 0; i < n; i++)
             if (x[i] < 0) x[i] = 0;
@@ -275,4 +278,15 @@ void sluice_add_layer_norm(float *x, const float *residual, const float *gamma, 
     }
 #endif
     add_layer_norm_portable(x, residual, gamma, beta, eps, rows, cols);
+}
+
+void sluice_add_rms_norm(float *x, const float *residual, const float *weight, float eps, size_t rows,
+                         size_t cols) {
+    for (size_t r = 0; r < rows; r++) {
+        float *row = row_adding(x, residual, r, cols);
+        double squares = 0;
+        for (size_t c = 0; c < cols; c++) squares += (double)row[c] * (double)row[c];
+        float rstd = (float)(1.0 / sqrt(squares / (double)cols + (double)eps));
+        for (size_t c = 0; c < cols; c++) row[c] = weight[c] * (row[c] * rstd);
+    }
 }

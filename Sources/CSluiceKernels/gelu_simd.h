@@ -1,4 +1,4 @@
-// e^x, erf and the two GELU forms for one vector width, written once and included by
+// e^x, erf, the two GELU forms and SiLU for one vector width, written once and included by
 // elementwise.c for each width it compiles (AVX2: 8 lanes, AVX-512: 16), so both widths run
 // the same operations in the same order and give the same value to the bit. Not a header of
 // the module's interface and deliberately without an include guard. Before including it,
@@ -10,6 +10,7 @@
 //   SIMD_ROUND(v)     v rounded to the nearest integer, ties to even
 //   SIMD_ERF_TAIL     the gelu_erf that finishes the last n mod SIMD_LANES values
 //   SIMD_TANH_TAIL    the same for gelu_tanh
+//   SIMD_SILU_TAIL    the same for silu
 //   SIMD_VECTOR_ONLY  (optional) to define only the functions of one vector, not the array
 //                     functions (and then no tails)
 // It undefines them all at its end.
@@ -79,6 +80,12 @@ SIMD_TARGET static inline VF SIMD_NAME(gelu_tanh_vector)(VF v) {
     return OP(div_ps)(v, d);
 }
 
+// SiLU, v·σ(v) = v / (1 + e^(−v)), as torch.nn.functional.silu computes it.
+SIMD_TARGET static inline VF SIMD_NAME(silu_vector)(VF v) {
+    VF d = OP(add_ps)(SET(1.0f), SIMD_NAME(exp)(OP(sub_ps)(OP(setzero_ps)(), v)));
+    return OP(div_ps)(v, d);
+}
+
 #ifndef SIMD_VECTOR_ONLY
 SIMD_TARGET static void SIMD_NAME(gelu_erf)(float *x, size_t n) {
     size_t i = 0;
@@ -90,6 +97,12 @@ SIMD_TARGET static void SIMD_NAME(gelu_tanh)(float *x, size_t n) {
     size_t i = 0;
     for (; i + SIMD_LANES <= n; i += SIMD_LANES) OP(storeu_ps)(x + i, SIMD_NAME(gelu_tanh_vector)(OP(loadu_ps)(x + i)));
     SIMD_TANH_TAIL(x + i, n - i);
+}
+
+SIMD_TARGET static void SIMD_NAME(silu)(float *x, size_t n) {
+    size_t i = 0;
+    for (; i + SIMD_LANES <= n; i += SIMD_LANES) OP(storeu_ps)(x + i, SIMD_NAME(silu_vector)(OP(loadu_ps)(x + i)));
+    SIMD_SILU_TAIL(x + i, n - i);
 }
 #endif
 
@@ -109,3 +122,4 @@ SIMD_TARGET static void SIMD_NAME(gelu_tanh)(float *x, size_t n) {
 #undef SIMD_VECTOR_ONLY
 #undef SIMD_ERF_TAIL
 #undef SIMD_TANH_TAIL
+#undef SIMD_SILU_TAIL

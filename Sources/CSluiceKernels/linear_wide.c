@@ -55,6 +55,7 @@ AVX512 __attribute__((always_inline)) static inline __m512 activate(__m512 v, in
     switch (activation) {
     case SLUICE_ACTIVATION_GELU_ERF: return gelu_erf_vector_wide(v);
     case SLUICE_ACTIVATION_GELU_TANH: return gelu_tanh_vector_wide(v);
+    case SLUICE_ACTIVATION_SILU: return silu_vector_wide(v);
     case SLUICE_ACTIVATION_RELU:
         return _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ), _mm512_setzero_ps());
     default: return v;

@@ -63,7 +63,7 @@ public struct EncoderModel: Sendable {
     /// `n · activationBytesPerRow` while it runs (27 KiB per row for bert-base, so 442 MiB at
     /// `--max-batch-tokens` 16384).
     public var activationBytesPerRow: Int {
-        MemoryLayout<Float>.stride * (5 * config.hiddenSize + intermediateWidth)
+        MemoryLayout<Float>.stride * (config.hiddenSize + 4 * scratchWidth + intermediateWidth)
     }
 
     /// Weights of the encoder's dense layers: the multiply-adds per token spent on them (FLOP
@@ -78,6 +78,10 @@ public struct EncoderModel: Sendable {
 
     /// Feed-forward scratch values per row.
     var intermediateWidth: Int { parts.feedForwardWidth ?? config.intermediateSize }
+
+    /// Attention scratch values per row, in each of its four buffers: the hidden size, or the
+    /// queries' width `heads · head_dim` where that is wider (Qwen3-0.6B's 2048 on 1024).
+    var scratchWidth: Int { max(config.hiddenSize, config.numAttentionHeads * config.headDim) }
 
     /// Runs the encoder over a ragged batch: the last hidden state, `[tokens, hidden]`.
     public func forward(_ batch: RaggedBatch) throws -> HiddenStates {
@@ -127,7 +131,8 @@ public struct EncoderModel: Sendable {
         let layers = parts.layers
         let pass = LayerPass(
             sequences: batch.sequences, rows: rows, span: span,
-            scratch: LayerScratch(rows: rows, maxLength: span, hidden: h, intermediate: intermediateWidth),
+            scratch: LayerScratch(
+                rows: rows, maxLength: span, hidden: scratchWidth, intermediate: intermediateWidth),
             tables: parts.tables.map { $0.table(span: span) })
         var kept = [Float](repeating: 0, count: (keep?.count ?? 0) * h)
         try values.withUnsafeMutableBufferPointer { buffer in

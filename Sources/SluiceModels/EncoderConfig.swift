@@ -26,6 +26,13 @@ public struct EncoderConfig: Sendable, Equatable {
     public var numHiddenLayers: Int
     /// `num_attention_heads` (DistilBERT's `n_heads`).
     public var numAttentionHeads: Int
+    /// `num_key_value_heads` where the family reads it (Qwen3's grouped-query attention: each
+    /// key and value head serves `numAttentionHeads / numKeyValueHeads` query heads), else
+    /// `numAttentionHeads`.
+    public var numKeyValueHeads: Int
+    /// Per-head width: `head_dim` where the family reads it (Qwen3), else `hidden_size /
+    /// num_attention_heads`.
+    public var headDim: Int
     /// `intermediate_size` (DistilBERT's `hidden_dim`).
     public var intermediateSize: Int
     /// `hidden_act` (DistilBERT's `activation`, ModernBERT's `hidden_activation`).
@@ -57,9 +64,6 @@ public struct EncoderConfig: Sendable, Equatable {
     /// The whole file as read, for the fields other parts of Sluice read (the order of
     /// `label2id`, sentence-transformers' settings), so that nobody opens it again.
     public var json: JSONValue
-
-    /// Per-head width, `hidden_size / num_attention_heads`.
-    public var headDim: Int { hiddenSize / numAttentionHeads }
 
     /// Outputs of a classification head: `num_labels`, which transformers derives from
     /// `id2label` (2 when the file has neither).
@@ -126,10 +130,14 @@ public struct EncoderConfig: Sendable, Equatable {
         embeddingSize = try schema.embeddingSize.map { try read($0) } ?? hiddenSize
         maxPositionEmbeddings = try read(schema.maxPositionEmbeddings)
         typeVocabSize = try schema.typeVocabSize.map { try read($0) } ?? 0
-        padTokenId = json["pad_token_id"]?.isNull == true ? nil : try int("pad_token_id", schema.padTokenId)
+        switch json["pad_token_id"] {
+        case nil: padTokenId = schema.padTokenId
+        case .some(let value) where value.isNull: padTokenId = nil
+        default: padTokenId = try int("pad_token_id", 0)
+        }
         relativeAttentionNumBuckets = try schema.relativeAttentionNumBuckets.map { try read($0) } ?? 0
         let actKey = schema.hiddenAct
-        let act = json[actKey]?.stringValue ?? "gelu"
+        let act = json[actKey]?.stringValue ?? schema.hiddenActFallback
         guard let activation = Activation(rawValue: act) else {
             let known = Activation.allCases.map(\.rawValue).joined(separator: ", ")
             throw ModelError("\(path): \(actKey) \"\(act)\" is not supported (supported: \(known))")
@@ -161,9 +169,26 @@ public struct EncoderConfig: Sendable, Equatable {
         }
         let heads = schema.numAttentionHeads.key
         let hidden = schema.hiddenSize.key
-        guard hiddenSize > 0, numAttentionHeads > 0, hiddenSize % numAttentionHeads == 0 else {
+        // A family that reads head_dim needs no whole division (Qwen3-0.6B: 16 heads of 128 on 1024).
+        guard hiddenSize > 0, numAttentionHeads > 0,
+            schema.headDim != nil || hiddenSize % numAttentionHeads == 0
+        else {
             throw ModelError(
                 "\(path): \(hidden) \(hiddenSize) is not a multiple of \(heads) \(numAttentionHeads)")
+        }
+        let queryHeads = numAttentionHeads
+        headDim = try schema.headDim.map { try read($0) } ?? hiddenSize / queryHeads
+        // Absent: the class's default; null: one key and value head per query head.
+        if let field = schema.numKeyValueHeads, json[field.key]?.isNull != true {
+            numKeyValueHeads = try read(field)
+        } else {
+            numKeyValueHeads = queryHeads
+        }
+        guard headDim > 0 else { throw ModelError("\(path): head_dim must be positive, found \(headDim)") }
+        guard numKeyValueHeads > 0, numAttentionHeads % numKeyValueHeads == 0 else {
+            throw ModelError(
+                "\(path): num_key_value_heads \(numKeyValueHeads) does not divide \(heads) \(numAttentionHeads)"
+            )
         }
         guard vocabSize > 0, numHiddenLayers >= 0, intermediateSize > 0, maxPositionEmbeddings > 0,
             embeddingSize > 0, typeVocabSize >= 0, numLabels > 0
@@ -231,9 +256,12 @@ struct ConfigSchema: Sendable {
     var numHiddenLayers = Field("num_hidden_layers", 12)
     var numAttentionHeads = Field("num_attention_heads", 12)
     var intermediateSize = Field("intermediate_size", 3072)
-    /// The activation's key (DistilBERT's `activation`); absent, exact GELU.
+    /// The activation's key (DistilBERT's `activation`).
     var hiddenAct = "hidden_act"
-    var padTokenId = 0
+    /// The activation when the file has none: exact GELU, Qwen3's SiLU.
+    var hiddenActFallback = "gelu"
+    /// `pad_token_id` when the file has none; nil where the class has none (Qwen3).
+    var padTokenId: Int? = 0
     /// `type_vocab_size`; nil for families without token type embeddings, which ignore type ids.
     var typeVocabSize: Field? = Field("type_vocab_size", 2)
     /// ELECTRA's `embedding_size`; nil where the embeddings are `hidden_size` wide.
@@ -245,6 +273,10 @@ struct ConfigSchema: Sendable {
     var layerNormEpsFallback: Float = 1e-12
     /// MPNet's `relative_attention_num_buckets`; nil for families without a relative bias.
     var relativeAttentionNumBuckets: Field? = nil
+    /// Qwen3's `head_dim`; nil where heads are `hidden_size / num_attention_heads` wide.
+    var headDim: Field? = nil
+    /// Qwen3's `num_key_value_heads`; nil where every query head has its own key and value.
+    var numKeyValueHeads: Field? = nil
 }
 
 /// The name the BERT-only code used; every supported family now reads into `EncoderConfig`.

@@ -43,6 +43,7 @@ public struct EncoderFamily: Sendable, Hashable, CaseIterable {
         .electra,
         .mpnet,
         .modernbert,
+        .qwen3,
     ]
 
     /// Every registered family.

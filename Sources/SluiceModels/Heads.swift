@@ -17,7 +17,7 @@ public protocol EncoderHead: Sendable {
     /// `[rows.count, outputWidth]` logits for the given rows of `hidden`.
     func logits(_ hidden: HiddenStates, rows: [Int]) -> [Float]
     /// How the head reads a whole sequence when it answers once per sequence (sequence
-    /// classification): its first token, or the mean of its rows.
+    /// classification): its first token, its last, or the mean of its rows.
     var pooling: SequencePooling { get }
 }
 
@@ -27,16 +27,32 @@ public enum SequencePooling: String, Sendable {
     case first = "cls"
     /// The mean of every row of the sequence (ModernBERT's `classifier_pooling: mean`).
     case mean
+    /// The last token that is not `pad_token_id`, as `GenericForSequenceClassification` picks
+    /// `last_non_pad_token` (Qwen3's classifiers and rerankers): see `lastRow`.
+    case last
+
+    /// Where `.last` reads a sequence of `ids`: the offset of its last id other than
+    /// `padTokenId`, 0 when every id is one (the reference's argmax of zeros), the last offset
+    /// when the config has no pad token. transformers looks at the ids, not at the attention
+    /// mask, so a sequence that ends in the pad token's id (an `<|endoftext|>` a template
+    /// appended, where it is also the pad token) is read before it, alone or batched.
+    public static func lastRow(_ ids: some BidirectionalCollection<Int>, padTokenId: Int?) -> Int {
+        guard let padTokenId else { return max(ids.count - 1, 0) }
+        guard let last = ids.lastIndex(where: { $0 != padTokenId }) else { return 0 }
+        return ids.distance(from: ids.startIndex, to: last)
+    }
 }
 
 extension EncoderHead {
     public var pooling: SequencePooling { .first }
 
     /// `[sequences, outputWidth]`: the head once per sequence of `hidden`, on the row
-    /// `pooling` makes of it.
+    /// `pooling` makes of it (for `.last`, without the ids: each sequence's last row).
     public func sequenceLogits(_ hidden: HiddenStates) -> [Float] {
         switch pooling {
         case .first: return logits(hidden, rows: hidden.sequences.map(\.lowerBound))
+        case .last:
+            return logits(hidden, rows: hidden.sequences.map { max($0.upperBound - 1, $0.lowerBound) })
         case .mean: return logits(hidden.meanPooled(), rows: Array(hidden.sequences.indices))
         }
     }

@@ -174,8 +174,8 @@ extension Linear {
     }
 }
 
-/// The norm kind of a block: `x = Norm(x + residual)` in place over `rows` rows.
-/// `LayerNorm` is the one the families here use; RMSNorm would be another.
+/// The norm kind of a block: `x = Norm(x + residual)` in place over `rows` rows: `LayerNorm`,
+/// or `RMSNorm` (Qwen3).
 protocol ResidualNorm: Sendable {
     /// `x = Norm(x + residual)` (`residual` nil: `Norm(x)`).
     func forward(inPlace x: UnsafeMutablePointer<Float>, adding residual: UnsafePointer<Float>?, rows: Int)
@@ -212,6 +212,33 @@ struct LayerNorm: ResidualNorm {
         layerNormInPlace(
             x, adding: residual, gamma: weight.baseAddress, beta: bias.baseAddress, eps: eps, rows: rows,
             cols: width, runtime: runtime)
+    }
+}
+
+/// Mirrors transformers' `Qwen3RMSNorm` (`T5LayerNorm`): `weight · x / sqrt(mean(x²) + eps)`
+/// in f32, no shift. Qwen3's per-head query and key norms are one over `rows · heads` rows of
+/// `head_dim`.
+struct RMSNorm: ResidualNorm {
+    let weight: WeightBuffer
+    let eps: Float
+    let runtime: ComputeRuntime
+
+    /// Loads `weight` (`[width]`) under `weights`.
+    init(_ weights: WeightStore, width: Int, eps: Float) throws {
+        weight = try weights.tensor("weight", shape: [width])
+        self.eps = eps
+        runtime = weights.runtime
+    }
+
+    /// Values per row: the length of `weight`.
+    var width: Int { weight.count }
+
+    func forward(
+        inPlace x: UnsafeMutablePointer<Float>, adding residual: UnsafePointer<Float>? = nil, rows: Int
+    ) {
+        rmsNormInPlace(
+            x, adding: residual, weight: weight.baseAddress, eps: eps, rows: rows, cols: width,
+            runtime: runtime)
     }
 }
 

@@ -68,7 +68,7 @@ enum ModernBertArchitecture: EncoderArchitecture {
             tables: [
                 RotaryAngles(base: settings.globalTheta, headDim: config.headDim),
                 RotaryAngles(base: settings.localTheta, headDim: config.headDim),
-                SlidingWindowBias(radius: settings.windowRadius, heads: config.numAttentionHeads),
+                VisibilityBias.window(radius: settings.windowRadius, heads: config.numAttentionHeads),
             ],
             finalNorm: try norm("final_norm"), feedForwardWidth: 2 * inner)
     }
@@ -127,20 +127,14 @@ struct ModernBertSettings {
 
     init(_ config: EncoderConfig, path: String) throws {
         let json = config.json
-        func bool(_ key: String, _ fallback: Bool) throws -> Bool {
-            guard let value = json[key], !value.isNull else { return fallback }
-            guard let flag = value.boolValue else {
-                throw ModelError("\(path): \(key) must be true or false, found \(value.pythonJSON)")
-            }
-            return flag
-        }
-        normBias = try bool("norm_bias", false)
-        attentionBias = try bool("attention_bias", false)
-        mlpBias = try bool("mlp_bias", false)
-        classifierBias = try bool("classifier_bias", false)
-        decoderBias = try bool("decoder_bias", true)
+        let fields = ConfigFields(json: json, path: path)
+        normBias = try fields.bool("norm_bias", false)
+        attentionBias = try fields.bool("attention_bias", false)
+        mlpBias = try fields.bool("mlp_bias", false)
+        classifierBias = try fields.bool("classifier_bias", false)
+        decoderBias = try fields.bool("decoder_bias", true)
         let pooling = json["classifier_pooling"]?.stringValue ?? "cls"
-        guard let readPooling = SequencePooling(rawValue: pooling) else {
+        guard let readPooling = SequencePooling(rawValue: pooling), readPooling != .last else {
             throw ModelError(
                 "\(path): classifier_pooling \"\(pooling)\" is not supported (supported: cls, mean)")
         }
@@ -152,11 +146,11 @@ struct ModernBertSettings {
                 "\(path): classifier_activation \"\(activation)\" is not supported (supported: \(known))")
         }
         classifierActivation = readActivation
-        let localAttention = try Self.int(json, "local_attention", 128, path: path)
+        let localAttention = try fields.int("local_attention", 128)
         guard localAttention >= 0 else { throw ModelError("\(path): local_attention must not be negative") }
         windowRadius = localAttention / 2
-        globalLayers = try Self.layerKinds(json, layers: config.numHiddenLayers, path: path)
-        (globalTheta, localTheta) = try Self.thetas(json, path: path)
+        globalLayers = try Self.layerKinds(fields, layers: config.numHiddenLayers)
+        (globalTheta, localTheta) = try Self.thetas(fields)
         guard config.headDim % 2 == 0 else {
             throw ModelError("\(path): rotary positions need an even head width, found \(config.headDim)")
         }
@@ -167,72 +161,39 @@ struct ModernBertSettings {
         }
     }
 
-    private static func int(_ json: JSONValue, _ key: String, _ fallback: Int, path: String) throws -> Int {
-        guard let value = json[key], !value.isNull else { return fallback }
-        guard let number = value.integralValue else {
-            throw ModelError("\(path): \(key) must be an integer, found \(value.pythonJSON)")
-        }
-        return number
-    }
-
     /// `layer_types` when the file has it, else every `global_attn_every_n_layers`-th layer
     /// (from layer 0) global, as `ModernBertConfig.__post_init__` derives it.
-    private static func layerKinds(_ json: JSONValue, layers: Int, path: String) throws -> [Bool] {
-        if let types = json["layer_types"], !types.isNull {
-            guard let names = types.arrayValue?.map(\.stringValue), names.count == layers else {
-                throw ModelError("\(path): layer_types must list \(layers) layer types")
-            }
-            return try names.map { name in
-                switch name {
-                case "full_attention": return true
-                case "sliding_attention": return false
-                default:
-                    throw ModelError(
-                        "\(path): layer type \(name.map { "\"\($0)\"" } ?? "null") is not supported (supported: full_attention, sliding_attention)"
-                    )
-                }
-            }
+    private static func layerKinds(_ fields: ConfigFields, layers: Int) throws -> [Bool] {
+        if let types = try fields.layerTypes(layers: layers) { return types }
+        let every = try fields.int("global_attn_every_n_layers", 3)
+        guard every > 0 else {
+            throw ModelError("\(fields.path): global_attn_every_n_layers must be positive")
         }
-        let every = try int(json, "global_attn_every_n_layers", 3, path: path)
-        guard every > 0 else { throw ModelError("\(path): global_attn_every_n_layers must be positive") }
         return (0..<layers).map { $0 % every == 0 }
     }
 
     /// The rotary bases of global and local layers: `rope_parameters` per layer type when the
     /// file has it, else `global_rope_theta` and `local_rope_theta`. Only the default rotary
     /// kind runs; scaled kinds (`rope_scaling`, another `rope_type`) are refused.
-    private static func thetas(_ json: JSONValue, path: String) throws -> (Double, Double) {
-        func double(_ value: JSONValue?, _ fallback: Double, _ name: String) throws -> Double {
-            guard let value, !value.isNull else { return fallback }
-            guard let number = value.doubleValue, number > 0 else {
-                throw ModelError("\(path): \(name) must be a positive number, found \(value.pythonJSON)")
-            }
-            return number
-        }
-        func checkKind(_ parameters: JSONValue?, _ name: String) throws {
-            guard let parameters, !parameters.isNull else { return }
-            let kind = parameters["rope_type"]?.stringValue ?? parameters["type"]?.stringValue ?? "default"
-            guard kind == "default" else {
-                throw ModelError(
-                    "\(path): \(name) rope_type \"\(kind)\" is not supported (supported: default)")
-            }
-        }
-        try checkKind(json["rope_scaling"], "rope_scaling")
-        var global = try double(json["global_rope_theta"], 160_000, "global_rope_theta")
-        var local = try double(json["local_rope_theta"], 10_000, "local_rope_theta")
+    private static func thetas(_ fields: ConfigFields) throws -> (Double, Double) {
+        let json = fields.json
+        try fields.checkRotaryKind(json["rope_scaling"], "rope_scaling")
+        var global = try fields.positive(json["global_rope_theta"], 160_000, "global_rope_theta")
+        var local = try fields.positive(json["local_rope_theta"], 10_000, "local_rope_theta")
         if let rope = json["rope_parameters"], !rope.isNull {
             if rope["rope_theta"] != nil {
                 // One set for every layer type.
-                try checkKind(rope, "rope_parameters")
-                global = try double(rope["rope_theta"], global, "rope_parameters.rope_theta")
+                try fields.checkRotaryKind(rope, "rope_parameters")
+                global = try fields.positive(rope["rope_theta"], global, "rope_parameters.rope_theta")
                 local = global
             } else {
                 let full = rope["full_attention"]
                 let sliding = rope["sliding_attention"]
-                try checkKind(full, "rope_parameters.full_attention")
-                try checkKind(sliding, "rope_parameters.sliding_attention")
-                global = try double(full?["rope_theta"], global, "rope_parameters.full_attention.rope_theta")
-                local = try double(
+                try fields.checkRotaryKind(full, "rope_parameters.full_attention")
+                try fields.checkRotaryKind(sliding, "rope_parameters.sliding_attention")
+                global = try fields.positive(
+                    full?["rope_theta"], global, "rope_parameters.full_attention.rope_theta")
+                local = try fields.positive(
                     sliding?["rope_theta"], local, "rope_parameters.sliding_attention.rope_theta")
             }
         }

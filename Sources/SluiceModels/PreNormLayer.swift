@@ -1,8 +1,9 @@
 import SluiceTensors
 
 /// A pre-layer-norm block: `x += attention(norm₁(x))`, then `x += feedForward(norm₂(x))`.
-/// Mirrors `ModernBertEncoderLayer` (its first layer has no attention norm); each family's file
-/// loads the parts.
+/// Mirrors `ModernBertEncoderLayer` (its first layer has no attention norm) and
+/// `Qwen3DecoderLayer` (`input_layernorm`, `post_attention_layernorm`); each family's file loads
+/// the parts.
 struct PreNormLayer: EncoderBlock {
     /// The norm before attention; nil where the reference has `nn.Identity` (ModernBERT's
     /// layer 0, whose input the embeddings' norm already normalised).
@@ -23,16 +24,20 @@ struct PreNormLayer: EncoderBlock {
         _ x: UnsafeMutablePointer<Float>, pass: LayerPass, keeping keep: [Int],
         into result: UnsafeMutablePointer<Float>
     ) {
-        let h = attention.width
+        let (h, width) = (hidden, attention.width)
         let scratch = pass.scratch
         attention.attend(normalized(x, attentionNorm, rows: pass.rows, scratch: scratch), pass: pass)
         // The keys are spent: their buffer takes the kept rows' attention context.
         for (i, row) in keep.enumerated() {
-            (scratch.k + i * h).update(from: scratch.context + row * h, count: h)
+            (scratch.k + i * width).update(from: scratch.context + row * width, count: width)
             (result + i * h).update(from: x + row * h, count: h)
         }
         finish(result, context: scratch.k, rows: keep.count, scratch: scratch)
     }
+
+    /// Width of the block's input and output rows (the attention context may be wider: Qwen3's
+    /// `heads · head_dim`).
+    private var hidden: Int { attention.output.outFeatures }
 
     /// `norm(x)` for `rows` rows, in the context buffer (free until attention writes it, after
     /// the projections have read their input); `x` itself without a norm.
@@ -40,7 +45,7 @@ struct PreNormLayer: EncoderBlock {
         _ x: UnsafeMutablePointer<Float>, _ norm: (any ResidualNorm)?, rows: Int, scratch: LayerScratch
     ) -> UnsafeMutablePointer<Float> {
         guard let norm else { return x }
-        scratch.context.update(from: x, count: rows * attention.width)
+        scratch.context.update(from: x, count: rows * hidden)
         norm.forward(inPlace: scratch.context, adding: nil, rows: rows)
         return scratch.context
     }
@@ -49,7 +54,7 @@ struct PreNormLayer: EncoderBlock {
     private func finish(
         _ x: UnsafeMutablePointer<Float>, context: UnsafePointer<Float>, rows: Int, scratch: LayerScratch
     ) {
-        let count = rows * attention.width
+        let count = rows * hidden
         // x += context · Woᵀ + bo
         attention.output.forward(context, rows: rows, into: scratch.q)
         add(scratch.q, into: x, count: count)

@@ -129,8 +129,9 @@ final class LayerScratch {
     var intermediate: UnsafeMutablePointer<Float> { intermediate_.pointer }
     var scores: UnsafeMutablePointer<Float> { scores_.pointer }
 
-    /// Scratch for `rows` rows of width `hidden`, sequences of up to `maxLength` tokens, and a
-    /// feed-forward block of `intermediate` values per row.
+    /// Scratch for `rows` rows of width `hidden` (the widest of the hidden state, the queries and
+    /// the attention context), sequences of up to `maxLength` tokens, and a feed-forward block of
+    /// `intermediate` values per row.
     init(rows: Int, maxLength: Int, hidden h: Int, intermediate: Int) {
         q_ = Scratch(rows * h)
         k_ = Scratch(rows * h)

@@ -150,6 +150,7 @@ public final class Pipeline: Sendable {
         // Every row each input reads, as batch rows, in order; the encoder keeps only those
         // through its last layer's work when no input reads them all. Each answer row is one
         // of them, or the mean of a sequence's (`pooled` by a mean-pooling head).
+        let padTokenId = config.padTokenId
         var wanted: [Int] = []
         var answers: [Range<Int>] = []
         var counts: [[Int]] = []
@@ -173,10 +174,14 @@ public final class Pipeline: Sendable {
                     for position in positions[index] { answer(CollectionOfOne(range.lowerBound + position)) }
                     perSequence.append(positions[index].count)
                 case .pooled:
-                    if head?.pooling == .mean {
-                        answer(range)
-                    } else {
-                        answer(CollectionOfOne(range.lowerBound))
+                    switch head?.pooling {
+                    case .mean: answer(range)
+                    case .last:
+                        let ids = input.sequences[index].ids
+                        answer(
+                            CollectionOfOne(
+                                range.lowerBound + SequencePooling.lastRow(ids, padTokenId: padTokenId)))
+                    default: answer(CollectionOfOne(range.lowerBound))
                     }
                     perSequence.append(1)
                 }

@@ -104,7 +104,7 @@ enum RowSelection: Sendable {
     /// These positions of each sequence, in order (one list per sequence).
     case positions([[Int]])
     /// One row per sequence, as the head reads a whole sequence (`EncoderHead.pooling`): its
-    /// first token, or the mean of its rows.
+    /// first token, its last non-padding token, or the mean of its rows.
     case pooled
 }
 

@@ -1,12 +1,17 @@
 // Multi-head self-attention over ragged batches: the dense projections see every token of
 // the batch as one matrix; scores are computed per sequence, so no padding exists anywhere.
-// Shapes: q, k, v and out are `[tokens, hidden]` with `hidden = heads · headDim`.
+// Shapes: q and out are `[tokens, hidden]` with `hidden = heads · headDim`; k and v are
+// `[tokens, kvHeads · headDim]`, kvHeads dividing heads (grouped-query attention; kvHeads =
+// heads for plain multi-head attention).
 
 import CSluiceKernels
 
 /// For each sequence (a run of `length` rows starting at `offset`) and each head:
-/// `out_h = softmax(q_h · k_hᵀ / √headDim + bias_h) · v_h`. `scratch` holds at least
-/// `maxLength²` floats. 4·T²·hidden FLOP per sequence of T tokens.
+/// `out_h = softmax(q_h · k_gᵀ / √headDim + bias_h) · v_g`, where key and value head
+/// `g = h / (heads / kvHeads)` serves a group of query heads as transformers' `repeat_kv`
+/// expands it (`g = h` without `kvHeads`). q rows are `ldQKV` apart, k and v rows `ldKV` apart
+/// (`ldQKV` without it). `scratch` holds at least `maxLength²` floats. 4·T²·hidden FLOP per
+/// sequence of T tokens.
 ///
 /// `bias_h[i, j]`, when `relativeBias` is given, depends only on the relative position `j − i`
 /// (MPNet's bucketed position bias): `relativeBias` is `[heads, 2·span − 1]`, and the value for
@@ -16,9 +21,14 @@ public func attentionForward(
     out: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
     v: UnsafePointer<Float>, ldQKV: Int, sequences: [Range<Int>], heads: Int, headDim: Int,
     scratch: UnsafeMutablePointer<Float>, relativeBias: UnsafePointer<Float>? = nil, span: Int = 0,
-    runtime: ComputeRuntime
+    kvHeads: Int? = nil, ldKV: Int? = nil, runtime: ComputeRuntime
 ) {
     let hidden = heads * headDim
+    let ldKV = ldKV ?? ldQKV
+    let kvHeads = kvHeads ?? heads
+    precondition(
+        kvHeads > 0 && heads % kvHeads == 0, "\(kvHeads) key/value heads do not divide \(heads) heads")
+    let group = heads / kvHeads
     let scale = 1 / Float(headDim).squareRoot()
     if let relativeBias, let longest = sequences.map(\.count).max() {
         precondition(longest <= span, "sequence of \(longest) tokens is longer than the bias span \(span)")
@@ -41,13 +51,12 @@ public func attentionForward(
             range in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: longest * longest) { scores in
                 for (sequence, headRange) in items[range] {
-                    let start = sequence.lowerBound * ldQKV + headRange.lowerBound * headDim
+                    let kv = sequence.lowerBound * ldKV
                     sluice_attention_direct(
-                        out + sequence.lowerBound * hidden + headRange.lowerBound * headDim, hidden,
-                        q + start,
-                        k + start, v + start, ldQKV, sequence.count, headRange.count, headDim, scale,
-                        relativeBias.map { $0 + headRange.lowerBound * (2 * span - 1) }, span,
-                        scores.baseAddress!)
+                        out + sequence.lowerBound * hidden, hidden, q + sequence.lowerBound * ldQKV, ldQKV,
+                        k + kv, v + kv, ldKV, sequence.count, headRange.lowerBound, headRange.upperBound,
+                        group,
+                        headDim, scale, relativeBias, span, scores.baseAddress!)
                 }
             }
         }
@@ -69,17 +78,21 @@ public func attentionForward(
         let scores = ownScratch ?? scratch
         withUnsafeTemporaryAllocation(of: Float.self, capacity: blockedWork) { blocked in
             for (sequence, h) in items[range] {
-                let start = sequence.lowerBound * ldQKV + h * headDim
+                let kv = sequence.lowerBound * ldKV + (h / group) * headDim
                 if sluice_attention_blocked_head(
-                    out + sequence.lowerBound * hidden + h * headDim, hidden, q + start, k + start, v + start,
-                    ldQKV, sequence.count, headDim, scale,
-                    relativeBias.map { $0 + h * (2 * span - 1) + span - 1 }, blocked.baseAddress!) != 0
+                    out + sequence.lowerBound * hidden + h * headDim, hidden,
+                    q + sequence.lowerBound * ldQKV + h * headDim, ldQKV, k + kv, v + kv, ldKV,
+                    sequence.count,
+                    headDim, scale, relativeBias.map { $0 + h * (2 * span - 1) + span - 1 },
+                    blocked.baseAddress!)
+                    != 0
                 {
                     continue
                 }
                 attendOneHead(
-                    out: out, q: q, k: k, v: v, ldQKV: ldQKV, sequence: sequence, head: h, hidden: hidden,
-                    headDim: headDim, scale: scale, scores: scores, relativeBias: relativeBias, span: span)
+                    out: out, q: q, k: k, v: v, ldQKV: ldQKV, ldKV: ldKV, sequence: sequence, head: h,
+                    kvHead: h / group, hidden: hidden, headDim: headDim, scale: scale, scores: scores,
+                    relativeBias: relativeBias, span: span)
             }
         }
     }
@@ -96,21 +109,23 @@ public func directAttentionMaxLength(headDim: Int) -> Int {
     sluice_attention_blocked_available(headDim) != 0 ? 8 : 32
 }
 
-/// One head of one sequence: `out_h = softmax(scale · q_h · k_hᵀ + bias_h) · v_h`.
+/// One head of one sequence: `out_h = softmax(scale · q_h · k_gᵀ + bias_h) · v_g`, `g` its
+/// key and value head.
 private func attendOneHead(
     out: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
-    v: UnsafePointer<Float>, ldQKV: Int, sequence: Range<Int>, head h: Int, hidden: Int, headDim: Int,
-    scale: Float, scores scratch: UnsafeMutablePointer<Float>, relativeBias: UnsafePointer<Float>?, span: Int
+    v: UnsafePointer<Float>, ldQKV: Int, ldKV: Int, sequence: Range<Int>, head h: Int, kvHead g: Int,
+    hidden: Int, headDim: Int, scale: Float, scores scratch: UnsafeMutablePointer<Float>,
+    relativeBias: UnsafePointer<Float>?, span: Int
 ) {
     let t = sequence.count
     guard t > 0 else { return }
     let start = sequence.lowerBound
     let qh = q + start * ldQKV + h * headDim
-    let kh = k + start * ldQKV + h * headDim
-    let vh = v + start * ldQKV + h * headDim
-    // scores[t, t] = scale · q_h · k_hᵀ
+    let kh = k + start * ldKV + g * headDim
+    let vh = v + start * ldKV + g * headDim
+    // scores[t, t] = scale · q_h · k_gᵀ
     matmul(
-        scratch, ldc: t, qh, lda: ldQKV, kh, ldb: ldQKV, m: t, n: t, k: headDim, transposeB: true,
+        scratch, ldc: t, qh, lda: ldQKV, kh, ldb: ldKV, m: t, n: t, k: headDim, transposeB: true,
         alpha: scale)
     if let relativeBias {
         let headBias = relativeBias + h * (2 * span - 1) + span - 1
@@ -123,6 +138,6 @@ private func attendOneHead(
     softmaxRowsInPlace(scratch, rows: t, cols: t)
     // out_h[t, headDim] = scores · v_h
     matmul(
-        out + start * hidden + h * headDim, ldc: hidden, scratch, lda: t, vh, ldb: ldQKV,
+        out + start * hidden + h * headDim, ldc: hidden, scratch, lda: t, vh, ldb: ldKV,
         m: t, n: headDim, k: t, transposeB: false)
 }

@@ -202,6 +202,19 @@ public func layerNormInPlace(
     }
 }
 
+/// In place over `rows` rows of `cols`: `x = weight · (x + residual) / sqrt(mean((x + residual)²)
+/// + eps)`, as transformers' `Qwen3RMSNorm` (and `T5LayerNorm`) in f32 (`residual` nil: of `x`).
+/// The mean of squares is accumulated in f64.
+public func rmsNormInPlace(
+    _ x: UnsafeMutablePointer<Float>, adding residual: UnsafePointer<Float>? = nil,
+    weight: UnsafePointer<Float>, eps: Float, rows: Int, cols: Int, runtime: ComputeRuntime
+) {
+    runtime.parallelRanges(rows, minimumPerThread: max(1, 16_384 / max(cols, 1))) { range in
+        let offset = range.lowerBound * cols
+        sluice_add_rms_norm(x + offset, residual.map { $0 + offset }, weight, eps, range.count, cols)
+    }
+}
+
 /// The activation functions a `config.json` names in `hidden_act`.
 public enum Activation: String, Sendable, CaseIterable {
     /// `0.5·x·(1 + erf(x/√2))`, PyTorch's exact GELU.
@@ -212,6 +225,8 @@ public enum Activation: String, Sendable, CaseIterable {
     case geluPytorchTanh = "gelu_pytorch_tanh"
     /// `max(0, x)`.
     case relu
+    /// `x · σ(x) = x / (1 + e^(−x))`, PyTorch's SiLU (Qwen3's `hidden_act`).
+    case silu
 
     /// Its `SLUICE_ACTIVATION_*` code for the C kernels.
     var code: Int32 {
@@ -219,6 +234,7 @@ public enum Activation: String, Sendable, CaseIterable {
         case .gelu: return Int32(SLUICE_ACTIVATION_GELU_ERF)
         case .geluNew, .geluPytorchTanh: return Int32(SLUICE_ACTIVATION_GELU_TANH)
         case .relu: return Int32(SLUICE_ACTIVATION_RELU)
+        case .silu: return Int32(SLUICE_ACTIVATION_SILU)
         }
     }
 

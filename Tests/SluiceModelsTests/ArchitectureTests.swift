@@ -1,5 +1,6 @@
 import Foundation
 import SluiceSafeTensors
+import SluiceTensors
 import XCTest
 
 @testable import SluiceModels
@@ -21,7 +22,8 @@ final class ArchitectureTests: XCTestCase {
         "sequence-classification-regression": .sequenceClassification,
         "token-classification": .tokenClassification, "question-answering": .questionAnswering,
         "sequence-classification-mean-biased": .sequenceClassification, "masked-lm-biased-untied": .maskedLM,
-        "base-legacy-config": nil,
+        "base-legacy-config": nil, "base-sliding-window": nil, "base-biased-legacy-config": nil,
+        "sequence-classification-bf16": .sequenceClassification,
     ]
 
     /// Rows of the large batch `checkKeptRows` runs (the size the encoder once cut passes at).
@@ -172,6 +174,45 @@ final class ArchitectureTests: XCTestCase {
     func testElectraMatchesTransformersForEveryHead() throws { try check("electra") }
     func testMPNetMatchesTransformersForEveryHead() throws { try check("mpnet") }
     func testModernBertMatchesTransformersForEveryHead() throws { try check("modernbert") }
+    func testQwen3MatchesTransformersForEveryHead() throws { try check("qwen3") }
+
+    /// The row `Qwen3ForSequenceClassification` pooled in each fixture sequence (some end in the
+    /// pad token's id, one is nothing else) is the one `SequencePooling.lastRow` picks.
+    func testQwen3PoolsTheLastTokenThatIsNotPadding() throws {
+        let (model, head, cases) = try load("qwen3", "sequence-classification")
+        XCTAssertEqual(head?.pooling, .last)
+        let pad = try XCTUnwrap(model.config.padTokenId)
+        for c in cases {
+            XCTAssertEqual([SequencePooling.lastRow(c.ids, padTokenId: pad)], c.rows, "\(c.ids)")
+        }
+        XCTAssertEqual(SequencePooling.lastRow([7, 0, 0], padTokenId: nil), 2)
+    }
+
+    /// A bf16 checkpoint loads both ways: widened to f32 (`--weights f32`), and kept as stored
+    /// (`--weights bf16`), which computes the same values; both match transformers in f32 on
+    /// those bf16 weights.
+    func testQwen3Bf16CheckpointLoadsAsStoredAndWidened() throws {
+        let folder = Self.folder("qwen3", "sequence-classification-bf16")
+        let config = try EncoderConfig(contentsOf: folder.appendingPathComponent("config.json"))
+        let cases = try load("qwen3", "sequence-classification-bf16").2
+        for format in [DenseWeightFormat.f32, .bf16] {
+            let weights = try WeightStore(
+                files: [folder.appendingPathComponent("model.safetensors")], denseWeights: format,
+                runtime: .forTests)
+            let model = try EncoderModel(config: config, weights: weights)
+            let head = try model.loadHead(.sequenceClassification)
+            var batch = RaggedBatch()
+            var rows: [Int] = []
+            for c in cases {
+                rows += c.rows.map { batch.tokenCount + $0 }
+                batch.append(ids: c.ids, typeIds: c.typeIds)
+            }
+            let ours = head.logits(try model.forward(batch), rows: rows)
+            let reference = cases.flatMap(\.values)
+            assertClose(
+                ours, reference, "bf16 checkpoint as \(format)", floor: reference.map { abs($0) }.max()!)
+        }
+    }
 
     func testMPNetRelativeBucketsMatchTheReferenceExactly() throws {
         let url = Self.folder("mpnet", "base").appendingPathComponent("expected/relative_buckets.json")
@@ -214,12 +255,22 @@ final class EncoderCostTests: XCTestCase {
         for (radius, length) in [(0, 5), (4, 1), (4, 9), (4, 70), (64, 30)] {
             let pairs = (0..<length).flatMap { i in (0..<length).map { j in abs(i - j) <= radius ? 1 : 0 } }
             XCTAssertEqual(
-                SlidingWindowBias(radius: radius, heads: 1).visiblePairs(length: length), pairs.reduce(0, +))
+                VisibilityBias.window(radius: radius, heads: 1).visiblePairs(length: length),
+                pairs.reduce(0, +))
+            // Causal, and causal within a window of `radius + 1` keys (Qwen3's sliding layers).
+            let causal = (0..<length).flatMap { i in (0..<length).map { j in j <= i ? 1 : 0 } }
+            XCTAssertEqual(VisibilityBias.causal(heads: 1).visiblePairs(length: length), causal.reduce(0, +))
+            let windowed = (0..<length).flatMap { i in
+                (0..<length).map { j in j <= i && j > i - radius - 1 ? 1 : 0 }
+            }
+            XCTAssertEqual(
+                VisibilityBias.causal(window: radius + 1, heads: 1).visiblePairs(length: length),
+                windowed.reduce(0, +))
         }
         // modernbert/base: three layers of width 32, the middle one windowed (radius 4).
         let folder = ArchitectureTests.folder("modernbert", "base")
         let model = try EncoderModel(folder: try ModelFolder(path: folder.path), runtime: .forTests)
-        let windowed = SlidingWindowBias(radius: 4, heads: 2).visiblePairs(length: 70)!
+        let windowed = VisibilityBias.window(radius: 4, heads: 2).visiblePairs(length: 70)!
         XCTAssertEqual(model.attentionMultiplyAdds(length: 70), 2 * 32 * (2 * 70 * 70 + windowed))
     }
 }

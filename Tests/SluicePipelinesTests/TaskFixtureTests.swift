@@ -1,6 +1,7 @@
 import Foundation
 import SluiceJSON
 import SluiceModels
+import SluiceTensors
 import XCTest
 
 @testable import SluicePipelines
@@ -25,13 +26,16 @@ final class TaskFixtureTests: XCTestCase {
         }
     }
 
-    /// Checks every case of `file` for each model; `inferred` says the folder implies the task.
+    /// Checks every case of `file` for each model, its dense layers holding their weights as
+    /// `denseWeights` says; `inferred` says the folder implies the task.
     private func check(
-        _ task: PipelineTask, _ file: String, models: [String], inferred: Bool = true, minimumCases: Int = 5
+        _ task: PipelineTask, _ file: String, models: [String], inferred: Bool = true, minimumCases: Int = 5,
+        denseWeights: DenseWeightFormat = .f32
     ) throws {
         for model in models {
             let folder = try Fixtures.folder("tasks/\(model)")
-            let pipeline = try Pipeline(folder: folder, task: task, runtime: .forTests)
+            let pipeline = try Pipeline(
+                folder: folder, task: task, denseWeights: denseWeights, runtime: .forTests)
             if inferred {
                 XCTAssertEqual(try PipelineTask.infer(folder: folder, config: pipeline.config), task, model)
             }
@@ -61,7 +65,16 @@ final class TaskFixtureTests: XCTestCase {
                 "text-classification-roberta", "text-classification-xlm-roberta",
                 "text-classification-camembert", "text-classification-mpnet",
                 "text-classification-modernbert", "text-classification-modernbert-mean",
+                "text-classification-qwen3",
             ])
+    }
+
+    /// A bf16 checkpoint with `--weights bf16`: the dense layers use the stored bf16 values, the
+    /// same values the reference widened to f32, so the answers are the reference's.
+    func testBf16CheckpointKeptAsStoredMatchesTheReferenceInF32() throws {
+        try check(
+            .textClassification, "text_classification.jsonl", models: ["text-classification-qwen3-bf16"],
+            denseWeights: .bf16)
     }
 
     func testTokenClassificationMatchesTheTransformersPipeline() throws {
@@ -71,7 +84,7 @@ final class TaskFixtureTests: XCTestCase {
                 "token-classification-bert", "token-classification-electra",
                 "token-classification-distilbert", "token-classification-roberta",
                 "token-classification-xlm-roberta", "token-classification-camembert",
-                "token-classification-mpnet", "token-classification-modernbert",
+                "token-classification-mpnet", "token-classification-modernbert", "token-classification-qwen3",
             ])
     }
 
@@ -81,6 +94,7 @@ final class TaskFixtureTests: XCTestCase {
             models: [
                 "zero-shot-bert", "zero-shot-distilbert-entailment-first", "zero-shot-roberta",
                 "zero-shot-xlm-roberta", "zero-shot-camembert", "zero-shot-mpnet", "zero-shot-modernbert",
+                "zero-shot-qwen3",
             ],
             inferred: false)
     }
@@ -91,6 +105,7 @@ final class TaskFixtureTests: XCTestCase {
             models: [
                 "text-ranking-bert", "text-ranking-electra-legacy", "text-ranking-xlm-roberta",
                 "text-ranking-camembert", "text-ranking-mpnet", "text-ranking-modernbert",
+                "text-ranking-qwen3",
             ])
     }
 
@@ -102,6 +117,7 @@ final class TaskFixtureTests: XCTestCase {
                 "sentence-embeddings-weightedmean-prompts", "sentence-embeddings-lasttoken-mean",
                 "sentence-embeddings-roberta-mean-normalize", "sentence-embeddings-xlm-roberta-mean",
                 "sentence-embeddings-modernbert-mean-prompts", "sentence-embeddings-modernbert-every-pooling",
+                "sentence-embeddings-qwen3-lasttoken",
             ])
     }
 
@@ -111,7 +127,7 @@ final class TaskFixtureTests: XCTestCase {
             models: [
                 "feature-extraction-distilbert", "feature-extraction-electra", "feature-extraction-mpnet",
                 "feature-extraction-roberta", "feature-extraction-xlm-roberta",
-                "feature-extraction-camembert", "feature-extraction-modernbert",
+                "feature-extraction-camembert", "feature-extraction-modernbert", "feature-extraction-qwen3",
             ])
     }
 

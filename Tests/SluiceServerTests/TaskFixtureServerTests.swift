@@ -26,20 +26,27 @@ struct TaskFixtureServerTests {
     }
 
     /// Each task on each tokenizer family its fixtures cover (WordPiece, byte-level BPE,
-    /// Unigram with XLM-R's and with CamemBERT's special ids, MPNet's WordPiece).
+    /// Unigram with XLM-R's and with CamemBERT's special ids, MPNet's WordPiece, Qwen2's
+    /// byte-level BPE with its Split regex).
     static let models: [Model] = [
-        ("text-classification", ["bert", "roberta", "xlm-roberta", "camembert", "mpnet", "modernbert-mean"]),
-        ("token-classification", ["bert", "roberta", "xlm-roberta", "camembert", "mpnet", "modernbert"]),
-        ("zero-shot", ["bert", "roberta", "xlm-roberta", "camembert", "mpnet", "modernbert"]),
+        (
+            "text-classification",
+            ["bert", "roberta", "xlm-roberta", "camembert", "mpnet", "modernbert-mean", "qwen3"]
+        ),
+        (
+            "token-classification",
+            ["bert", "roberta", "xlm-roberta", "camembert", "mpnet", "modernbert", "qwen3"]
+        ),
+        ("zero-shot", ["bert", "roberta", "xlm-roberta", "camembert", "mpnet", "modernbert", "qwen3"]),
         ("question-answering", ["bert", "roberta", "xlm-roberta", "camembert", "mpnet", "modernbert"]),
-        ("text-ranking", ["bert", "xlm-roberta", "camembert", "mpnet", "modernbert"]),
-        ("feature-extraction", ["roberta", "xlm-roberta", "camembert", "mpnet", "modernbert"]),
+        ("text-ranking", ["bert", "xlm-roberta", "camembert", "mpnet", "modernbert", "qwen3"]),
+        ("feature-extraction", ["roberta", "xlm-roberta", "camembert", "mpnet", "modernbert", "qwen3"]),
         ("fill-mask", ["roberta", "xlm-roberta", "camembert", "mpnet-lstrip-mask", "modernbert"]),
         (
             "sentence-embeddings",
             [
                 "cls-dense-normalize", "roberta-mean-normalize", "xlm-roberta-mean",
-                "modernbert-mean-prompts",
+                "modernbert-mean-prompts", "qwen3-lasttoken",
             ]
         ),
     ].flatMap { prefix, variants in

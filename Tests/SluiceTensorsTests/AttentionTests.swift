@@ -7,13 +7,16 @@ import XCTest
 /// `directAttentionMaxLength(headDim:)` (direct kernel below; above, the blocked kernel for head
 /// widths that are multiples of 16, matrix products for others) in one ragged batch,
 /// with and without MPNet's relative position bias, for head widths the AVX-512 kernel takes
-/// (multiples of 16 up to 64) and others.
+/// (multiples of 16 up to 64) and others, with as many key and value heads as query heads or
+/// fewer (grouped-query attention).
 final class AttentionTests: XCTestCase {
     private struct Case {
         let lengths: [Int]
         let heads: Int
         let headDim: Int
         let withBias: Bool
+        /// Key and value heads; nil: `heads`.
+        var kvHeads: Int? = nil
     }
 
     /// Deterministic values in [-1, 1).
@@ -26,10 +29,12 @@ final class AttentionTests: XCTestCase {
     }
 
     private func reference(
-        q: [Float], k: [Float], v: [Float], sequences: [Range<Int>], heads: Int, headDim: Int, bias: [Float]?,
-        span: Int
+        q: [Float], k: [Float], v: [Float], sequences: [Range<Int>], heads: Int, kvHeads: Int, headDim: Int,
+        bias: [Float]?, span: Int
     ) -> [Double] {
         let hidden = heads * headDim
+        let kvWidth = kvHeads * headDim
+        let group = heads / kvHeads
         var out = [Double](repeating: 0, count: q.count)
         for sequence in sequences {
             for h in 0..<heads {
@@ -39,7 +44,7 @@ final class AttentionTests: XCTestCase {
                         for c in 0..<headDim {
                             s +=
                                 Double(q[i * hidden + h * headDim + c])
-                                * Double(k[j * hidden + h * headDim + c])
+                                * Double(k[j * kvWidth + h / group * headDim + c])
                         }
                         s /= Double(headDim).squareRoot()
                         if let bias { s += Double(bias[h * (2 * span - 1) + span - 1 + (j - i)]) }
@@ -51,7 +56,7 @@ final class AttentionTests: XCTestCase {
                     for (p, j) in zip(scores, sequence) {
                         for c in 0..<headDim {
                             out[i * hidden + h * headDim + c] +=
-                                p / sum * Double(v[j * hidden + h * headDim + c])
+                                p / sum * Double(v[j * kvWidth + h / group * headDim + c])
                         }
                     }
                 }
@@ -78,11 +83,20 @@ final class AttentionTests: XCTestCase {
             Case(lengths: [77, 3], heads: 3, headDim: 16, withBias: false),
             // 48 sequences of 4 tokens: enough work to split across threads.
             Case(lengths: Array(repeating: 4, count: 48), heads: 12, headDim: 64, withBias: false),
+            // Grouped-query attention: every path, each key and value head serving 2 or 4 heads.
+            Case(lengths: [1, 4, limit, limit + 1, 40], heads: 4, headDim: 16, withBias: true, kvHeads: 2),
+            Case(
+                lengths: [2, generalLimit, generalLimit + 5], heads: 4, headDim: 20, withBias: false,
+                kvHeads: 1),
+            Case(lengths: [3, limit, 33], heads: 4, headDim: 128, withBias: true, kvHeads: 2),
+            Case(lengths: Array(repeating: 5, count: 20), heads: 8, headDim: 32, withBias: false, kvHeads: 2),
         ]
         XCTAssertTrue(cases[0].lengths.contains { $0 <= limit })
         XCTAssertTrue(cases[0].lengths.contains { $0 > limit })
         for (index, test) in cases.enumerated() {
             let hidden = test.heads * test.headDim
+            let kvHeads = test.kvHeads ?? test.heads
+            let kvWidth = kvHeads * test.headDim
             var sequences: [Range<Int>] = []
             for length in test.lengths {
                 sequences.append(
@@ -91,8 +105,8 @@ final class AttentionTests: XCTestCase {
             let rows = sequences.last!.upperBound
             let span = test.lengths.max()!
             let q = values(rows * hidden, seed: 1 + UInt64(index))
-            let k = values(rows * hidden, seed: 100 + UInt64(index))
-            let v = values(rows * hidden, seed: 200 + UInt64(index))
+            let k = values(rows * kvWidth, seed: 100 + UInt64(index))
+            let v = values(rows * kvWidth, seed: 200 + UInt64(index))
             let bias = test.withBias ? values(test.heads * (2 * span - 1), seed: 300) : nil
             var out = [Float](repeating: .nan, count: rows * hidden)
             var scratch = [Float](repeating: 0, count: span * span)
@@ -100,11 +114,12 @@ final class AttentionTests: XCTestCase {
                 attentionForward(
                     out: &out, q: q, k: k, v: v, ldQKV: hidden, sequences: sequences, heads: test.heads,
                     headDim: test.headDim, scratch: &scratch, relativeBias: biasPointer, span: span,
-                    runtime: .forTests)
+                    kvHeads: test.kvHeads, ldKV: test.kvHeads.map { _ in kvWidth }, runtime: .forTests)
             }
             let expected = reference(
-                q: q, k: k, v: v, sequences: sequences, heads: test.heads, headDim: test.headDim, bias: bias,
-                span: span)
+                q: q, k: k, v: v, sequences: sequences, heads: test.heads, kvHeads: kvHeads,
+                headDim: test.headDim,
+                bias: bias, span: span)
             let worst = zip(out, expected).map { abs(Double($0) - $1) }.max()!
             XCTAssertLessThan(worst, 2e-6, "case \(index)")
         }

@@ -91,6 +91,47 @@ final class ElementwiseKernelTests: XCTestCase {
         }
     }
 
+    func testSiluMatchesDefinition() {
+        var x = values
+        Activation.silu.apply(&x, count: x.count, runtime: .forTests)
+        for (v, out) in zip(values, x) {
+            let d = Double(v)
+            XCTAssertEqual(Double(out), d / (1 + exp(-d)), accuracy: 5e-7 * max(1, abs(d)), "silu(\(v))")
+        }
+    }
+
+    /// `weight · x / sqrt(mean(x²) + eps)` per row, with and without a residual added first, over
+    /// rows of several widths (Qwen3's per-head norms are rows of head_dim).
+    func testRMSNormMatchesDefinition() {
+        for cols in [1, 16, 37, 128] {
+            let rows = 3
+            let x = (0..<(rows * cols)).map { Float(($0 * 7919) % 2003) / 97 - 10 }
+            let residual = (0..<(rows * cols)).map { Float(($0 * 31) % 17) / 8 - 1 }
+            let weight = (0..<cols).map { Float($0 % 5) / 4 + 0.5 }
+            for added in [nil, residual] {
+                var out = x
+                if let added {
+                    rmsNormInPlace(
+                        &out, adding: added, weight: weight, eps: 1e-6, rows: rows, cols: cols,
+                        runtime: .forTests)
+                } else {
+                    rmsNormInPlace(
+                        &out, weight: weight, eps: 1e-6, rows: rows, cols: cols, runtime: .forTests)
+                }
+                for r in 0..<rows {
+                    let row = (0..<cols).map { Double(x[r * cols + $0]) + Double(added?[r * cols + $0] ?? 0) }
+                    let scale = 1 / (row.map { $0 * $0 }.reduce(0, +) / Double(cols) + 1e-6).squareRoot()
+                    for c in 0..<cols {
+                        let expected = Double(weight[c]) * row[c] * scale
+                        XCTAssertEqual(
+                            Double(out[r * cols + c]), expected, accuracy: 1e-6 * max(1, abs(expected)),
+                            "cols \(cols) row \(r) col \(c)")
+                    }
+                }
+            }
+        }
+    }
+
     func testSoftmaxMatchesDefinition() {
         for cols in [1, 7, 8, 37, 128, 30522] {
             let rows = 3
