@@ -127,13 +127,8 @@ struct ModernBertSettings {
 
     init(_ config: EncoderConfig, path: String) throws {
         let json = config.json
-        func bool(_ key: String, _ fallback: Bool) throws -> Bool {
-            guard let value = json[key], !value.isNull else { return fallback }
-            guard let flag = value.boolValue else {
-                throw ModelError("\(path): \(key) must be true or false, found \(value.pythonJSON)")
-            }
-            return flag
-        }
+        let fields = ConfigFields(json: json, path: path)
+        let bool = fields.bool
         normBias = try bool("norm_bias", false)
         attentionBias = try bool("attention_bias", false)
         mlpBias = try bool("mlp_bias", false)
@@ -152,7 +147,7 @@ struct ModernBertSettings {
                 "\(path): classifier_activation \"\(activation)\" is not supported (supported: \(known))")
         }
         classifierActivation = readActivation
-        let localAttention = try Self.int(json, "local_attention", 128, path: path)
+        let localAttention = try fields.int("local_attention", 128)
         guard localAttention >= 0 else { throw ModelError("\(path): local_attention must not be negative") }
         windowRadius = localAttention / 2
         globalLayers = try Self.layerKinds(json, layers: config.numHiddenLayers, path: path)
@@ -165,14 +160,6 @@ struct ModernBertSettings {
                 "\(path): head_dim \(headDim.pythonJSON) differs from hidden_size / num_attention_heads (\(config.headDim)); not supported"
             )
         }
-    }
-
-    private static func int(_ json: JSONValue, _ key: String, _ fallback: Int, path: String) throws -> Int {
-        guard let value = json[key], !value.isNull else { return fallback }
-        guard let number = value.integralValue else {
-            throw ModelError("\(path): \(key) must be an integer, found \(value.pythonJSON)")
-        }
-        return number
     }
 
     /// `layer_types` when the file has it, else every `global_attn_every_n_layers`-th layer
@@ -193,7 +180,7 @@ struct ModernBertSettings {
                 }
             }
         }
-        let every = try int(json, "global_attn_every_n_layers", 3, path: path)
+        let every = try ConfigFields(json: json, path: path).int("global_attn_every_n_layers", 3)
         guard every > 0 else { throw ModelError("\(path): global_attn_every_n_layers must be positive") }
         return (0..<layers).map { $0 % every == 0 }
     }

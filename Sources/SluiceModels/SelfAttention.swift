@@ -5,7 +5,7 @@ import SluiceTensors
 /// block, which may run it on a few rows only). Mirrors `BertSelfAttention` with
 /// `BertSelfOutput.dense`, DistilBERT's `MultiHeadSelfAttention`, `MPNetSelfAttention`, and
 /// `ModernBertAttention` (a fused projection, rotary positions, a local window as a bias).
-struct SelfAttention: Sendable {
+struct SelfAttention: LayerAttention {
     let query: Linear
     let key: Linear
     let value: Linear
@@ -46,6 +46,18 @@ struct SelfAttention: Sendable {
         self.rotary = rotary
     }
 
+    /// Every row's query, key and value into `pass.scratch.q`, `.k`, `.v` (through the wide
+    /// kernel in one parallel region where it runs).
+    func project(_ x: UnsafePointer<Float>, pass: LayerPass) {
+        let scratch = pass.scratch
+        let rows = pass.rows
+        if !Linear.forwardWide([(query, scratch.q), (key, scratch.k), (value, scratch.v)], x, rows: rows) {
+            query.forward(x, rows: rows, into: scratch.q)
+            key.forward(x, rows: rows, into: scratch.k)
+            value.forward(x, rows: rows, into: scratch.v)
+        }
+    }
+
     /// Where the attention kernels run: where the projections do.
     var runtime: ComputeRuntime { query.runtime }
 
@@ -56,12 +68,7 @@ struct SelfAttention: Sendable {
     /// `q`, `k`, `v` on the way).
     func attend(_ x: UnsafePointer<Float>, pass: LayerPass) {
         let scratch = pass.scratch
-        let rows = pass.rows
-        if !Linear.forwardWide([(query, scratch.q), (key, scratch.k), (value, scratch.v)], x, rows: rows) {
-            query.forward(x, rows: rows, into: scratch.q)
-            key.forward(x, rows: rows, into: scratch.k)
-            value.forward(x, rows: rows, into: scratch.v)
-        }
+        project(x, pass: pass)
         if let rotary {
             pass.tables[rotary].withUnsafeBufferPointer { table in
                 for projected in [scratch.q, scratch.k] {
