@@ -61,6 +61,7 @@ final class TaskFixtureTests: XCTestCase {
                 "text-classification-roberta", "text-classification-xlm-roberta",
                 "text-classification-camembert", "text-classification-mpnet",
                 "text-classification-modernbert", "text-classification-modernbert-mean",
+                "text-classification-deberta-v2", "text-classification-deberta-v2-spm",
             ])
     }
 
@@ -72,6 +73,7 @@ final class TaskFixtureTests: XCTestCase {
                 "token-classification-distilbert", "token-classification-roberta",
                 "token-classification-xlm-roberta", "token-classification-camembert",
                 "token-classification-mpnet", "token-classification-modernbert",
+                "token-classification-deberta-v2", "token-classification-deberta-v2-spm",
             ])
     }
 
@@ -81,6 +83,7 @@ final class TaskFixtureTests: XCTestCase {
             models: [
                 "zero-shot-bert", "zero-shot-distilbert-entailment-first", "zero-shot-roberta",
                 "zero-shot-xlm-roberta", "zero-shot-camembert", "zero-shot-mpnet", "zero-shot-modernbert",
+                "zero-shot-deberta-v2",
             ],
             inferred: false)
     }
@@ -112,6 +115,7 @@ final class TaskFixtureTests: XCTestCase {
                 "feature-extraction-distilbert", "feature-extraction-electra", "feature-extraction-mpnet",
                 "feature-extraction-roberta", "feature-extraction-xlm-roberta",
                 "feature-extraction-camembert", "feature-extraction-modernbert",
+                "feature-extraction-deberta-v2",
             ])
     }
 
@@ -121,7 +125,7 @@ final class TaskFixtureTests: XCTestCase {
             models: [
                 "fill-mask-distilbert", "fill-mask-electra", "fill-mask-mpnet", "fill-mask-roberta",
                 "fill-mask-xlm-roberta", "fill-mask-camembert", "fill-mask-mpnet-lstrip-mask",
-                "fill-mask-modernbert",
+                "fill-mask-modernbert", "fill-mask-deberta-v2", "fill-mask-deberta-v2-spm",
             ])
     }
 
@@ -133,6 +137,7 @@ final class TaskFixtureTests: XCTestCase {
                 "question-answering-roberta", "question-answering-xlm-roberta",
                 "question-answering-camembert",
                 "question-answering-mpnet", "question-answering-modernbert",
+                "question-answering-deberta-v2",
             ])
     }
 }

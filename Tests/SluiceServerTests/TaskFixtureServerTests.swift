@@ -26,15 +26,34 @@ struct TaskFixtureServerTests {
     }
 
     /// Each task on each tokenizer family its fixtures cover (WordPiece, byte-level BPE,
-    /// Unigram with XLM-R's and with CamemBERT's special ids, MPNet's WordPiece).
+    /// Unigram with XLM-R's and with CamemBERT's special ids, MPNet's WordPiece, DeBERTa-v3's
+    /// Unigram from tokenizer.json and from spm.model alone).
     static let models: [Model] = [
-        ("text-classification", ["bert", "roberta", "xlm-roberta", "camembert", "mpnet", "modernbert-mean"]),
-        ("token-classification", ["bert", "roberta", "xlm-roberta", "camembert", "mpnet", "modernbert"]),
-        ("zero-shot", ["bert", "roberta", "xlm-roberta", "camembert", "mpnet", "modernbert"]),
-        ("question-answering", ["bert", "roberta", "xlm-roberta", "camembert", "mpnet", "modernbert"]),
+        (
+            "text-classification",
+            ["bert", "roberta", "xlm-roberta", "camembert", "mpnet", "modernbert-mean", "deberta-v2-spm"]
+        ),
+        (
+            "token-classification",
+            [
+                "bert", "roberta", "xlm-roberta", "camembert", "mpnet", "modernbert", "deberta-v2",
+                "deberta-v2-spm",
+            ]
+        ),
+        ("zero-shot", ["bert", "roberta", "xlm-roberta", "camembert", "mpnet", "modernbert", "deberta-v2"]),
+        (
+            "question-answering",
+            ["bert", "roberta", "xlm-roberta", "camembert", "mpnet", "modernbert", "deberta-v2"]
+        ),
         ("text-ranking", ["bert", "xlm-roberta", "camembert", "mpnet", "modernbert"]),
-        ("feature-extraction", ["roberta", "xlm-roberta", "camembert", "mpnet", "modernbert"]),
-        ("fill-mask", ["roberta", "xlm-roberta", "camembert", "mpnet-lstrip-mask", "modernbert"]),
+        ("feature-extraction", ["roberta", "xlm-roberta", "camembert", "mpnet", "modernbert", "deberta-v2"]),
+        (
+            "fill-mask",
+            [
+                "roberta", "xlm-roberta", "camembert", "mpnet-lstrip-mask", "modernbert", "deberta-v2",
+                "deberta-v2-spm",
+            ]
+        ),
         (
             "sentence-embeddings",
             [
