@@ -38,15 +38,55 @@ func debertaV2Definition(file: URL, settings: FolderSettings) throws -> JSONValu
             ("rstrip", .bool(false)), ("normalized", .bool(false)), ("special", .bool(true)),
         ])
     }
+    let unk = content(of: specials[2])
+    return debertaV2Tokenizer(
+        pieces: model.pieces.map { ($0.text, Double($0.score)) },
+        unkId: model.pieces.firstIndex { $0.text == unk && $0.score == 0 } ?? model.unkId,
+        charsmap: model.precompiledCharsmap.isEmpty
+            ? nil : Data(model.precompiledCharsmap).base64EncodedString(),
+        addedTokens: specials + controls, settings: settings)
+}
+
+/// transformers 5's `DebertaV2Tokenizer` over a folder's `tokenizer.json`: the class keeps only
+/// the file's Unigram pieces, unknown piece, precompiled map and added tokens, and rebuilds the
+/// rest from `tokenizer_config.json` (`convert_to_native_format`, then `__init__`), so a file
+/// written by transformers 4 (`Strip` on both sides before the map) answers as transformers 5
+/// builds it. nil for a file whose model is not Unigram.
+func debertaV2Tokenizer(rebuilding root: JSONValue, settings: FolderSettings) -> JSONValue? {
+    guard let model = root["model"], model["type"]?.stringValue == "Unigram",
+        let vocabulary = model["vocab"]?.arrayValue
+    else { return nil }
+    var pieces: [(String, Double)] = []
+    for entry in vocabulary {
+        guard let pair = entry.arrayValue, pair.count == 2, let text = pair[0].stringValue,
+            let score = pair[1].doubleValue
+        else { return nil }
+        pieces.append((text, score))
+    }
+    var normalizers = root["normalizer"].map { [$0] } ?? []
+    if let sequence = normalizers.first?["normalizers"]?.arrayValue { normalizers = sequence }
+    let charsmap = normalizers.first { $0["type"]?.stringValue == "Precompiled" }?["precompiled_charsmap"]?
+        .stringValue
+    let unk = settings.specialTokenText("unk_token") ?? "[UNK]"
+    return debertaV2Tokenizer(
+        pieces: pieces,
+        unkId: pieces.firstIndex { $0.0 == unk && $0.1 == 0 } ?? model["unk_id"]?.integralValue ?? 1,
+        charsmap: charsmap, addedTokens: root["added_tokens"]?.arrayValue ?? [], settings: settings)
+}
+
+/// `DebertaV2Tokenizer.__init__`'s pipeline around Unigram `pieces`, `addedTokens` in the order
+/// transformers adds them (a token the pieces lack takes the next id after them).
+private func debertaV2Tokenizer(
+    pieces: [(String, Double)], unkId: Int, charsmap: String?, addedTokens: [JSONValue],
+    settings: FolderSettings
+) -> JSONValue {
     var ids: [String: Int] = [:]
-    for (index, piece) in model.pieces.enumerated() where ids[piece.text] == nil { ids[piece.text] = index }
-    var next = model.pieces.count
-    for token in specials + controls where ids[content(of: token)] == nil {
+    for (index, piece) in pieces.enumerated() where ids[piece.0] == nil { ids[piece.0] = index }
+    var next = pieces.count
+    for token in addedTokens where ids[content(of: token)] == nil {
         ids[content(of: token)] = next
         next += 1
     }
-    let unk = content(of: specials[2])
-    let unkId = model.pieces.firstIndex { $0.text == unk && $0.score == 0 } ?? model.unkId
     let prependScheme: JSONValue = .string(settings.bool("add_prefix_space") ?? true ? "always" : "first")
     let metaspace: [(key: String, value: JSONValue)] = [
         ("type", .string("Metaspace")), ("replacement", .string("\u{2581}")),
@@ -64,25 +104,22 @@ func debertaV2Definition(file: URL, settings: FolderSettings) throws -> JSONValu
     ])
     var normalizers: [JSONValue] =
         settings.bool("do_lower_case") == true ? [.object([("type", "Lowercase")])] : []
-    if model.precompiledCharsmap.isEmpty {
-        normalizers += [replace("\\s{2,}|[\\n\\r\\t]"), .object([("type", "NFC")]), stripRight]
-    } else {
+    if let charsmap {
         normalizers += [
-            .object([
-                ("type", .string("Precompiled")),
-                ("precompiled_charsmap", .string(Data(model.precompiledCharsmap).base64EncodedString())),
-            ]),
+            .object([("type", .string("Precompiled")), ("precompiled_charsmap", .string(charsmap))]),
             stripRight, replace(" {2,}"),
         ]
+    } else {
+        normalizers += [replace("\\s{2,}|[\\n\\r\\t]"), .object([("type", "NFC")]), stripRight]
     }
     var preTokenizers: [JSONValue] =
         settings.bool("split_by_punct") == true
         ? [.object([("type", "Punctuation"), ("behavior", "Isolated")])] : []
     preTokenizers.append(.object(metaspace))
-    let cls = content(of: specials[5])
-    let sep = content(of: specials[3])
+    let cls = settings.specialTokenText("cls_token") ?? "[CLS]"
+    let sep = settings.specialTokenText("sep_token") ?? "[SEP]"
     return .object([
-        ("added_tokens", .array(specials + controls)),
+        ("added_tokens", .array(addedTokens)),
         ("normalizer", .object([("type", "Sequence"), ("normalizers", .array(normalizers))])),
         ("pre_tokenizer", .object([("type", "Sequence"), ("pretokenizers", .array(preTokenizers))])),
         ("post_processor", bertTemplate(cls: cls, clsId: ids[cls] ?? 0, sep: sep, sepId: ids[sep] ?? 0)),
@@ -91,10 +128,7 @@ func debertaV2Definition(file: URL, settings: FolderSettings) throws -> JSONValu
             "model",
             .object([
                 ("type", .string("Unigram")), ("unk_id", .number(Double(unkId))),
-                (
-                    "vocab",
-                    .array(model.pieces.map { .array([.string($0.text), .number(Double($0.score))]) })
-                ),
+                ("vocab", .array(pieces.map { .array([.string($0.0), .number($0.1)]) })),
                 ("byte_fallback", .bool(false)),
             ])
         ),

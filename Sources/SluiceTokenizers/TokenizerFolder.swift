@@ -61,7 +61,8 @@ struct TokenizerDefinition {
     /// Which files it came from.
     let source: TokenizerSource
 
-    /// Reads `folder`; `settings` is asked for only when there is no `tokenizer.json`.
+    /// Reads `folder`; `settings` gives the configs the conversions read (and, beside a
+    /// `tokenizer.json`, the tokenizer class).
     init(folder: URL, settings: @autoclosure () -> FolderSettings) throws {
         self.folder = folder
         let fileManager = FileManager.default
@@ -74,11 +75,19 @@ struct TokenizerDefinition {
             do { data = try Data(contentsOf: url) } catch {
                 throw TokenizerError("cannot read \(url.path): \(error.localizedDescription)")
             }
+            let parsed: JSONValue
             do {
-                root = try JSONValue.parse(data, source: "tokenizer.json")
+                parsed = try JSONValue.parse(data, source: "tokenizer.json")
             } catch let error as TokenizerError {
                 throw TokenizerError("\(url.path): \(error.message)")
             }
+            // transformers 5's DebertaV2Tokenizer keeps only the file's vocabulary and rebuilds the rest.
+            let settings = settings()
+            var name = settings.config["tokenizer_class"]?.stringValue ?? ""
+            if name.hasSuffix("Fast") { name.removeLast(4) }
+            root =
+                name == "DebertaV2Tokenizer"
+                ? debertaV2Tokenizer(rebuilding: parsed, settings: settings) ?? parsed : parsed
             source = TokenizerSource(kind: .tokenizerJSON, files: ["tokenizer.json"])
             return
         }

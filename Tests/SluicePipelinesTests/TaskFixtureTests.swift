@@ -74,6 +74,7 @@ final class TaskFixtureTests: XCTestCase {
                 "token-classification-xlm-roberta", "token-classification-camembert",
                 "token-classification-mpnet", "token-classification-modernbert",
                 "token-classification-deberta-v2", "token-classification-deberta-v2-spm",
+                "token-classification-deberta-v2-legacy-json",
             ])
     }
 

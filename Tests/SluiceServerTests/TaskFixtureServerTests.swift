@@ -37,7 +37,7 @@ struct TaskFixtureServerTests {
             "token-classification",
             [
                 "bert", "roberta", "xlm-roberta", "camembert", "mpnet", "modernbert", "deberta-v2",
-                "deberta-v2-spm",
+                "deberta-v2-spm", "deberta-v2-legacy-json",
             ]
         ),
         ("zero-shot", ["bert", "roberta", "xlm-roberta", "camembert", "mpnet", "modernbert", "deberta-v2"]),

@@ -50,26 +50,30 @@ final class DebertaV2TokenizerTests: XCTestCase {
         }
     }
 
-    /// The same spm.model and settings, once as transformers 5 saved it in tokenizer.json and once
-    /// converted here from spm.model: the same encodings (`[MASK]` after the pieces in both).
+    /// The same spm.model and settings, as transformers 5 saved it in tokenizer.json, converted
+    /// here from spm.model, and in the tokenizer.json layout transformers 4 wrote (which
+    /// DebertaV2Tokenizer rebuilds): the same encodings, offsets of leading spaces included.
     func testSpmModelConversionMatchesTheSavedTokenizerJSON() throws {
         let (saved, _) = try Tokenizer.load(
             folder: Self.tasks.appendingPathComponent("token-classification-deberta-v2"))
         let (converted, source) = try Tokenizer.load(
             folder: Self.tasks.appendingPathComponent("token-classification-deberta-v2-spm"))
+        let (rebuilt, _) = try Tokenizer.load(
+            folder: Self.tasks.appendingPathComponent("token-classification-deberta-v2-legacy-json"))
         XCTAssertEqual(source.kind, .sentencePiece)
         XCTAssertEqual(saved.tokenToId("[MASK]"), converted.tokenToId("[MASK]"))
         for text in [
             "Paris is the [MASK] of France.", "  Hello   world\t!\n", "[CLS]x[SEP] [PAD]",
             "café naïve résumé",
-            "中文 字 12345 😀", "ＡＢＣ ﬁancé", "",
+            "中文 字 12345 😀", "ＡＢＣ ﬁancé", "", "\u{3000} ideographic\u{3000}space ",
         ] {
             for pair in [nil, "London [MASK] is"] {
                 let a = try saved.encode(text, pair: pair)
-                let b = try converted.encode(text, pair: pair)
-                XCTAssertEqual(a.ids, b.ids, text)
-                XCTAssertEqual(a.offsets, b.offsets, text)
-                XCTAssertEqual(a.typeIds, b.typeIds, text)
+                for b in [try converted.encode(text, pair: pair), try rebuilt.encode(text, pair: pair)] {
+                    XCTAssertEqual(a.ids, b.ids, text)
+                    XCTAssertEqual(a.offsets, b.offsets, text)
+                    XCTAssertEqual(a.typeIds, b.typeIds, text)
+                }
             }
         }
     }
