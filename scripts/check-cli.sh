@@ -43,6 +43,10 @@ check_predict tasks/sentence-embeddings-qwen3-lasttoken sentence_embeddings.json
     "on Qwen3 (sentence-transformers, last-token pooling)"
 check_predict tasks/text-classification-qwen3-bf16 text_classification.jsonl \
     "on a bf16 Qwen3 checkpoint kept in bf16 (--weights bf16)" --weights bf16
+check_predict tasks/fill-mask-deberta-v2-spm fill_mask.jsonl "on DeBERTa-v2 with only spm.model (fill-mask)"
+check_predict tasks/text-classification-deberta-v2-spm text_classification.jsonl \
+    "on DeBERTa-v2 (text classification, convolution, token types)"
+check_predict tasks/token-classification-deberta-v2 token_classification.jsonl "on DeBERTa-v3 (token classification)"
 
 lines=$("$SLUICE" predict --model "$FIX/bert-tiny-uncased" "a [MASK]" "b [MASK] c" 2>/dev/null | wc -l)
 [ "$lines" -eq 2 ] && ok "one JSON line per text" || bad "expected 2 lines, got $lines"
@@ -63,6 +67,25 @@ expect_error "no mask token" predict --model "$FIX/bert-tiny-uncased" "no mask h
 expect_error "empty text" predict --model "$FIX/bert-tiny-uncased" ""
 expect_error "missing folder" predict --model /nonexistent/folder "test [MASK]"
 expect_error "folder without weights" predict --model Tests "test [MASK]"
+
+# An option Sluice does not compute is refused at start-up, naming the field and what runs.
+refused=$(mktemp -d)
+python3 - "$FIX/tasks/fill-mask-deberta-v2/config.json" "$refused/config.json" <<'PY'
+import json, sys
+config = json.load(open(sys.argv[1]))
+config["pos_att_type"] = ["c2p", "p2p"]
+json.dump(config, open(sys.argv[2], "w"))
+PY
+for file in model.safetensors tokenizer.json tokenizer_config.json; do
+    ln -s "$PWD/$FIX/tasks/fill-mask-deberta-v2/$file" "$refused/$file"
+done
+err=$("$SLUICE" predict --model "$refused" "a [MASK]" 2>&1 >/dev/null)
+if [ $? -ne 0 ] && [[ $err == *'pos_att_type "p2p"'*'supported: c2p, p2c'* ]]; then
+    ok "DeBERTa-v2 pos_att_type p2p refused at start-up: $err"
+else
+    bad "DeBERTa-v2 pos_att_type p2p: $err"
+fi
+rm -rf "$refused"
 
 if [ -f models/all-MiniLM-L6-v2/model.safetensors ]; then
     dims=$("$SLUICE" predict --model models/all-MiniLM-L6-v2 "Hello world" |

@@ -20,7 +20,8 @@ public struct EncoderConfig: Sendable, Equatable {
     public var vocabSize: Int
     /// Width of the encoder's hidden states (`hidden_size`; DistilBERT's `dim`).
     public var hiddenSize: Int
-    /// Width of the token embeddings: ELECTRA's `embedding_size`, `hiddenSize` elsewhere.
+    /// Width of the token embeddings: ELECTRA's and DeBERTa-v2's `embedding_size`, `hiddenSize`
+    /// elsewhere.
     public var embeddingSize: Int
     /// `num_hidden_layers` (DistilBERT's `n_layers`).
     public var numHiddenLayers: Int
@@ -39,8 +40,8 @@ public struct EncoderConfig: Sendable, Equatable {
     public var hiddenAct: Activation
     /// `max_position_embeddings`: rows of the position embeddings (see `maxSequenceLength`).
     public var maxPositionEmbeddings: Int
-    /// `type_vocab_size`; 0 for families without token type embeddings (DistilBERT, MPNet),
-    /// whose forward pass ignores type ids.
+    /// `type_vocab_size`; 0 for families without token type embeddings (DistilBERT, MPNet, and
+    /// DeBERTa-v2 by default), whose forward pass ignores type ids.
     public var typeVocabSize: Int
     /// `layer_norm_eps` (ModernBERT's `norm_eps`); DistilBERT's layer norms use 1e-12 whatever
     /// the file says.
@@ -127,7 +128,9 @@ public struct EncoderConfig: Sendable, Equatable {
         numHiddenLayers = try read(schema.numHiddenLayers)
         numAttentionHeads = try read(schema.numAttentionHeads)
         intermediateSize = try read(schema.intermediateSize)
-        embeddingSize = try schema.embeddingSize.map { try read($0) } ?? hiddenSize
+        let width = hiddenSize
+        embeddingSize =
+            try schema.embeddingSize.map { try int($0.key, $0.fallback > 0 ? $0.fallback : width) } ?? width
         maxPositionEmbeddings = try read(schema.maxPositionEmbeddings)
         typeVocabSize = try schema.typeVocabSize.map { try read($0) } ?? 0
         switch json["pad_token_id"] {
@@ -193,7 +196,7 @@ public struct EncoderConfig: Sendable, Equatable {
         guard vocabSize > 0, numHiddenLayers >= 0, intermediateSize > 0, maxPositionEmbeddings > 0,
             embeddingSize > 0, typeVocabSize >= 0, numLabels > 0
         else { throw ModelError("\(path): sizes must be positive") }
-        guard !family.hasTokenTypes || typeVocabSize > 0 else {
+        guard !family.hasTokenTypes || typeVocabSize > 0 || schema.typeVocabSizeMayBeZero else {
             throw ModelError("\(path): type_vocab_size must be positive")
         }
         try family.architecture.check(self, path: path)
@@ -264,7 +267,11 @@ struct ConfigSchema: Sendable {
     var padTokenId: Int? = 0
     /// `type_vocab_size`; nil for families without token type embeddings, which ignore type ids.
     var typeVocabSize: Field? = Field("type_vocab_size", 2)
-    /// ELECTRA's `embedding_size`; nil where the embeddings are `hidden_size` wide.
+    /// Whether `type_vocab_size` 0 is allowed and means no token type embeddings (DeBERTa-v2's
+    /// default); elsewhere the embeddings always have rows for token types.
+    var typeVocabSizeMayBeZero = false
+    /// ELECTRA's `embedding_size`; nil where the embeddings are `hidden_size` wide. A fallback
+    /// of 0 means `hidden_size` (DeBERTa-v2's `getattr(config, "embedding_size", hidden_size)`).
     var embeddingSize: Field? = nil
     var maxPositionEmbeddings = Field("max_position_embeddings", 512)
     /// The layer norms' epsilon key; nil where the class fixes it (DistilBERT's 1e-12).

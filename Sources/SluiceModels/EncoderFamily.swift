@@ -30,7 +30,8 @@ public struct EncoderFamily: Sendable, Hashable, CaseIterable {
     /// is told from a bare encoder, and what a tied masked-LM decoder reads.
     let wordEmbeddings: String
 
-    /// Whether the embeddings add `token_type_embeddings` (DistilBERT and MPNet have none).
+    /// Whether the embeddings may add `token_type_embeddings` (DistilBERT and MPNet have none;
+    /// DeBERTa-v2 has them when `type_vocab_size` > 0).
     public var hasTokenTypes: Bool { config.typeVocabSize != nil }
 
     /// The families Sluice runs, one line each, in the order messages list them.
@@ -44,6 +45,7 @@ public struct EncoderFamily: Sendable, Hashable, CaseIterable {
         .mpnet,
         .modernbert,
         .qwen3,
+        .debertaV2,
     ]
 
     /// Every registered family.

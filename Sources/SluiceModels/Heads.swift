@@ -114,14 +114,24 @@ struct RowHead: EncoderHead {
                 linear.forward(current.pointer, rows: m, into: next.pointer)
                 swap(&current, &next)
                 width = linear.outFeatures
-            case .activation(let activation):
-                activation.apply(current.pointer, count: m * width, runtime: runtime)
-            case .tanh:
-                for i in 0..<(m * width) { current.pointer[i] = tanhf(current.pointer[i]) }
+            case .activation, .tanh:
+                step.apply(current.pointer, count: m * width, runtime: runtime)
             case .layerNorm(let norm):
                 norm.forward(inPlace: current.pointer, rows: m)
             }
         }
         return Array(UnsafeBufferPointer(start: current.pointer, count: m * width))
+    }
+}
+
+extension HeadStep {
+    /// Applies an activation step (`.tanh`, `.activation`) in place to `count` values; other
+    /// steps are not element-wise and do nothing here.
+    func apply(_ x: UnsafeMutablePointer<Float>, count: Int, runtime: ComputeRuntime) {
+        switch self {
+        case .activation(let activation): activation.apply(x, count: count, runtime: runtime)
+        case .tanh: for i in 0..<count { x[i] = tanhf(x[i]) }
+        case .linear, .layerNorm: break
+        }
     }
 }

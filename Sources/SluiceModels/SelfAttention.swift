@@ -7,7 +7,7 @@ import SluiceTensors
 /// `ModernBertAttention` (a fused projection, rotary positions, a local window as a bias), and
 /// `Qwen3Attention` (grouped-query attention, per-head query and key norms, a causal mask as a
 /// bias).
-struct SelfAttention: Sendable {
+struct SelfAttention: LayerAttention {
     let query: Linear
     let key: Linear
     let value: Linear
@@ -59,6 +59,25 @@ struct SelfAttention: Sendable {
         self.rotary = rotary
     }
 
+    /// Every row's query, key and value into `pass.scratch.q`, `.k`, `.v` (through the wide
+    /// kernel in one parallel region where it runs; keys and values together when grouped-query
+    /// attention makes them narrower), each head's query and key normalised where the family
+    /// norms them.
+    func project(_ x: UnsafePointer<Float>, pass: LayerPass) {
+        let scratch = pass.scratch
+        let rows = pass.rows
+        if !Linear.forwardWide([(query, scratch.q), (key, scratch.k), (value, scratch.v)], x, rows: rows) {
+            query.forward(x, rows: rows, into: scratch.q)
+            if !Linear.forwardWide([(key, scratch.k), (value, scratch.v)], x, rows: rows) {
+                key.forward(x, rows: rows, into: scratch.k)
+                value.forward(x, rows: rows, into: scratch.v)
+            }
+        }
+        // Each head's row of headDim values is one row of its norm.
+        queryNorm?.forward(inPlace: scratch.q, adding: nil, rows: rows * heads)
+        keyNorm?.forward(inPlace: scratch.k, adding: nil, rows: rows * kvHeads)
+    }
+
     /// Where the attention kernels run: where the projections do.
     var runtime: ComputeRuntime { query.runtime }
 
@@ -83,17 +102,7 @@ struct SelfAttention: Sendable {
     /// `q`, `k`, `v` on the way: `[rows, width]`, `[rows, kvWidth]` twice).
     func attend(_ x: UnsafePointer<Float>, pass: LayerPass) {
         let scratch = pass.scratch
-        let rows = pass.rows
-        if !Linear.forwardWide([(query, scratch.q), (key, scratch.k), (value, scratch.v)], x, rows: rows) {
-            query.forward(x, rows: rows, into: scratch.q)
-            if !Linear.forwardWide([(key, scratch.k), (value, scratch.v)], x, rows: rows) {
-                key.forward(x, rows: rows, into: scratch.k)
-                value.forward(x, rows: rows, into: scratch.v)
-            }
-        }
-        // Each head's row of headDim values is one row of its norm.
-        queryNorm?.forward(inPlace: scratch.q, adding: nil, rows: rows * heads)
-        keyNorm?.forward(inPlace: scratch.k, adding: nil, rows: rows * kvHeads)
+        project(x, pass: pass)
         if let rotary {
             pass.tables[rotary].withUnsafeBufferPointer { table in
                 for (projected, count) in [(scratch.q, heads), (scratch.k, kvHeads)] {

@@ -43,12 +43,30 @@ struct LayerPass {
     let tables: [[Float]]
 }
 
+/// The attention a post-norm block holds: it leaves every row's attention context in
+/// `pass.scratch.context` (using `q`, `k`, `v` on the way), and the block runs its output
+/// projection, on a few rows only in the last block. `SelfAttention` is BERT's;
+/// `DisentangledAttention` is DeBERTa-v2's.
+protocol LayerAttention: Sendable {
+    /// The output projection (`attention.output.dense`).
+    var output: Linear { get }
+    /// Width of the attention context.
+    var width: Int { get }
+    /// Every row's attention context into `pass.scratch.context`.
+    func attend(_ x: UnsafePointer<Float>, pass: LayerPass)
+    /// Weights of its projections (multiply-adds per row).
+    var weightCount: Int { get }
+    /// Multiply-adds of its scores, position terms and weighted sums for one sequence of
+    /// `length` tokens.
+    func multiplyAdds(length: Int, tables: [any PassTable]) -> Int
+}
+
 /// A post-layer-norm block: self-attention, its output projection with residual and norm,
 /// then the feed-forward block with residual and norm. Mirrors `BertLayer` and its copies
 /// (RoBERTa's, ELECTRA's, DistilBERT's `TransformerBlock`, `MPNetLayer`); each family's file
 /// names the weights.
 struct PostNormLayer: EncoderBlock {
-    let attention: SelfAttention
+    let attention: any LayerAttention
     let attentionNorm: any ResidualNorm
     let feedForward: any FeedForward
     let outputNorm: any ResidualNorm
@@ -68,11 +86,20 @@ struct PostNormLayer: EncoderBlock {
     /// Loads a block with `LayerNorm`s and an `MLP` from the weights `names` gives; its attention
     /// adds the pass's bias table `bias`, if any.
     init(_ weights: WeightStore, names: Names, config: EncoderConfig, bias: Int? = nil) throws {
+        try self.init(
+            weights, names: names, config: config,
+            attention: SelfAttention(
+                weights, query: names.query, key: names.key, value: names.value,
+                output: names.attentionOutput,
+                config: config, bias: bias))
+    }
+
+    /// A block whose attention the caller loaded from `names`' projections (DeBERTa-v2's
+    /// disentangled one); its norms and feed-forward block as `names` gives them.
+    init(_ weights: WeightStore, names: Names, config: EncoderConfig, attention: any LayerAttention) throws {
         let h = config.hiddenSize
         let eps = config.layerNormEps
-        attention = try SelfAttention(
-            weights, query: names.query, key: names.key, value: names.value, output: names.attentionOutput,
-            config: config, bias: bias)
+        self.attention = attention
         attentionNorm = try LayerNorm(weights.scoped(names.attentionNorm), width: h, eps: eps)
         feedForward = try MLP(weights, first: names.intermediate, second: names.output, config: config)
         outputNorm = try LayerNorm(weights.scoped(names.outputNorm), width: h, eps: eps)

@@ -44,13 +44,16 @@ public struct PretrainedTokenizer: Sendable {
         tokenizer.padding = nil
         self.tokenizer = tokenizer
         source = definition.source
-        func id(_ key: String) -> Int? { settings.specialTokenText(key).flatMap { tokenizer.tokenToId($0) } }
-        maskToken = settings.specialTokenText("mask_token")
+        let config = settings.config
+        let modelType = modelType.flatMap { $0.isEmpty ? nil : $0 } ?? "bert"
+        let defaults = Self.specialTokenDefaults(config: config, modelType: modelType)
+        func text(_ key: String) -> String? { settings.specialTokenText(key) ?? defaults[key] }
+        func id(_ key: String) -> Int? { text(key).flatMap { tokenizer.tokenToId($0) } }
+        maskToken = text("mask_token")
         maskTokenId = id("mask_token")
         clsTokenId = id("cls_token")
         padTokenId = id("pad_token")
         unkTokenId = id("unk_token")
-        let config = settings.config
         if let length = config["model_max_length"]?.doubleValue, length < 1e12 {
             modelMaxLength = Int(length)
         } else {
@@ -58,13 +61,27 @@ public struct PretrainedTokenizer: Sendable {
         }
         cleanUpTokenizationSpaces = config["clean_up_tokenization_spaces"]?.boolValue ?? false
         continuingSubwordPrefix = tokenizer.continuingSubwordPrefix
-        let modelType = modelType.flatMap { $0.isEmpty ? nil : $0 } ?? "bert"
         returnsTokenTypeIds = Self.returnsTokenTypeIds(config: config, modelType: modelType)
+    }
+
+    /// The special tokens a tokenizer class gives itself when the folder's configs name none:
+    /// `DebertaV2Tokenizer.__init__`'s (`[CLS]`, `[SEP]`, `[UNK]`, `[PAD]`, `[MASK]`), for a folder
+    /// whose `tokenizer_class` is it or, naming none, whose `model_type` is `deberta-v2` (as
+    /// microsoft/deberta-v3-base's `tokenizer_config.json` names no token at all).
+    static func specialTokenDefaults(config: JSONValue, modelType: String) -> [String: String] {
+        var name =
+            config["tokenizer_class"]?.stringValue ?? (modelType == "deberta-v2" ? "DebertaV2Tokenizer" : "")
+        if name.hasSuffix("Fast") { name.removeLast(4) }
+        guard name == "DebertaV2Tokenizer" else { return [:] }
+        return [
+            "bos_token": "[CLS]", "eos_token": "[SEP]", "unk_token": "[UNK]", "sep_token": "[SEP]",
+            "pad_token": "[PAD]", "cls_token": "[CLS]", "mask_token": "[MASK]",
+        ]
     }
 
     /// `model_input_names` from `tokenizer_config.json`, else the default of the class
     /// `tokenizer_class` names (or, without one, the class transformers 5 picks for the
-    /// checkpoint's `model_type`): only BERT-style classes list `token_type_ids`; the generic
+    /// checkpoint's `model_type`): only BERT-style classes (and DeBERTa's) list `token_type_ids`; the generic
     /// `TokenizersBackend` / `PreTrainedTokenizerFast`, DistilBERT, MPNet and RoBERTa-style
     /// ones do not.
     static func returnsTokenTypeIds(config: JSONValue, modelType: String) -> Bool {
@@ -80,7 +97,7 @@ public struct PretrainedTokenizer: Sendable {
             if name.hasSuffix("Fast") { name.removeLast(4) }
             return withTypes.contains(name)
         }
-        return ["bert", "electra"].contains(modelType)
+        return ["bert", "electra", "deberta", "deberta-v2"].contains(modelType)
     }
 
     /// `tokenizer.decode(ids, skip_special_tokens:)` as transformers does it: the `tokenizers`

@@ -6,17 +6,21 @@ import Foundation
 ///     ModelProto     { repeated SentencePiece pieces = 1; TrainerSpec trainer_spec = 2;
 ///                      NormalizerSpec normalizer_spec = 3; … }
 ///     SentencePiece  { string piece = 1; float score = 2; Type type = 3; }
-///     TrainerSpec    { ModelType model_type = 3 (UNIGRAM = 1, BPE = 2); …; bool byte_fallback = 35; }
+///     TrainerSpec    { ModelType model_type = 3 (UNIGRAM = 1, BPE = 2); …; bool byte_fallback = 35;
+///                      int32 unk_id = 40; … }
 ///     NormalizerSpec { string name = 1; bytes precompiled_charsmap = 2; bool add_dummy_prefix = 3; … }
 struct SentencePieceModel {
     struct Piece {
         var text: String
         var score: Float
+        /// NORMAL = 1, UNKNOWN = 2, CONTROL = 3, USER_DEFINED = 4, UNUSED = 5, BYTE = 6.
         var type: Int
     }
 
     var pieces: [Piece] = []
     var modelType = 1
+    /// `trainer_spec.unk_id`: the unknown piece.
+    var unkId = 0
     var byteFallback = false
     var precompiledCharsmap: [UInt8] = []
     var addDummyPrefix = true
@@ -32,6 +36,9 @@ struct SentencePieceModel {
                 var spec = ProtobufReader(bytes: message, name: name)
                 while let (field, value) = try spec.next() {
                     if field == 3, case .varint(let type) = value { modelType = Int(type) }
+                    if field == 40, case .varint(let id) = value {
+                        unkId = Int(Int32(truncatingIfNeeded: id))
+                    }
                     if field == 35, case .varint(let flag) = value { byteFallback = flag != 0 }
                 }
             case (3, .bytes(let message)):

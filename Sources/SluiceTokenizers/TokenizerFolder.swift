@@ -12,7 +12,8 @@ public struct TokenizerSource: Sendable, Equatable, CustomStringConvertible {
         case wordPiece = "WordPiece vocab.txt"
         /// Built from `vocab.json` and `merges.txt`, as transformers' `RobertaTokenizer` does.
         case byteLevelBPE = "byte-level BPE vocab.json + merges.txt"
-        /// Built from a SentencePiece model, as transformers' `XLMRobertaTokenizer` does.
+        /// Built from a SentencePiece model, as transformers' `XLMRobertaTokenizer` (or, from
+        /// `spm.model`, `DebertaV2Tokenizer`) does.
         case sentencePiece = "SentencePiece model"
     }
 
@@ -38,8 +39,9 @@ public struct TokenizerSource: Sendable, Equatable, CustomStringConvertible {
 extension Tokenizer {
     /// Loads the tokenizer of a model folder: `tokenizer.json` if present; otherwise what
     /// transformers' fast-tokenizer conversion builds from `vocab.txt` (BERT WordPiece),
-    /// `vocab.json` + `merges.txt` (RoBERTa byte-level BPE) or `sentencepiece.bpe.model` /
-    /// `spiece.model` (XLM-R SentencePiece Unigram), with `tokenizer_config.json` and
+    /// `vocab.json` + `merges.txt` (RoBERTa byte-level BPE), `sentencepiece.bpe.model` /
+    /// `spiece.model` (XLM-R SentencePiece Unigram) or `spm.model` (DeBERTa-v2's), with
+    /// `tokenizer_config.json` and
     /// `special_tokens_map.json`. Also says which files were used. `PretrainedTokenizer` loads
     /// the same tokenizer together with its special tokens and limits.
     public static func load(folder: URL) throws -> (Tokenizer, TokenizerSource) {
@@ -59,7 +61,8 @@ struct TokenizerDefinition {
     /// Which files it came from.
     let source: TokenizerSource
 
-    /// Reads `folder`; `settings` is asked for only when there is no `tokenizer.json`.
+    /// Reads `folder`; `settings` gives the configs the conversions read (and, beside a
+    /// `tokenizer.json`, the tokenizer class).
     init(folder: URL, settings: @autoclosure () -> FolderSettings) throws {
         self.folder = folder
         let fileManager = FileManager.default
@@ -72,11 +75,19 @@ struct TokenizerDefinition {
             do { data = try Data(contentsOf: url) } catch {
                 throw TokenizerError("cannot read \(url.path): \(error.localizedDescription)")
             }
+            let parsed: JSONValue
             do {
-                root = try JSONValue.parse(data, source: "tokenizer.json")
+                parsed = try JSONValue.parse(data, source: "tokenizer.json")
             } catch let error as TokenizerError {
                 throw TokenizerError("\(url.path): \(error.message)")
             }
+            // transformers 5's DebertaV2Tokenizer keeps only the file's vocabulary and rebuilds the rest.
+            let settings = settings()
+            var name = settings.config["tokenizer_class"]?.stringValue ?? ""
+            if name.hasSuffix("Fast") { name.removeLast(4) }
+            root =
+                name == "DebertaV2Tokenizer"
+                ? debertaV2Tokenizer(rebuilding: parsed, settings: settings) ?? parsed : parsed
             source = TokenizerSource(kind: .tokenizerJSON, files: ["tokenizer.json"])
             return
         }
@@ -92,6 +103,11 @@ struct TokenizerDefinition {
             kind = .byteLevelBPE
             files = ["vocab.json", "merges.txt"]
             root = try byteLevelBPEDefinition(folder: folder, settings: settings)
+        } else if has("spm.model") {
+            kind = .sentencePiece
+            files = ["spm.model"]
+            root = try debertaV2Definition(
+                file: folder.appendingPathComponent("spm.model"), settings: settings)
         } else if let model = ["sentencepiece.bpe.model", "spiece.model", "tokenizer.model"].first(where: has)
         {
             kind = .sentencePiece
@@ -100,7 +116,8 @@ struct TokenizerDefinition {
         } else {
             throw TokenizerError(
                 "\(folder.path) has no tokenizer: expected tokenizer.json, vocab.txt, vocab.json + merges.txt, "
-                    + "or a SentencePiece model (sentencepiece.bpe.model, spiece.model)")
+                    + "or a SentencePiece model (sentencepiece.bpe.model, spiece.model, DeBERTa-v2's spm.model)"
+            )
         }
         files += settings.filesRead
         source = TokenizerSource(kind: kind, files: files)
@@ -120,7 +137,8 @@ struct TokenizerDefinition {
     }
 }
 
-private func content(of token: JSONValue) -> String {
+/// An added token's `content`, from its `tokenizer.json` object (empty when it has none).
+func content(of token: JSONValue) -> String {
     if case .object(let members) = token, let value = members.first(where: { $0.key == "content" })?.value,
         case .string(let text) = value
     {
@@ -129,7 +147,7 @@ private func content(of token: JSONValue) -> String {
     return ""
 }
 
-private func readText(_ url: URL) throws -> String {
+func readText(_ url: URL) throws -> String {
     do {
         return try String(contentsOf: url, encoding: .utf8)
     } catch {
@@ -157,12 +175,6 @@ private func wordPieceDefinition(folder: URL, settings: FolderSettings) throws -
         settings.specialToken("mask_token", default: "[MASK]"),
     ]
     let ids = Dictionary(vocabulary.enumerated().map { ($1.key, $0) }, uniquingKeysWith: { _, last in last })
-    func template(_ names: [(String, String, Int)]) -> JSONValue {
-        .array(
-            names.map { kind, id, typeId in
-                .object([(kind, .object([("id", .string(id)), ("type_id", .number(Double(typeId)))]))])
-            })
-    }
     let clsText = content(of: cls)
     let sepText = content(of: sep)
     return .object([
@@ -178,35 +190,7 @@ private func wordPieceDefinition(folder: URL, settings: FolderSettings) throws -
         ("pre_tokenizer", .object([("type", .string("BertPreTokenizer"))])),
         (
             "post_processor",
-            .object([
-                ("type", .string("TemplateProcessing")),
-                (
-                    "single",
-                    template([
-                        ("SpecialToken", clsText, 0), ("Sequence", "A", 0), ("SpecialToken", sepText, 0),
-                    ])
-                ),
-                (
-                    "pair",
-                    template([
-                        ("SpecialToken", clsText, 0), ("Sequence", "A", 0), ("SpecialToken", sepText, 0),
-                        ("Sequence", "B", 1), ("SpecialToken", sepText, 1),
-                    ])
-                ),
-                (
-                    "special_tokens",
-                    .object(
-                        [(clsText, ids[clsText] ?? 2), (sepText, ids[sepText] ?? 3)].map { text, id in
-                            (
-                                text,
-                                .object([
-                                    ("id", .string(text)), ("ids", .array([.number(Double(id))])),
-                                    ("tokens", .array([.string(text)])),
-                                ])
-                            )
-                        })
-                ),
-            ])
+            bertTemplate(cls: clsText, clsId: ids[clsText] ?? 2, sep: sepText, sepId: ids[sepText] ?? 3)
         ),
         (
             "decoder",
@@ -380,4 +364,40 @@ private func sentencePieceDefinition(file: URL, settings: FolderSettings) throws
             ))
     }
     return .object(root)
+}
+
+/// BERT's `TemplateProcessing`: `cls A sep` and `cls A sep B sep`, the second segment and its
+/// separator of type 1, as `BertConverter` and `DebertaV2Tokenizer` build it.
+func bertTemplate(cls: String, clsId: Int, sep: String, sepId: Int) -> JSONValue {
+    func template(_ names: [(String, String, Int)]) -> JSONValue {
+        .array(
+            names.map { kind, id, typeId in
+                .object([(kind, .object([("id", .string(id)), ("type_id", .number(Double(typeId)))]))])
+            })
+    }
+    return .object([
+        ("type", .string("TemplateProcessing")),
+        ("single", template([("SpecialToken", cls, 0), ("Sequence", "A", 0), ("SpecialToken", sep, 0)])),
+        (
+            "pair",
+            template([
+                ("SpecialToken", cls, 0), ("Sequence", "A", 0), ("SpecialToken", sep, 0),
+                ("Sequence", "B", 1),
+                ("SpecialToken", sep, 1),
+            ])
+        ),
+        (
+            "special_tokens",
+            .object(
+                [(cls, clsId), (sep, sepId)].map { text, id in
+                    (
+                        text,
+                        .object([
+                            ("id", .string(text)), ("ids", .array([.number(Double(id))])),
+                            ("tokens", .array([.string(text)])),
+                        ])
+                    )
+                })
+        ),
+    ])
 }

@@ -24,6 +24,9 @@ final class ArchitectureTests: XCTestCase {
         "sequence-classification-mean-biased": .sequenceClassification, "masked-lm-biased-untied": .maskedLM,
         "base-legacy-config": nil, "base-sliding-window": nil, "base-biased-legacy-config": nil,
         "sequence-classification-bf16": .sequenceClassification,
+        "masked-lm-lm-predictions": .maskedLM, "masked-lm-untied": .maskedLM,
+        "base-c2p-absolute": nil, "base-p2c-conv": nil, "base-v2-xlarge-shape": nil, "base-no-relative": nil,
+        "sequence-classification-conv": .sequenceClassification,
     ]
 
     /// Rows of the large batch `checkKeptRows` runs (the size the encoder once cut passes at).
@@ -211,6 +214,25 @@ final class ArchitectureTests: XCTestCase {
             let reference = cases.flatMap(\.values)
             assertClose(
                 ours, reference, "bf16 checkpoint as \(format)", floor: reference.map { abs($0) }.max()!)
+        }
+    }
+
+    func testDebertaV2MatchesTransformersForEveryHeadAndVariant() throws { try check("deberta-v2") }
+
+    func testDebertaV2LogBucketsMatchTheReferenceExactly() throws {
+        let url = Self.folder("deberta-v2", "base").appendingPathComponent("expected/relative_buckets.json")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+        let positions = json["relative_positions"] as! [Int]
+        let tables = json["tables"] as! [[String: Any]]
+        XCTAssertGreaterThanOrEqual(tables.count, 5)
+        for table in tables {
+            let buckets = table["buckets"] as! Int
+            let maxPosition = table["max_position"] as! Int
+            let bucketing = DisentangledPositions(
+                buckets: buckets, maxRelative: maxPosition, attentionSpan: buckets)
+            XCTAssertEqual(
+                positions.map(bucketing.bucket), table["values"] as! [Int],
+                "\(buckets) buckets, \(maxPosition)")
         }
     }
 

@@ -59,10 +59,10 @@ final class EncoderConfigTests: XCTestCase {
     }
 
     func testUnsupportedModelTypeNamesTheSupportedOnes() {
-        XCTAssertThrowsError(try EncoderConfig(json: ["model_type": "deberta-v2"], path: "m/config.json")) {
+        XCTAssertThrowsError(try EncoderConfig(json: ["model_type": "deberta"], path: "m/config.json")) {
             error in
             let message = "\(error)"
-            XCTAssertTrue(message.contains("deberta-v2") && message.contains("m/config.json"), message)
+            XCTAssertTrue(message.contains("\"deberta\"") && message.contains("m/config.json"), message)
             for family in EncoderFamily.allCases { XCTAssertTrue(message.contains(family.rawValue), message) }
         }
     }
@@ -110,6 +110,55 @@ final class EncoderConfigTests: XCTestCase {
         ]
         for (fields, named) in refused {
             var json: [(key: String, value: JSONValue)] = [("model_type", "modernbert")]
+            json += fields.objectMembers ?? []
+            XCTAssertThrowsError(try EncoderConfig(json: .object(json), path: "c"), named) { error in
+                XCTAssertTrue("\(error)".contains(named), "\(error)")
+            }
+        }
+    }
+
+    func testDebertaV2DefaultsAndRefusals() throws {
+        let plain = try EncoderConfig(json: ["model_type": "deberta-v2"], path: "c")
+        XCTAssertEqual(plain.vocabSize, 128_100)
+        XCTAssertEqual(plain.hiddenSize, 1536)
+        XCTAssertEqual(plain.typeVocabSize, 0)
+        XCTAssertEqual(plain.embeddingSize, 1536)
+        XCTAssertEqual(plain.layerNormEps, 1e-7)
+        let settings = try DebertaV2Settings(plain, path: "c")
+        XCTAssertFalse(settings.relativeAttention)
+        XCTAssertTrue(settings.positionBiasedInput)
+        XCTAssertTrue(settings.legacyMaskedLM)
+        XCTAssertEqual(settings.scaleFactor, 1)
+        XCTAssertEqual(settings.maxRelativePositions, 512)
+        // deberta-v3-base's fields, the older string spelling of pos_att_type among them.
+        let v3 = try DebertaV2Settings(
+            EncoderConfig(
+                json: [
+                    "model_type": "deberta-v2", "hidden_size": 768, "num_attention_heads": 12,
+                    "relative_attention": true, "pos_att_type": "p2c|c2p", "position_buckets": 256,
+                    "max_relative_positions": -1, "norm_rel_ebd": "layer_norm", "share_att_key": true,
+                    "position_biased_input": false,
+                ], path: "c"), path: "c")
+        XCTAssertEqual(
+            [v3.contentToPosition, v3.positionToContent, v3.normalizesRelativeEmbeddings], [true, true, true])
+        XCTAssertEqual(v3.scaleFactor, 3)
+        XCTAssertEqual(v3.attentionSpan, 256)
+        let refused: [(JSONValue, String)] = [
+            (["pos_att_type": ["c2p", "p2p"]], "pos_att_type \"p2p\""),
+            (["pos_att_type": "c2p|p2p"], "pos_att_type"),
+            (["norm_rel_ebd": "layer_norm|scale"], "norm_rel_ebd"),
+            (["conv_kernel_size": 4], "conv_kernel_size"),
+            (["conv_kernel_size": 3, "conv_groups": 5], "conv_groups"),
+            (["conv_kernel_size": 3, "conv_act": "swish"], "conv_act"),
+            (["pooler_hidden_act": "mish"], "pooler_hidden_act"),
+            (["position_buckets": 1], "position_buckets"),
+            (["attention_head_size": 32], "attention_head_size"),
+            (["pooler_hidden_size": 32], "pooler_hidden_size"),
+            (["share_att_key": "yes"], "share_att_key"),
+            (["hidden_act": "swish"], "hidden_act"),
+        ]
+        for (fields, named) in refused {
+            var json: [(key: String, value: JSONValue)] = [("model_type", "deberta-v2")]
             json += fields.objectMembers ?? []
             XCTAssertThrowsError(try EncoderConfig(json: .object(json), path: "c"), named) { error in
                 XCTAssertTrue("\(error)".contains(named), "\(error)")

@@ -65,7 +65,8 @@ final class TaskFixtureTests: XCTestCase {
                 "text-classification-roberta", "text-classification-xlm-roberta",
                 "text-classification-camembert", "text-classification-mpnet",
                 "text-classification-modernbert", "text-classification-modernbert-mean",
-                "text-classification-qwen3",
+                "text-classification-qwen3", "text-classification-deberta-v2",
+                "text-classification-deberta-v2-spm",
             ])
     }
 
@@ -85,6 +86,8 @@ final class TaskFixtureTests: XCTestCase {
                 "token-classification-distilbert", "token-classification-roberta",
                 "token-classification-xlm-roberta", "token-classification-camembert",
                 "token-classification-mpnet", "token-classification-modernbert", "token-classification-qwen3",
+                "token-classification-deberta-v2", "token-classification-deberta-v2-spm",
+                "token-classification-deberta-v2-legacy-json",
             ])
     }
 
@@ -94,7 +97,7 @@ final class TaskFixtureTests: XCTestCase {
             models: [
                 "zero-shot-bert", "zero-shot-distilbert-entailment-first", "zero-shot-roberta",
                 "zero-shot-xlm-roberta", "zero-shot-camembert", "zero-shot-mpnet", "zero-shot-modernbert",
-                "zero-shot-qwen3",
+                "zero-shot-qwen3", "zero-shot-deberta-v2",
             ],
             inferred: false)
     }
@@ -128,6 +131,7 @@ final class TaskFixtureTests: XCTestCase {
                 "feature-extraction-distilbert", "feature-extraction-electra", "feature-extraction-mpnet",
                 "feature-extraction-roberta", "feature-extraction-xlm-roberta",
                 "feature-extraction-camembert", "feature-extraction-modernbert", "feature-extraction-qwen3",
+                "feature-extraction-deberta-v2",
             ])
     }
 
@@ -137,7 +141,7 @@ final class TaskFixtureTests: XCTestCase {
             models: [
                 "fill-mask-distilbert", "fill-mask-electra", "fill-mask-mpnet", "fill-mask-roberta",
                 "fill-mask-xlm-roberta", "fill-mask-camembert", "fill-mask-mpnet-lstrip-mask",
-                "fill-mask-modernbert",
+                "fill-mask-modernbert", "fill-mask-deberta-v2", "fill-mask-deberta-v2-spm",
             ])
     }
 
@@ -149,6 +153,7 @@ final class TaskFixtureTests: XCTestCase {
                 "question-answering-roberta", "question-answering-xlm-roberta",
                 "question-answering-camembert",
                 "question-answering-mpnet", "question-answering-modernbert",
+                "question-answering-deberta-v2",
             ])
     }
 }

@@ -27,21 +27,43 @@ struct TaskFixtureServerTests {
 
     /// Each task on each tokenizer family its fixtures cover (WordPiece, byte-level BPE,
     /// Unigram with XLM-R's and with CamemBERT's special ids, MPNet's WordPiece, Qwen2's
-    /// byte-level BPE with its Split regex).
+    /// byte-level BPE with its Split regex, DeBERTa-v3's Unigram from tokenizer.json and from
+    /// spm.model alone).
     static let models: [Model] = [
         (
             "text-classification",
-            ["bert", "roberta", "xlm-roberta", "camembert", "mpnet", "modernbert-mean", "qwen3"]
+            [
+                "bert", "roberta", "xlm-roberta", "camembert", "mpnet", "modernbert-mean", "qwen3",
+                "deberta-v2-spm",
+            ]
         ),
         (
             "token-classification",
-            ["bert", "roberta", "xlm-roberta", "camembert", "mpnet", "modernbert", "qwen3"]
+            [
+                "bert", "roberta", "xlm-roberta", "camembert", "mpnet", "modernbert", "qwen3", "deberta-v2",
+                "deberta-v2-spm", "deberta-v2-legacy-json",
+            ]
         ),
-        ("zero-shot", ["bert", "roberta", "xlm-roberta", "camembert", "mpnet", "modernbert", "qwen3"]),
-        ("question-answering", ["bert", "roberta", "xlm-roberta", "camembert", "mpnet", "modernbert"]),
+        (
+            "zero-shot",
+            ["bert", "roberta", "xlm-roberta", "camembert", "mpnet", "modernbert", "qwen3", "deberta-v2"]
+        ),
+        (
+            "question-answering",
+            ["bert", "roberta", "xlm-roberta", "camembert", "mpnet", "modernbert", "deberta-v2"]
+        ),
         ("text-ranking", ["bert", "xlm-roberta", "camembert", "mpnet", "modernbert", "qwen3"]),
-        ("feature-extraction", ["roberta", "xlm-roberta", "camembert", "mpnet", "modernbert", "qwen3"]),
-        ("fill-mask", ["roberta", "xlm-roberta", "camembert", "mpnet-lstrip-mask", "modernbert"]),
+        (
+            "feature-extraction",
+            ["roberta", "xlm-roberta", "camembert", "mpnet", "modernbert", "qwen3", "deberta-v2"]
+        ),
+        (
+            "fill-mask",
+            [
+                "roberta", "xlm-roberta", "camembert", "mpnet-lstrip-mask", "modernbert", "deberta-v2",
+                "deberta-v2-spm",
+            ]
+        ),
         (
             "sentence-embeddings",
             [
