@@ -93,5 +93,30 @@ if [ -f models/all-MiniLM-L6-v2/model.safetensors ]; then
     [ "$dims" = "384 1.0" ] && ok "default model: a unit 384-vector" || bad "default model gave: $dims"
 fi
 
+# A hub id, downloaded from the stand-in hub (scripts/hub/standin_hub.py) into a fresh cache,
+# answers as the folder does; then without the network from the cache; a gated repository
+# without a token, and an unknown one, are one-line errors.
+hubtmp=$(mktemp -d)
+mkdir -p "$hubtmp/repos/org/tiny-bert" "$hubtmp/repos/org/gated"
+cp -r "$FIX/bert-tiny-uncased" "$hubtmp/repos/org/tiny-bert/main"
+cp -r "$FIX/bert-tiny-uncased" "$hubtmp/repos/org/gated/main"
+python3 scripts/hub/standin_hub.py --repos "$hubtmp/repos" --gated org/gated > "$hubtmp/hub.out" &
+hubpid=$!
+for _ in $(seq 50); do grep -q listening "$hubtmp/hub.out" 2>/dev/null && break; sleep 0.1; done
+export HF_ENDPOINT
+HF_ENDPOINT=$(awk '{print $3}' "$hubtmp/hub.out")
+local_answer=$("$SLUICE" predict --model "$FIX/bert-tiny-uncased" "test [MASK]" 2>/dev/null)
+hub_answer=$(HF_HUB_CACHE="$hubtmp/cache" "$SLUICE" predict --model org/tiny-bert "test [MASK]" 2>/dev/null)
+[ -n "$hub_answer" ] && [ "$hub_answer" = "$local_answer" ] && ok "predict --model org/tiny-bert (downloaded) answers as the folder" ||
+    bad "predict --model org/tiny-bert: got $hub_answer"
+offline_answer=$(HF_HUB_OFFLINE=1 HF_HUB_CACHE="$hubtmp/cache" "$SLUICE" predict --model org/tiny-bert "test [MASK]" 2>/dev/null)
+[ "$offline_answer" = "$local_answer" ] && ok "HF_HUB_OFFLINE=1 answers from the cache" || bad "offline: got $offline_answer"
+HF_HUB_CACHE="$hubtmp/cache" expect_error "gated repository without a token" predict --model org/gated "test [MASK]"
+HF_HUB_CACHE="$hubtmp/cache" expect_error "unknown repository" predict --model org/nothing "test [MASK]"
+HF_HUB_CACHE="$hubtmp/cache" expect_error "unknown revision" predict --model org/tiny-bert --revision v9 "test [MASK]"
+kill $hubpid 2>/dev/null
+unset HF_ENDPOINT
+rm -rf "$hubtmp"
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -11,42 +11,17 @@ public struct ModelFolder: Sendable {
     /// is opened once however many parts of the model read it.
     private let jsonFiles = JSONFileCache()
 
-    /// Opens a folder path, or resolves a hub id (`org/name`) in the Hugging Face cache layout
-    /// (`$HF_HOME/hub/models--org--name/snapshots/<rev>/`). Nothing is downloaded.
-    public init(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
-        let fm = FileManager.default
+    /// Opens a model folder (a hub id's is the cache snapshot `SluiceHub` resolves).
+    public init(path: String) throws {
         var isDirectory: ObjCBool = false
-        if fm.fileExists(atPath: path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else { throw ModelError("\(path) is a file, not a model folder") }
-            url = URL(fileURLWithPath: path).standardizedFileURL
-        } else if let cached = Self.resolveHubId(path, environment: environment) {
-            url = cached
-        } else {
-            throw ModelError(
-                "model folder \(path) does not exist (nor as a hub id in the Hugging Face cache; downloading is not supported)"
-            )
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw ModelError("model folder \(path) does not exist")
         }
-        guard fm.fileExists(atPath: url.appendingPathComponent("config.json").path) else {
+        guard isDirectory.boolValue else { throw ModelError("\(path) is a file, not a model folder") }
+        url = URL(fileURLWithPath: path).standardizedFileURL
+        guard FileManager.default.fileExists(atPath: url.appendingPathComponent("config.json").path) else {
             throw ModelError("\(url.path) has no config.json")
         }
-    }
-
-    static func resolveHubId(_ id: String, environment: [String: String]) -> URL? {
-        let parts = id.split(separator: "/")
-        guard parts.count == 2, !id.hasPrefix("."), !id.hasPrefix("/") else { return nil }
-        let home =
-            environment["HF_HOME"]
-            ?? ((environment["XDG_CACHE_HOME"] ?? (NSHomeDirectory() + "/.cache")) + "/huggingface")
-        let repo = URL(fileURLWithPath: home).appendingPathComponent("hub/models--\(parts[0])--\(parts[1])")
-        let snapshots = repo.appendingPathComponent("snapshots")
-        let fm = FileManager.default
-        if let ref = try? String(contentsOf: repo.appendingPathComponent("refs/main"), encoding: .utf8) {
-            let snapshot = snapshots.appendingPathComponent(
-                ref.trimmingCharacters(in: .whitespacesAndNewlines))
-            if fm.fileExists(atPath: snapshot.path) { return snapshot }
-        }
-        let revisions = (try? fm.contentsOfDirectory(atPath: snapshots.path))?.sorted() ?? []
-        return revisions.first.map { snapshots.appendingPathComponent($0) }
     }
 
     /// A file in the folder.

@@ -11,7 +11,7 @@ import SluiceTensors
 /// large ones). With `--batches`, the pipeline's model step (encoder and head, as the server's
 /// inference thread runs it) on given batches of texts, for comparing engines on the same
 /// batches (`scripts/bench/compare.sh`).
-struct Bench: ParsableCommand {
+struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure the encoder's speed against the memory and compute floors of this machine.",
         discussion: """
@@ -47,13 +47,11 @@ struct Bench: ParsableCommand {
     @Flag(name: .long, help: "Only measure the floors and print them as one JSON object (for scripts).")
     var floorsJSON = false
 
-    func run() throws {
+    func run() async throws {
         let runtime = ComputeRuntime(threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
-        if let batches { return try benchBatches(file: batches, runtime: runtime) }
-        guard !modelOptions.model.isEmpty else {
-            throw ValidationError("--model is required (or SLUICE_MODEL)")
-        }
-        let folder = try ModelFolder(path: modelOptions.model)
+        let path = try await modelOptions.folder()
+        if let batches { return try benchBatches(file: batches, folder: path, runtime: runtime) }
+        let folder = try ModelFolder(path: path)
         let config = try BertConfig(contentsOf: folder.file("config.json"))
         let weights = try WeightStore(files: folder.weightFiles(), runtime: runtime)
         let encoder = try EncoderModel(config: config, weights: weights)
@@ -144,8 +142,8 @@ struct Bench: ParsableCommand {
 
     /// Times `Pipeline.forward` on each batch of the JSON-lines file, after tokenizing and
     /// preparing its texts once, and prints one JSON line per batch.
-    private func benchBatches(file: String, runtime: ComputeRuntime) throws {
-        let pipeline = try modelOptions.loadPipeline(runtime: runtime)
+    private func benchBatches(file: String, folder: String, runtime: ComputeRuntime) throws {
+        let pipeline = try modelOptions.loadPipeline(folder: folder, runtime: runtime)
         let text = try String(contentsOfFile: file, encoding: .utf8)
         for line in text.split(whereSeparator: \.isNewline) where !line.allSatisfy(\.isWhitespace) {
             let object = try? JSONValue.parse(Array(line.utf8))

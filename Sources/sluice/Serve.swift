@@ -134,10 +134,9 @@ struct Serve: AsyncParsableCommand {
             let names = PipelineTask.allCases.map(\.rawValue).joined(separator: ", ")
             throw ValidationError("unknown task \"\(task)\" (supported: \(names))")
         }
-        do {
-            _ = try ModelFolder(path: modelOptions.model)
-        } catch {
-            fail("\(error)")
+        let source = try modelOptions.source()
+        if case .folder(let path) = source {
+            do { _ = try ModelFolder(path: path) } catch { fail("\(error)") }
         }
         let modelOptions = modelOptions
         let limits = configuration.scheduler
@@ -166,7 +165,9 @@ struct Serve: AsyncParsableCommand {
             logger.info("loading model", metadata: ["model": "\(modelOptions.model)"])
             let clock = ContinuousClock()
             let start = clock.now
-            let pipeline = try modelOptions.loadPipeline(runtime: runtime)
+            // A hub id is fetched into the cache here, while /health answers 503 "loading".
+            let folder = try source.folderWaiting(token: modelOptions.hfToken, logger: logger)
+            let pipeline = try modelOptions.loadPipeline(folder: folder, runtime: runtime)
             logger.info(
                 "model loaded",
                 metadata: [

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import SluiceJSON
 import SluiceModels
 import SluicePipelines
@@ -19,9 +20,23 @@ struct ModelOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Model folder (config.json, model.safetensors, tokenizer.json), or a hub id found in the Hugging Face cache.",
-            valueName: "folder"))
+            "Model folder (config.json, model.safetensors, tokenizer.json), or a hub id (org/name or org/name@revision): "
+                + "the Hugging Face cache's copy, downloaded from HF_ENDPOINT when missing (also SLUICE_MODEL).",
+            valueName: "folder|org/name"))
     var model: String = ProcessInfo.processInfo.environment["SLUICE_MODEL"] ?? ""
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A hub id's branch, tag or commit (default main; also SLUICE_REVISION).", valueName: "revision"))
+    var revision: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Hub token for gated or private models (default: HF_TOKEN, else the token file huggingface_hub saves).",
+            valueName: "token"))
+    var hfToken: String?
 
     @Option(
         name: .long,
@@ -70,9 +85,21 @@ struct ModelOptions: ParsableArguments {
     /// is loaded or port opened.
     func validate() throws { _ = try denseWeights() }
 
-    /// Loads the pipeline of `--model` and `--task`, computing on `runtime`.
-    func loadPipeline(runtime: ComputeRuntime) throws -> Pipeline {
+    /// Where `--model` (and `--revision`, or `SLUICE_REVISION`) points.
+    func source() throws -> ModelSource {
         guard !model.isEmpty else { throw ValidationError("--model is required (or SLUICE_MODEL)") }
+        return try ModelSource(
+            model, revision: revision ?? ProcessInfo.processInfo.environment["SLUICE_REVISION"])
+    }
+
+    /// The model's folder, a hub id's downloaded into the cache first.
+    func folder(logger: Logger = Logger(label: "sluice")) async throws -> String {
+        try await source().folder(token: hfToken, logger: logger)
+    }
+
+    /// Loads the pipeline of the model in `folder` (`--model`'s, resolved) and `--task`,
+    /// computing on `runtime`.
+    func loadPipeline(folder model: String, runtime: ComputeRuntime) throws -> Pipeline {
         var parsedTask: PipelineTask?
         if let task = task ?? ProcessInfo.processInfo.environment["SLUICE_TASK"] {
             guard let value = PipelineTask(rawValue: task) else {
@@ -93,7 +120,7 @@ func fail(_ message: String) -> Never {
     exit(1)
 }
 
-struct Predict: ParsableCommand {
+struct Predict: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the pipeline on each text and print one line of JSON per text.",
         discussion: """
@@ -115,13 +142,14 @@ struct Predict: ParsableCommand {
     @Argument(help: "The input texts.")
     var texts: [String]
 
-    func run() throws {
+    func run() async throws {
         guard !texts.isEmpty else { fail("give at least one text") }
         var parameters: [(String, JSONValue)] = []
         if let topK { parameters.append(("top_k", .int(topK))) }
         if !target.isEmpty { parameters.append(("targets", .array(target.map { .string($0) }))) }
         do {
-            let pipeline = try modelOptions.loadPipeline(runtime: ComputeRuntime())
+            let folder = try await modelOptions.folder()
+            let pipeline = try modelOptions.loadPipeline(folder: folder, runtime: ComputeRuntime())
             let outputs = try pipeline.run(texts, parameters: parameters.isEmpty ? nil : .object(parameters))
             for output in outputs { print(output.pythonJSON) }
         } catch let error as ValidationError {

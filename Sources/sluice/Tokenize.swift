@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import SluiceJSON
 import SluiceModels
 import SluicePipelines
@@ -7,7 +8,7 @@ import SluiceTokenizers
 
 /// `sluice tokenize`: what a model's tokenizer makes of a text, field for field as the Python
 /// `tokenizers` library reports it, for people debugging their models.
-struct Tokenize: ParsableCommand {
+struct Tokenize: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print how the model's tokenizer encodes each text, one line of JSON per text.",
         discussion: """
@@ -24,9 +25,19 @@ struct Tokenize: ParsableCommand {
         name: .long,
         help: ArgumentHelp(
             "Model folder (tokenizer.json; or vocab.txt, vocab.json + merges.txt, or a SentencePiece model), "
-                + "or a hub id found in the Hugging Face cache.",
-            valueName: "folder"))
+                + "or a hub id (org/name[@revision]): the Hugging Face cache's copy, downloaded when missing.",
+            valueName: "folder|org/name"))
     var model: String = ProcessInfo.processInfo.environment["SLUICE_MODEL"] ?? ""
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp("A hub id's branch, tag or commit (default main).", valueName: "revision"))
+    var revision: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Hub token for gated or private models (default: HF_TOKEN).", valueName: "token"))
+    var hfToken: String?
 
     @Option(
         name: .long, help: ArgumentHelp("Second text of a pair, encoded with each TEXT.", valueName: "text"))
@@ -47,18 +58,15 @@ struct Tokenize: ParsableCommand {
     @Argument(help: "Texts to encode (default: JSON lines from standard input).")
     var texts: [String] = []
 
-    func run() throws {
+    func run() async throws {
         guard !model.isEmpty else { throw ValidationError("--model is required (or SLUICE_MODEL)") }
         let tokenizer: Tokenizer
         do {
-            // A folder needs only its tokenizer files here (no config.json); a hub id is looked
-            // up in the Hugging Face cache.
-            var isDirectory: ObjCBool = false
-            let url =
-                FileManager.default.fileExists(atPath: model, isDirectory: &isDirectory)
-                    && isDirectory.boolValue
-                ? URL(fileURLWithPath: model) : try ModelFolder(path: model).url
-            let (loaded, source) = try Tokenizer.load(folder: url)
+            // A folder needs only its tokenizer files here (no config.json); a hub id is the
+            // cache's snapshot, downloaded when missing.
+            let folder = try await ModelSource(model, revision: revision).folder(
+                token: hfToken, logger: Logger(label: "sluice"))
+            let (loaded, source) = try Tokenizer.load(folder: URL(fileURLWithPath: folder))
             tokenizer = loaded
             FileHandle.standardError.write(Data("sluice: \(source)\n".utf8))
         } catch {

@@ -25,15 +25,4 @@ final class ConfigTests: XCTestCase {
         XCTAssertThrowsError(
             try BertConfig(json: ["hidden_size": 30, "num_attention_heads": 4], path: "config.json"))
     }
-
-    func testHubIdResolvesInTheCacheLayout() throws {
-        let home = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-hf-\(UUID())")
-        let snapshot = home.appendingPathComponent("hub/models--org--name/snapshots/abc123")
-        try FileManager.default.createDirectory(at: snapshot, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: home) }
-        try Data("{}".utf8).write(to: snapshot.appendingPathComponent("config.json"))
-        let folder = try ModelFolder(path: "org/name", environment: ["HF_HOME": home.path])
-        XCTAssertEqual(folder.url.lastPathComponent, "abc123")
-        XCTAssertThrowsError(try ModelFolder(path: "org/missing", environment: ["HF_HOME": home.path]))
-    }
 }

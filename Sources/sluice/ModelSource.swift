@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SluiceHub
+import Synchronization
+
+/// What `--model` names: a folder on disk, or a hub id (`org/name`, `org/name@revision`) whose
+/// folder is the Hugging Face cache's snapshot, downloaded first where the cache lacks it.
+enum ModelSource: Sendable {
+    case folder(String)
+    case hub(HubModelID)
+
+    /// A folder when `model` exists on disk, else a hub id at `revision` (or the one after `@`).
+    init(_ model: String, revision: String?) throws {
+        if FileManager.default.fileExists(atPath: model) {
+            guard revision == nil else {
+                throw ModelSourceError("--revision names a revision of a hub id; \(model) is a folder")
+            }
+            self = .folder(model)
+            return
+        }
+        guard let id = HubModelID(model, revision: revision) else {
+            throw ModelSourceError(
+                "--model \(model): no such folder, and not a hub id (org/name, or org/name@revision)")
+        }
+        self = .hub(id)
+    }
+
+    /// The model's folder: itself, or the hub id's snapshot in the cache (downloaded as needed,
+    /// with progress on standard error).
+    func folder(token: String?, logger: Logger) async throws -> String {
+        switch self {
+        case .folder(let path): return path
+        case .hub(let id):
+            let downloader = HubDownloader(
+                environment: ProcessInfo.processInfo.environment, token: token,
+                progress: automaticProgress(logger: logger), logger: logger)
+            return try await downloader.folder(for: id).path
+        }
+    }
+
+    /// `folder(token:logger:)` from a thread outside Swift's concurrency pool (the server's
+    /// model-loading thread), which waits for it.
+    func folderWaiting(token: String?, logger: Logger) throws -> String {
+        if case .folder(let path) = self { return path }
+        let result = Mutex<Result<String, any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            let outcome: Result<String, any Error>
+            do { outcome = .success(try await folder(token: token, logger: logger)) } catch {
+                outcome = .failure(error)
+            }
+            result.withLock { $0 = outcome }
+            done.signal()
+        }
+        done.wait()
+        return try result.withLock { $0! }.get()
+    }
+}
+
+/// A `--model` that names neither a folder nor a hub id: one line for the user.
+struct ModelSourceError: Error, CustomStringConvertible {
+    let description: String
+
+    init(_ description: String) { self.description = description }
+}
