@@ -110,7 +110,7 @@ struct HubClient: Sendable {
         var offset = offset
         var restarted = false
         for _ in 0..<10 {
-            var headers: [(String, String)] = [("Accept-Encoding", "identity")]
+            var headers: [(String, String)] = []
             if offset > 0 { headers.append(("Range", "bytes=\(offset)-")) }
             let response = try await send(
                 .GET, url, id: id, what: path, followRedirects: false, extra: headers)
@@ -169,6 +169,8 @@ struct HubClient: Sendable {
         var request = HTTPClientRequest(url: url.absoluteString)
         request.method = method
         request.headers.add(name: "User-Agent", value: "sluice; hf_hub")
+        // As huggingface_hub: sizes and bytes as stored, never a compressed encoding.
+        request.headers.add(name: "Accept-Encoding", value: "identity")
         for (name, value) in extra { request.headers.add(name: name, value: value) }
         if let token, url.host == endpoint.host, url.port == endpoint.port {
             request.headers.add(name: "Authorization", value: "Bearer \(token)")

@@ -258,6 +258,53 @@ final class HubDownloadTests: XCTestCase {
         }
     }
 
+    func testTokenComesFromTheFlagThenHFTokenThenTheSavedFile() throws {
+        let home = try writeTemporary(Data()).deletingLastPathComponent().appendingPathComponent(
+            "home-\(UUID())")
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: home) }
+        try Data("hf_saved\n".utf8).write(to: home.appendingPathComponent("token"))
+        let other = home.appendingPathComponent("other-token")
+        try Data("  hf_elsewhere ".utf8).write(to: other)
+        let environment = ["HF_HOME": home.path]
+        XCTAssertEqual(HubDownloader.token(given: "hf_flag", environment: environment), "hf_flag")
+        XCTAssertEqual(
+            HubDownloader.token(given: nil, environment: environment.merging(["HF_TOKEN": "hf_env"]) { $1 }),
+            "hf_env")
+        XCTAssertEqual(HubDownloader.token(given: nil, environment: environment), "hf_saved")
+        XCTAssertEqual(
+            HubDownloader.token(
+                given: nil, environment: environment.merging(["HF_TOKEN_PATH": other.path]) { $1 }),
+            "hf_elsewhere")
+        XCTAssertNil(HubDownloader.token(given: " ", environment: ["HF_HOME": home.path + "/none"]))
+    }
+
+    func testTheCacheRootComesFromHFHubCacheThenHFHomeThenXDG() {
+        XCTAssertEqual(HubCache(environment: ["HF_HUB_CACHE": "/c", "HF_HOME": "/h"]).root.path, "/c")
+        XCTAssertEqual(HubCache(environment: ["HF_HOME": "/h"]).root.path, "/h/hub")
+        XCTAssertEqual(HubCache(environment: ["XDG_CACHE_HOME": "/x"]).root.path, "/x/huggingface/hub")
+        XCTAssertEqual(HubCache(environment: [:]).root.path, NSHomeDirectory() + "/.cache/huggingface/hub")
+    }
+
+    func testOnlyTheFilesAModelReadsAreChosen() {
+        let files = [
+            "config.json", "tokenizer.json", "model.safetensors", "pytorch_model.bin", "tf_model.h5",
+            "README.md",
+            "onnx/model.onnx", "modules.json", "1_Pooling/config.json", "2_Dense/config.json",
+            "2_Dense/model.safetensors", "2_Dense/pytorch_model.bin", "2_Dense/onnx/model.onnx", "spm.model",
+        ]
+        let (settings, weights) = ModelFiles.firstPass(Set(files))
+        XCTAssertEqual(settings, ["config.json", "tokenizer.json", "spm.model", "modules.json"])
+        XCTAssertEqual(weights, "model.safetensors")
+        XCTAssertEqual(
+            ModelFiles.firstPass(["config.json", "pytorch_model.bin.index.json"]).weights,
+            "pytorch_model.bin.index.json")
+        let modules: JSONValue = [["path": ""], ["path": "1_Pooling"], ["path": "2_Dense"]]
+        XCTAssertEqual(
+            ModelFiles.moduleFiles(files, modules: modules),
+            ["1_Pooling/config.json", "2_Dense/config.json", "2_Dense/model.safetensors"])
+    }
+
     private func writeTemporary(_ data: Data) throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("blob-\(UUID().uuidString)")
         try data.write(to: url)

@@ -28,7 +28,7 @@ cd "$(dirname "$0")/../.."
 scripts/setup.sh
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 [ -f models/bert-base-random/model.safetensors ] || python3 scripts/make-bench-model.py models/bert-base-random
-for family in modernbert; do
+for family in modernbert deberta-v2 qwen3; do
     [ -f "models/$family-base-random/model.safetensors" ] || python3 scripts/make-family-bench-model.py "$family"
 done
 swift build -c release -j 2 --product sluice >/dev/null

@@ -12,8 +12,7 @@ import json
 BERT = "models/bert-base-random"
 MINILM = "models/all-MiniLM-L6-v2"
 # Newer families' shapes with random weights (scripts/make-family-bench-model.py).
-MODERNBERT = "models/modernbert-base-random"
-FAMILY_MODELS = {"modernbert": MODERNBERT}
+FAMILY_MODELS = {family: f"models/{family}-base-random" for family in ("modernbert", "deberta-v2", "qwen3")}
 
 # 32 short sentences (8-16 tokens each with the BERT uncased tokenizer).
 SENTENCES = [
