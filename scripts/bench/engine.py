@@ -83,6 +83,10 @@ def run(sluice, iterations, floors, out, log, threads=None):
             enc = tokenizer(texts, padding=True, return_tensors="np")
             lengths = [int(n) for n in enc["attention_mask"].sum(axis=1)]
             inputs = {k: v.astype(np.int64) for k, v in enc.items() if k in feeds}
+            if "position_ids" in feeds:
+                # Decoder exports (Qwen3) take positions: 0, 1, 2, … over each row's real tokens.
+                mask = enc["attention_mask"].astype(np.int64)
+                inputs["position_ids"] = np.maximum(np.cumsum(mask, axis=1) - 1, 0)
             ort_ms = median_ms(lambda: session.run(None, inputs), iterations)
             pt = {k: torch.from_numpy(v) for k, v in inputs.items()}
             with torch.inference_mode():

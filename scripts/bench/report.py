@@ -99,7 +99,11 @@ def render(results):
         add(f"engine only: median of {e['iterations']} passes, {e['threads']} threads each; ORT and torch padded")
         add(f"{'batch':26} {'seqs':>4} {'tokens':>6} {'padded':>6} {'sluice ms':>9} {'ORT ms':>8} {'torch ms':>8}"
             f" {'ORT/sluice':>10} {'torch/sluice':>12} {'floor ms':>8}  sluice of floor")
+        model = None
         for r in e["rows"]:
+            if r["model"] != model:
+                model = r["model"]
+                add(f"{model} ({r['task']})")
             add(f"{r['batch']:26} {r['sequences']:4} {r['tokens']:6} {r['padded_tokens']:6} {r['sluice_ms']:9.2f} "
                 f"{r['ort_ms']:8.2f} {r['torch_ms']:8.2f} {r['ort_ms'] / r['sluice_ms']:9.2f}x "
                 f"{r['torch_ms'] / r['sluice_ms']:11.2f}x {r['floor_ms']:8.2f}  "
