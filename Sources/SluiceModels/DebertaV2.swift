@@ -23,18 +23,16 @@ extension EncoderFamily {
 /// reading the encoder's relative table `rel_embeddings`, normed by `encoder.LayerNorm` when
 /// `norm_rel_ebd` says so), and `encoder.conv` after the first block when `conv_kernel_size`
 /// is set.
-enum DebertaV2Architecture: EncoderArchitecture {
+enum DebertaV2Architecture: ArchitectureWithSettings {
+    typealias Settings = DebertaV2Settings
+
     static let reference = "DebertaV2Model"
 
     /// The pass table of relative rows (`DisentangledPositions`), by index in `EncoderParts.tables`.
     private static let positions = 0
 
-    static func check(_ config: EncoderConfig, path: String) throws {
-        _ = try DebertaV2Settings(config, path: path)
-    }
-
     static func parts(_ weights: WeightStore, config: EncoderConfig) throws -> EncoderParts {
-        let settings = try DebertaV2Settings(config, path: "config.json")
+        let settings = try settings(config)
         let h = config.hiddenSize
         let encoder = weights.scoped("encoder")
         let table =
@@ -126,7 +124,7 @@ enum DebertaV2Architecture: EncoderArchitecture {
     /// token classification and question answering heads laid out as BERT's.
     static func head(_ kind: HeadKind, weights: WeightStore, config: EncoderConfig) throws -> any EncoderHead
     {
-        let settings = try DebertaV2Settings(config, path: "config.json")
+        let settings = try settings(config)
         let h = config.hiddenSize
         switch kind {
         case .maskedLM where settings.legacyMaskedLM:

@@ -6,7 +6,7 @@ import SluiceTensors
 /// defaults and the `getattr` defaults of the modules that read them (`DisentangledSelfAttention`,
 /// `DebertaV2Encoder`, `ConvLayer`, `ContextPooler`, `DebertaV2ForMaskedLM`). A value Sluice
 /// does not compute as transformers does is refused here, naming the field.
-struct DebertaV2Settings {
+struct DebertaV2Settings: FamilySettings {
     /// `relative_attention` (default false): the encoder's relative position table and the
     /// position terms of `pos_att_type` exist only when it is set.
     var relativeAttention = false

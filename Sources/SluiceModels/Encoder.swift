@@ -241,6 +241,30 @@ extension EncoderArchitecture {
     }
 }
 
+/// The `config.json` fields only one family reads (ModernBERT's rotary bases and windows,
+/// Qwen3's, DeBERTa-v2's relative attention), read and checked as its configuration class
+/// reads them.
+protocol FamilySettings {
+    /// Reads them from `config.json` (`path` names it in errors), refusing what Sluice does not
+    /// run.
+    init(_ config: EncoderConfig, path: String) throws
+}
+
+/// A family file with fields of its own: its `check` is reading them, and loading reads them
+/// again from the config.
+protocol ArchitectureWithSettings: EncoderArchitecture {
+    associatedtype Settings: FamilySettings
+}
+
+extension ArchitectureWithSettings {
+    static func check(_ config: EncoderConfig, path: String) throws { _ = try Settings(config, path: path) }
+
+    /// The family's fields of a config already checked.
+    static func settings(_ config: EncoderConfig) throws -> Settings {
+        try Settings(config, path: "config.json")
+    }
+}
+
 extension WeightStore {
     /// Where `family` keeps its encoder in these files: under `base_model_prefix` for a head
     /// checkpoint, at the top for a bare encoder.

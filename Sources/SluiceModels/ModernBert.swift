@@ -21,7 +21,9 @@ extension EncoderFamily {
 /// rows), pre-norm layers whose attention turns queries and keys by rotary angles (one base for
 /// global layers, another for local ones) and, in local layers, sees only keys within
 /// `local_attention / 2` tokens; a gated GELU feed-forward block; a final norm.
-enum ModernBertArchitecture: EncoderArchitecture {
+enum ModernBertArchitecture: ArchitectureWithSettings {
+    typealias Settings = ModernBertSettings
+
     static let reference = "ModernBertModel"
 
     /// The pass tables the layers read, by index in `EncoderParts.tables`.
@@ -29,12 +31,8 @@ enum ModernBertArchitecture: EncoderArchitecture {
     private static let localAngles = 1
     private static let window = 2
 
-    static func check(_ config: EncoderConfig, path: String) throws {
-        _ = try ModernBertSettings(config, path: path)
-    }
-
     static func parts(_ weights: WeightStore, config: EncoderConfig) throws -> EncoderParts {
-        let settings = try ModernBertSettings(config, path: "config.json")
+        let settings = try settings(config)
         let h = config.hiddenSize
         let inner = config.intermediateSize
         func norm(_ scope: String) throws -> LayerNorm {
@@ -79,7 +77,7 @@ enum ModernBertArchitecture: EncoderArchitecture {
     /// as `classifier_pooling` says), token classification and question answering classes.
     static func head(_ kind: HeadKind, weights: WeightStore, config: EncoderConfig) throws -> any EncoderHead
     {
-        let settings = try ModernBertSettings(config, path: "config.json")
+        let settings = try settings(config)
         let h = config.hiddenSize
         let prediction: [HeadStep] = [
             .linear(try Linear(weights.scoped("head.dense"), in: h, out: h, bias: settings.classifierBias)),
@@ -110,7 +108,7 @@ enum ModernBertArchitecture: EncoderArchitecture {
 /// defaults; both the layout transformers 5 writes (`layer_types`, `rope_parameters`) and the
 /// one the hub's folders hold (`global_attn_every_n_layers`, `global_rope_theta`,
 /// `local_rope_theta`).
-struct ModernBertSettings {
+struct ModernBertSettings: FamilySettings {
     var normBias = false
     var attentionBias = false
     var mlpBias = false

@@ -26,7 +26,9 @@ extension EncoderFamily {
 /// `heads` queries and `num_key_value_heads` keys and values of `head_dim`, normalises each
 /// query and key head, turns them by rotary angles and attends causally (within
 /// `sliding_window` on sliding layers); a gated SiLU feed-forward block; a final norm.
-enum Qwen3Architecture: EncoderArchitecture {
+enum Qwen3Architecture: ArchitectureWithSettings {
+    typealias Settings = Qwen3Settings
+
     static let reference = "Qwen3Model"
 
     /// The pass tables the layers read, by index in `EncoderParts.tables`.
@@ -34,12 +36,8 @@ enum Qwen3Architecture: EncoderArchitecture {
     private static let causal = 1
     private static let slidingCausal = 2
 
-    static func check(_ config: EncoderConfig, path: String) throws {
-        _ = try Qwen3Settings(config, path: path)
-    }
-
     static func parts(_ weights: WeightStore, config: EncoderConfig) throws -> EncoderParts {
-        let settings = try Qwen3Settings(config, path: "config.json")
+        let settings = try settings(config)
         let (h, inner, d) = (config.hiddenSize, config.intermediateSize, config.headDim)
         let (width, kvWidth) = (config.numAttentionHeads * d, config.numKeyValueHeads * d)
         let eps = config.layerNormEps
@@ -90,7 +88,7 @@ enum Qwen3Architecture: EncoderArchitecture {
     /// Sluice does not load.
     static func head(_ kind: HeadKind, weights: WeightStore, config: EncoderConfig) throws -> any EncoderHead
     {
-        let settings = try Qwen3Settings(config, path: "config.json")
+        let settings = try settings(config)
         let bias: Bool
         switch kind {
         case .sequenceClassification: bias = false
@@ -115,7 +113,7 @@ enum Qwen3Architecture: EncoderArchitecture {
 /// The fields of a Qwen3 `config.json` only this family reads, with `Qwen3Config`'s defaults.
 /// What Sluice does not run is refused here, naming the field: a rotary kind other than the
 /// default, a sliding layer without a window, the question-answering class.
-struct Qwen3Settings {
+struct Qwen3Settings: FamilySettings {
     var attentionBias = false
     var tokenClassificationBias = true
     /// `rope_parameters.rope_theta`, or the top-level `rope_theta` of older files.
