@@ -115,6 +115,35 @@ HF_HUB_CACHE="$hubtmp/cache" expect_error "gated repository without a token" pre
 HF_HUB_CACHE="$hubtmp/cache" expect_error "unknown repository" predict --model org/nothing "test [MASK]"
 HF_HUB_CACHE="$hubtmp/cache" expect_error "unknown revision" predict --model org/tiny-bert --revision v9 "test [MASK]"
 kill $hubpid 2>/dev/null
+
+# serve downloads after it starts listening: /health answers 503 while the weights are held back
+# by the stand-in, and 200 once they are released (shown by order, not by time).
+python3 scripts/hub/standin_hub.py --repos "$hubtmp/repos" --hold org/tiny-bert/model.safetensors \
+    --release "$hubtmp/release" > "$hubtmp/hub2.out" &
+hubpid=$!
+for _ in $(seq 50); do grep -q listening "$hubtmp/hub2.out" 2>/dev/null && break; sleep 0.1; done
+HF_ENDPOINT=$(awk '{print $3}' "$hubtmp/hub2.out")
+HF_HUB_CACHE="$hubtmp/cache-serve" "$SLUICE" serve --model org/tiny-bert --port 18971 > "$hubtmp/serve.log" 2>&1 &
+servepid=$!
+loading=""
+for _ in $(seq 300); do
+    loading=$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:18971/health)
+    [ "$loading" = 503 ] && break
+    sleep 0.1
+done
+touch "$hubtmp/release"
+ready=""
+for _ in $(seq 600); do
+    ready=$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:18971/health)
+    [ "$ready" = 200 ] && break
+    sleep 0.1
+done
+answer=$(curl -s -X POST -d "test [MASK]" http://127.0.0.1:18971/)
+kill $servepid $hubpid 2>/dev/null
+wait $servepid 2>/dev/null
+[ "$loading" = 503 ] && [ "$ready" = 200 ] && [ -n "$answer" ] && [ "$answer" = "$local_answer" ] &&
+    ok "serve --model org/tiny-bert: /health 503 while downloading, then 200 and the folder's answer" ||
+    bad "serve while downloading: health $loading then $ready, answer $answer"
 unset HF_ENDPOINT
 rm -rf "$hubtmp"
 

@@ -2,7 +2,8 @@
 """A stand-in for the Hugging Face hub on loopback, for testing downloads without the network.
 
     python3 scripts/hub/standin_hub.py --repos DIR [--port 0] [--token T] [--gated org/name]...
-        [--corrupt org/name/path]... [--interrupt org/name/path]... [--log FILE]
+        [--corrupt org/name/path]... [--interrupt org/name/path]... [--hold org/name/path --release FILE]
+        [--log FILE]
 
 DIR holds one folder per repository and revision: DIR/<org>/<name>/<revision>/<files>, each
 revision folder a branch or tag (`main` at least). It serves the routes huggingface_hub and
@@ -21,7 +22,8 @@ A gated repository answers 401 (no token) or 403 (another token) with X-Error-Co
 unless `Authorization: Bearer <--token>` comes; an unknown repository 401 RepoNotFound, an
 unknown revision 404 RevisionNotFound, an unknown file 404 EntryNotFound. --corrupt serves a
 file with one byte changed (its headers still name the true sha256); --interrupt sends half of a
-file's bytes on its first GET and drops the connection. --log appends one JSON line per request
+file's bytes on its first GET and drops the connection; --hold keeps a file's bytes back until the
+file --release names exists (so a test can look at a client mid-download, by order, not by time). --log appends one JSON line per request
 (method, path, host, range, whether a token came). The first line on stdout is
 `listening on http://127.0.0.1:<port>`.
 
@@ -33,6 +35,7 @@ import json
 import os
 import sys
 import threading
+import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -189,6 +192,8 @@ class Handler(BaseHTTPRequestHandler):
             query = "?corrupt=1" if key in self.server.corrupt else ""
             if key in self.server.interrupt:
                 query = "?interrupt=" + urllib.parse.quote(key, safe="")
+            if key in self.server.hold:
+                query = "?hold=1"
             headers.update({"Location": f"http://{other}:{self.server.port}/cdn/{digest}{query}",
                             "X-Linked-Etag": f'"{digest}"', "X-Linked-Size": str(len(data)),
                             "ETag": f'"{git_blob_id(data)}"'})
@@ -215,6 +220,9 @@ class Handler(BaseHTTPRequestHandler):
             headers["Content-Range"] = f"bytes {start}-{len(data) - 1}/{len(data)}"
         body = data[start:]
         headers["Content-Length"] = str(len(body))
+        if "hold" in query and self.command == "GET":
+            while not (self.server.release and os.path.exists(self.server.release)):
+                time.sleep(0.05)
         key = query.get("interrupt", [None])[0]
         if key and self.command == "GET":
             with self.server.lock:
@@ -241,6 +249,8 @@ def main():
     parser.add_argument("--gated", action="append", default=[])
     parser.add_argument("--corrupt", action="append", default=[])
     parser.add_argument("--interrupt", action="append", default=[])
+    parser.add_argument("--hold", action="append", default=[])
+    parser.add_argument("--release")
     parser.add_argument("--log")
     args = parser.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
@@ -252,6 +262,8 @@ def main():
     server.corrupt = set(args.corrupt)
     server.interrupt = set(args.interrupt)
     server.interrupted = set()
+    server.hold = set(args.hold)
+    server.release = args.release
     server.log = args.log
     server.lock = threading.Lock()
     print(f"listening on http://127.0.0.1:{server.port}", flush=True)
