@@ -11,10 +11,12 @@ default model (scripts/setup.sh fetches it). Needs only numpy; nothing is downlo
 import json
 import os
 import shutil
-import struct
 import sys
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from safetensors_writer import write_safetensors  # noqa: E402
 
 H, L, HEADS, I, V, P, T = 768, 12, 12, 3072, 30522, 512, 2
 dest = sys.argv[1] if len(sys.argv) > 1 else "models/bert-base-random"
@@ -58,18 +60,7 @@ layer_norm("cls.predictions.transform.LayerNorm")
 tensors["cls.predictions.bias"] = np.zeros(V, dtype="<f4")
 
 os.makedirs(dest, exist_ok=True)
-header, offset = {"__metadata__": {"format": "pt"}}, 0
-for name in sorted(tensors):
-    size = tensors[name].nbytes
-    header[name] = {"dtype": "F32", "shape": list(tensors[name].shape), "data_offsets": [offset, offset + size]}
-    offset += size
-encoded = json.dumps(header, separators=(",", ":")).encode()
-encoded += b" " * (-len(encoded) % 8)  # keep the data 8-byte aligned
-with open(os.path.join(dest, "model.safetensors"), "wb") as f:
-    f.write(struct.pack("<Q", len(encoded)))
-    f.write(encoded)
-    for name in sorted(tensors):
-        f.write(tensors[name].tobytes())
+write_safetensors(os.path.join(dest, "model.safetensors"), tensors)
 config = {
     "architectures": ["BertForMaskedLM"], "model_type": "bert", "vocab_size": V, "hidden_size": H,
     "num_hidden_layers": L, "num_attention_heads": HEADS, "intermediate_size": I, "hidden_act": "gelu",

@@ -23,10 +23,12 @@ of 128, gated SiLU feed-forward of 3072, vocabulary 151669, tied embeddings), as
 import json
 import os
 import shutil
-import struct
 import sys
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from safetensors_writer import write_safetensors  # noqa: E402
 
 FAMILIES = {
     "modernbert": dict(hidden=768, layers=22, heads=12, intermediate=1152, vocab=50368, local_attention=128,
@@ -137,18 +139,7 @@ def modernbert(spec, normal):
 
 def write(dest, tensors, config, tokenizer):
     os.makedirs(dest, exist_ok=True)
-    header, offset = {"__metadata__": {"format": "pt"}}, 0
-    for name in sorted(tensors):
-        size = tensors[name].nbytes
-        header[name] = {"dtype": "F32", "shape": list(tensors[name].shape), "data_offsets": [offset, offset + size]}
-        offset += size
-    encoded = json.dumps(header, separators=(",", ":")).encode()
-    encoded += b" " * (-len(encoded) % 8)  # keep the data 8-byte aligned
-    with open(os.path.join(dest, "model.safetensors"), "wb") as f:
-        f.write(struct.pack("<Q", len(encoded)))
-        f.write(encoded)
-        for name in sorted(tensors):
-            f.write(tensors[name].tobytes())
+    write_safetensors(os.path.join(dest, "model.safetensors"), tensors)
     with open(os.path.join(dest, "config.json"), "w") as f:
         json.dump(config, f, indent=2)
     shutil.copy(os.path.join(tokenizer, "tokenizer.json"), os.path.join(dest, "tokenizer.json"))
