@@ -30,6 +30,8 @@ public struct PreparedInput: Sendable {
     public var tokenCount: Int { sequences.reduce(0) { $0 + $1.ids.count } }
     let rows: RowSelection
     let request: any Sendable
+    /// The task that prepared this input and finishes it.
+    let answering: any TaskPipeline
 }
 
 /// What the model computed for one prepared input: for each of its sequences, the rows its task
@@ -62,7 +64,11 @@ public final class Pipeline: Sendable {
     public var denseWeights: DenseWeightFormat { model.denseWeights }
     let model: EncoderModel
     let head: (any EncoderHead)?
-    let implementation: any TaskPipeline
+    /// The served task first, then every other task the same model and head answer (see
+    /// `tasks`).
+    let implementations: [any TaskPipeline]
+    /// The served task's implementation.
+    var implementation: any TaskPipeline { implementations[0] }
     /// All-zero token types when the tokenizer returns none (transformers then passes no
     /// `token_type_ids`): RoBERTa-style checkpoints, and tokenizers whose class says so.
     let zeroTypeIds: Bool
@@ -95,7 +101,8 @@ public final class Pipeline: Sendable {
             maxInputTokens: config.maxSequenceLength,
             labels: (0..<config.numLabels).map { config.id2label[$0] ?? "LABEL_\($0)" }, runtime: runtime)
         let implementation = task.implementation
-        self.implementation = try implementation.init(context: context)
+        implementations =
+            [try implementation.init(context: context)] + Self.otherTasks(of: task, context: context)
         if let kind = implementation.head {
             do { head = try model.loadHead(kind) } catch let error as ModelError {
                 throw PipelineError.load(error.description)
@@ -105,19 +112,67 @@ public final class Pipeline: Sendable {
         }
     }
 
-    /// The inputs of one Inference API request (its `inputs` and `parameters`), as the task
-    /// reads them: one input answered alone, or a list answered as a list.
+    /// Every task this pipeline answers: the served one first, then those that read the same
+    /// head (or none) from the same model: a sentence-transformers folder also gives its token
+    /// vectors (feature extraction), a classifier also ranks, a masked-LM head also gives
+    /// sparse (SPLADE) embeddings. What an API dialect's routes may ask of the served model.
+    public var tasks: [PipelineTask] { implementations.map { type(of: $0).task } }
+
+    /// Tasks other than `served` that run on the same head, set up on `context`; a task that
+    /// cannot serve this model (its `init` refuses it) is left out.
+    private static func otherTasks(of served: PipelineTask, context: PipelineContext) -> [any TaskPipeline] {
+        let head = served.implementation.head
+        return PipelineTask.registered.compactMap { type -> (any TaskPipeline)? in
+            guard type.task != served, type.head == head else { return nil }
+            var own = context
+            own.task = type.task
+            return try? type.init(context: own)
+        }
+    }
+
+    /// The implementation of `task`, or a validation error naming the tasks this model answers.
+    private func implementation(of task: PipelineTask) throws -> any TaskPipeline {
+        guard let found = implementations.first(where: { type(of: $0).task == task }) else {
+            throw PipelineError.validation(
+                "this model does not answer \(task.rawValue) (it answers \(tasks.map(\.rawValue).joined(separator: ", ")))"
+            )
+        }
+        return found
+    }
+
+    /// The inputs of one Inference API request (its `inputs` and `parameters`), as the served
+    /// task reads them: one input answered alone, or a list answered as a list.
     public func items(of inputs: JSONValue, parameters: TaskParameters) throws -> InputItems {
         try implementation.items(of: inputs, parameters: parameters)
     }
 
-    /// Prepares the inputs of one request (all fail as one if any is unusable); `asList` when
-    /// the request sent a list.
+    /// The inputs of one request as `task`, one of `tasks`, reads them.
+    public func items(
+        of inputs: JSONValue, parameters: TaskParameters, task: PipelineTask
+    ) throws -> InputItems {
+        try implementation(of: task).items(of: inputs, parameters: parameters)
+    }
+
+    /// Prepares the inputs of one request for the served task (all fail as one if any is
+    /// unusable); `asList` when the request sent a list.
     public func prepare(
         _ inputs: [JSONValue], asList: Bool, parameters: TaskParameters
     ) throws -> [PreparedInput] {
-        try checkNames(of: parameters)
-        return try inputs.map { try implementation.prepared($0, parameters: parameters, asListItem: asList) }
+        try prepare(inputs, asList: asList, parameters: parameters, answering: implementation)
+    }
+
+    /// Prepares the inputs of one request for `task`, one of `tasks`.
+    public func prepare(
+        _ inputs: [JSONValue], asList: Bool, parameters: TaskParameters, task: PipelineTask
+    ) throws -> [PreparedInput] {
+        try prepare(inputs, asList: asList, parameters: parameters, answering: try implementation(of: task))
+    }
+
+    private func prepare(
+        _ inputs: [JSONValue], asList: Bool, parameters: TaskParameters, answering: any TaskPipeline
+    ) throws -> [PreparedInput] {
+        try checkNames(of: parameters, for: answering)
+        return try inputs.map { try answering.prepared($0, parameters: parameters, asListItem: asList) }
     }
 
     /// Tokenizes one text and checks the task's parameters (`parameters` is the JSON object of
@@ -229,7 +284,7 @@ public final class Pipeline: Sendable {
 
     /// Turns the model's output for one input into the pipeline's JSON answer.
     public func finish(_ input: PreparedInput, _ output: ModelOutput) throws -> JSONValue {
-        try implementation.finished(input, output)
+        try input.answering.finished(input, output)
     }
 
     /// Prepares, computes as one batch and finishes `texts`: what `sluice predict` does.
@@ -246,12 +301,12 @@ public final class Pipeline: Sendable {
     }
 
     /// Refuses any parameter the task does not take.
-    private func checkNames(of parameters: TaskParameters) throws {
-        let allowed = implementation.parameterNames
+    private func checkNames(of parameters: TaskParameters, for answering: any TaskPipeline) throws {
+        let allowed = answering.parameterNames
         for (key, _) in parameters.values?.objectMembers ?? [] where !allowed.contains(key) {
             let names = allowed.isEmpty ? "none" : allowed.sorted().joined(separator: ", ")
             throw PipelineError.validation(
-                "unknown parameter \"\(key)\" for \(task.rawValue) (accepted: \(names))")
+                "unknown parameter \"\(key)\" for \(type(of: answering).task.rawValue) (accepted: \(names))")
         }
     }
 }

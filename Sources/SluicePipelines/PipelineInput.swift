@@ -1,4 +1,5 @@
 import SluiceJSON
+import SluiceTokenizers
 
 /// Reading inputs and parameters out of the Inference API's JSON, with validation errors that
 /// name what was wrong.
@@ -108,5 +109,50 @@ public struct TaskParameters: Sendable {
             }
         default: throw PipelineError.validation("\(key) must be a string or a list of strings")
         }
+    }
+}
+
+/// How a request asks its inputs to be cut to the model's limit, as TEI and the Inference API's
+/// feature extraction take it: `truncate` (true: cut to the task's limit; false: refuse a longer
+/// input) and `truncation_direction` (`"left"` or `"right"`, either case, right by default).
+struct RequestTruncation: Sendable, Equatable {
+    var truncate: Bool
+    var direction: TruncationParameters.Direction
+
+    /// The parameter names this reads.
+    static let parameterNames: Set<String> = ["truncate", "truncation_direction"]
+}
+
+extension TaskParameters {
+    /// `truncate` and `truncation_direction`; nil when the request sent no `truncate`, so that
+    /// the task keeps its own default.
+    func requestTruncation() throws -> RequestTruncation? {
+        var direction = TruncationParameters.Direction.right
+        if let name = try string("truncation_direction") {
+            switch name {
+            case "left", "Left": direction = .left
+            case "right", "Right": direction = .right
+            default:
+                throw PipelineError.validation(
+                    "truncation_direction must be \"left\" or \"right\" (got \"\(name)\")")
+            }
+        }
+        guard let truncate = try bool("truncate") else { return nil }
+        return RequestTruncation(truncate: truncate, direction: direction)
+    }
+}
+
+extension JSONValue {
+    /// A list of token ids (`[101, 2023, 102]`), as TEI's and OpenAI's embedding routes take
+    /// instead of a text; nil for anything else.
+    var tokenIds: [Int]? {
+        guard case .array(let items) = self, !items.isEmpty else { return nil }
+        var ids: [Int] = []
+        ids.reserveCapacity(items.count)
+        for item in items {
+            guard case .int(let id) = item else { return nil }
+            ids.append(id)
+        }
+        return ids
     }
 }

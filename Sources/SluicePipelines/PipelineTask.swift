@@ -36,11 +36,13 @@ public struct PipelineTask: RawRepresentable, Hashable, Sendable, CustomStringCo
 
     /// The tasks and the types that implement them, one line each, in the order
     /// `infer(folder:config:)` asks them: sentence-transformers folders first (a `CrossEncoder`
-    /// folder gives text ranking, another folder with `modules.json` sentence embeddings), then
+    /// folder gives text ranking, a `SparseEncoder` folder sparse embeddings, another folder
+    /// with `modules.json` sentence embeddings), then
     /// the heads `architectures` names, then a bare encoder. Zero-shot classification is never
     /// inferred: it must be asked for.
     static let registered: [any TaskPipeline.Type] = [
         TextRankingPipeline.self,
+        SparseEmbeddingsPipeline.self,
         SentenceEmbeddingsPipeline.self,
         FillMaskPipeline.self,
         TextClassificationPipeline.self,

@@ -16,13 +16,21 @@ struct SentenceEmbeddingRequest: Sendable {
     var similarity: Bool
     /// Whether the model computed only the rows pooling reads (CLS, last token), not every row.
     var pooledRowsOnly: Bool
+    /// `normalize`: nil keeps the folder's modules as they are; true replaces its Normalize
+    /// module by a normalisation after `dimensions`, false leaves the vector unnormalised (TEI).
+    var normalize: Bool?
+    /// `dimensions`: the first this many values (Matryoshka truncation, `truncate_dim`).
+    var dimensions: Int?
 }
 
 /// sentence-transformers' `SentenceTransformer.encode` (and `similarity`) on a folder's modules:
 /// the encoder, then pooling, Dense and Normalize.
 struct SentenceEmbeddingsPipeline: TaskPipeline {
     static let definition = TaskDefinition(
-        task: .sentenceEmbeddings, parameters: ["prompt_name", "prompt"], head: nil)
+        task: .sentenceEmbeddings,
+        parameters: Set(["prompt_name", "prompt", "normalize", "dimensions"]).union(
+            RequestTruncation.parameterNames),
+        head: nil)
     let context: PipelineContext
     let sentence: SentenceTransformerModules
 
@@ -44,7 +52,8 @@ struct SentenceEmbeddingsPipeline: TaskPipeline {
         folder.has("modules.json")
     }
 
-    /// A text (with the chosen prompt before it), or `{"source_sentence", "sentences"}`.
+    /// A text (with the chosen prompt before it), a list of token ids (used as they are, no
+    /// prompt), or `{"source_sentence", "sentences"}`.
     func prepare(
         _ input: JSONValue, parameters p: TaskParameters, asListItem: Bool
     ) throws -> TaskInput<SentenceEmbeddingRequest> {
@@ -61,6 +70,22 @@ struct SentenceEmbeddingsPipeline: TaskPipeline {
                 prompt = sentence.prompts[name]
             }
         }
+        let truncation = try p.requestTruncation()
+        let normalize = try p.bool("normalize")
+        let dimensions = try p.positiveInt("dimensions")
+        if let dimensions, dimensions > sentence.width {
+            throw PipelineError.validation(
+                "dimensions is \(dimensions); this model's embeddings have \(sentence.width) values")
+        }
+        if let ids = input.tokenIds {
+            let sequence = try context.sequence(ids: ids, truncation: truncation)
+            let rows = sentence.pooledRows(length: sequence.ids.count, excluded: 0)
+            return TaskInput(
+                sequences: [sequence], rows: rows.map { .positions([$0]) } ?? .every,
+                request: SentenceEmbeddingRequest(
+                    excluded: 0, similarity: false, pooledRowsOnly: rows != nil, normalize: normalize,
+                    dimensions: dimensions))
+        }
         let texts: [String]
         let similarity: Bool
         switch input {
@@ -75,7 +100,7 @@ struct SentenceEmbeddingsPipeline: TaskPipeline {
             similarity = true
         default:
             throw PipelineError.validation(
-                #"sentence embeddings take a string, or {"source_sentence": ..., "sentences": [...]} for similarities"#
+                #"sentence embeddings take a string, a list of token ids, or {"source_sentence": ..., "sentences": [...]} for similarities"#
             )
         }
         var excluded = 0
@@ -90,7 +115,9 @@ struct SentenceEmbeddingsPipeline: TaskPipeline {
                 throw PipelineError.validation("the input text is empty")
             }
             let full = prefix + text
-            return try encode(sentence.lowercase ? full.lowercased() : full)
+            return TokenSequence(
+                encoding: try context.encoding(
+                    sentence.lowercase ? full.lowercased() : full, truncation: truncation))
         }
         // Pooling that reads single rows (CLS, last token) has the model keep only those.
         let picked = sequences.map { sentence.pooledRows(length: $0.ids.count, excluded: excluded) }
@@ -98,16 +125,24 @@ struct SentenceEmbeddingsPipeline: TaskPipeline {
         return TaskInput(
             sequences: sequences, rows: pooledRowsOnly ? .positions(picked.map { $0! }) : .every,
             request: SentenceEmbeddingRequest(
-                excluded: excluded, similarity: similarity, pooledRowsOnly: pooledRowsOnly))
+                excluded: excluded, similarity: similarity, pooledRowsOnly: pooledRowsOnly,
+                normalize: normalize,
+                dimensions: dimensions))
     }
 
     /// The answer from each sequence's token vectors, or from only the rows its pooling reads
     /// (see `SentenceTransformerModules.pooledRows`).
     func finish(_ request: SentenceEmbeddingRequest, _ output: ModelOutput) throws -> JSONValue {
-        let embeddings = output.rows.map {
-            request.pooledRowsOnly
-                ? sentence.embed(pooledRows: $0)
-                : sentence.embed($0, hidden: config.hiddenSize, excluded: request.excluded)
+        let modulesNormalize = request.normalize == nil
+        let embeddings = output.rows.map { rows -> [Float] in
+            var vector =
+                request.pooledRowsOnly
+                ? sentence.embed(pooledRows: rows, normalizing: modulesNormalize)
+                : sentence.embed(
+                    rows, hidden: config.hiddenSize, excluded: request.excluded, normalizing: modulesNormalize
+                )
+            if let dimensions = request.dimensions { vector.removeLast(vector.count - dimensions) }
+            return request.normalize == true ? l2Normalized(vector) : vector
         }
         if request.similarity {
             return .array(

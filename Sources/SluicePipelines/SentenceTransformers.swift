@@ -46,13 +46,21 @@ struct SentenceTransformerModules: Sendable {
     var defaultPromptName: String?
     /// `similarity_fn_name` (cosine unless the folder says otherwise).
     var similarity = "cosine"
+    /// Values per embedding, after the last module.
+    var width: Int
 
     init(folder: ModelFolder, config: EncoderConfig, runtime: ComputeRuntime) throws {
         let modulesURL = folder.file("modules.json")
+        guard folder.has("modules.json") else {
+            // `SentenceTransformer` on a plain transformers folder: the encoder, then mean pooling.
+            poolingModes = [.mean]
+            width = config.hiddenSize
+            return
+        }
         guard case .array(let modules) = folder.jsonObject("modules.json") else {
             throw PipelineError.load("\(modulesURL.path) is not a JSON list of modules")
         }
-        var width = config.hiddenSize
+        width = config.hiddenSize
         var sawPooling = false
         for module in modules {
             let type = module["type"]?.stringValue ?? ""
@@ -123,7 +131,7 @@ struct SentenceTransformerModules: Sendable {
     /// Pools one sequence's token vectors (`[tokens, hidden]`) as `Pooling.forward` does,
     /// leaving out the first `excluded` tokens (a prompt, with `include_prompt` false), then
     /// runs the Dense and Normalize modules.
-    func embed(_ states: [Float], hidden h: Int, excluded: Int = 0) -> [Float] {
+    func embed(_ states: [Float], hidden h: Int, excluded: Int = 0, normalizing: Bool = true) -> [Float] {
         let t = states.count / h
         let kept = min(excluded, t)..<t
         var out: [Float] = []
@@ -160,7 +168,7 @@ struct SentenceTransformerModules: Sendable {
                 }
             }
         }
-        return afterPooling(out)
+        return afterPooling(out, normalizing: normalizing)
     }
 
     /// The token rows pooling reads from a sequence of `length` tokens whose first `excluded`
@@ -181,19 +189,18 @@ struct SentenceTransformerModules: Sendable {
     }
 
     /// The embedding from the vectors of `pooledRows`' rows, concatenated in that order.
-    func embed(pooledRows vectors: [Float]) -> [Float] { afterPooling(vectors) }
+    func embed(pooledRows vectors: [Float], normalizing: Bool = true) -> [Float] {
+        afterPooling(vectors, normalizing: normalizing)
+    }
 
-    /// The Dense and Normalize modules on a pooled vector.
-    private func afterPooling(_ pooled: [Float]) -> [Float] {
+    /// The Dense and Normalize modules on a pooled vector; without `normalizing`, the Dense
+    /// modules alone.
+    private func afterPooling(_ pooled: [Float], normalizing: Bool) -> [Float] {
         var out = pooled
         for step in steps {
             switch step {
             case .dense(let dense): out = dense.forward(out)
-            case .normalize:
-                // torch.nn.functional.normalize: x / max(‖x‖₂, 1e-12)
-                let norm = out.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
-                let scale = 1 / Swift.max(norm, 1e-12)
-                out = out.map { $0 * scale }
+            case .normalize: if normalizing { out = l2Normalized(out) }
             }
         }
         return out
@@ -212,6 +219,13 @@ struct SentenceTransformerModules: Sendable {
             return dot / (na * nb)
         }
     }
+}
+
+/// `torch.nn.functional.normalize`: `x / max(‖x‖₂, 1e-12)`.
+func l2Normalized(_ x: [Float]) -> [Float] {
+    let norm = x.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
+    let scale = 1 / Swift.max(norm, 1e-12)
+    return x.map { $0 * scale }
 }
 
 /// `sentence_transformers` Dense: `activation(linear(x))`, plus the input again with

@@ -119,8 +119,8 @@ struct TaskInput<Request: Sendable>: Sendable {
 /// What a task runs on: the model's folder and configuration, its tokenizer as the task set it
 /// up, the length limit and the class names.
 struct PipelineContext: Sendable {
-    /// The task served.
-    let task: PipelineTask
+    /// The task that runs on this context.
+    var task: PipelineTask
     /// The model folder.
     let folder: ModelFolder
     /// The model's configuration.
@@ -149,6 +149,37 @@ struct PipelineContext: Sendable {
         }
         try checkLength(encoding.ids.count)
         return encoding
+    }
+
+    /// Encodes a text (or pair) as the request's `truncation` asks: cut to `maxInputTokens`
+    /// from its end, or refused when longer; with no request, as `encode` does.
+    func encoding(
+        _ text: String, pair: String? = nil, truncation: RequestTruncation?, with tokenizer: Tokenizer? = nil
+    ) throws -> Encoding {
+        guard let truncation else { return try encoding(text, pair: pair, with: tokenizer) }
+        var own = tokenizer ?? self.tokenizer.tokenizer
+        own.truncation =
+            truncation.truncate
+            ? TruncationParameters(maxLength: maxInputTokens, direction: truncation.direction) : nil
+        return try encoding(text, pair: pair, with: own)
+    }
+
+    /// A sequence of token ids the client sent instead of a text, used as they are (special
+    /// tokens are the client's to include): cut to `maxInputTokens` as `truncation` asks, or
+    /// refused when longer; an id outside the vocabulary is refused.
+    func sequence(ids: [Int], truncation: RequestTruncation?) throws -> TokenSequence {
+        if let bad = ids.first(where: { $0 < 0 || $0 >= config.vocabSize }) {
+            throw PipelineError.validation(
+                "token id \(bad) is outside the vocabulary (0..<\(config.vocabSize))")
+        }
+        var kept = ids
+        if let truncation, truncation.truncate, kept.count > maxInputTokens {
+            kept =
+                truncation.direction == .right
+                ? Array(kept.prefix(maxInputTokens)) : Array(kept.suffix(maxInputTokens))
+        }
+        try checkLength(kept.count)
+        return TokenSequence(ids: kept, typeIds: Array(repeating: 0, count: kept.count))
     }
 
     /// Refuses a sequence longer than the model takes.
@@ -193,7 +224,8 @@ extension TaskPipeline {
     /// One input made ready, its task's request kept type-erased for the batch.
     func prepared(_ input: JSONValue, parameters: TaskParameters, asListItem: Bool) throws -> PreparedInput {
         let prepared = try prepare(input, parameters: parameters, asListItem: asListItem)
-        return PreparedInput(sequences: prepared.sequences, rows: prepared.rows, request: prepared.request)
+        return PreparedInput(
+            sequences: prepared.sequences, rows: prepared.rows, request: prepared.request, answering: self)
     }
 
     /// `finish` for a request that comes type-erased from a `PreparedInput`.

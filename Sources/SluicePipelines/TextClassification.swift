@@ -49,7 +49,9 @@ struct TextClassificationRequest: Sendable {
 /// scored by `function_to_apply`.
 struct TextClassificationPipeline: TaskPipeline {
     static let definition = TaskDefinition(
-        task: .textClassification, parameters: ["top_k", "function_to_apply", "truncation", "max_length"],
+        task: .textClassification,
+        parameters: Set(["top_k", "function_to_apply", "truncation", "max_length"]).union(
+            RequestTruncation.parameterNames),
         head: .sequenceClassification, architectureSuffix: "ForSequenceClassification")
     let context: PipelineContext
 
@@ -83,6 +85,11 @@ struct TextClassificationPipeline: TaskPipeline {
         default:
             throw PipelineError.validation(
                 #"text-classification takes a string, or {"text": ..., "text_pair": ...} for a text pair"#)
+        }
+        if let truncation = try p.requestTruncation() {
+            // TEI's `truncate`: to the model's limit, from the end it names.
+            let encoding = try context.encoding(text, pair: pair, truncation: truncation)
+            return TaskInput(sequences: [TokenSequence(encoding: encoding)], rows: .pooled, request: request)
         }
         var tokenizer = self.tokenizer.tokenizer
         tokenizer.truncation = try requestedTruncation(p)

@@ -14,7 +14,7 @@ import SluiceScheduler
 /// thread of its own (the server already answers, 503 meanwhile), starts the inference thread,
 /// and on graceful shutdown refuses new jobs (503), computes every accepted one, then returns.
 final class InferenceService<Pipeline: ServablePipeline>: Service, Sendable {
-    let scheduler: Scheduler<Pipeline.Prepared, Pipeline.Output>
+    let scheduler: Scheduler<Pipeline.Prepared, Computed<Pipeline.Output>>
     let verboseErrors: Bool
     let requestNice: Int
     let priorities: ComputePriorities
@@ -51,7 +51,10 @@ final class InferenceService<Pipeline: ServablePipeline>: Service, Sendable {
             guard let pipeline = loaded.withLockedValue({ $0 }) else {
                 throw ServerError(.internal, "no model is loaded")
             }
-            return try pipeline.forward(batch)
+            let start = ContinuousClock.now
+            let outputs = try pipeline.forward(batch)
+            let end = ContinuousClock.now
+            return outputs.map { Computed(output: $0, batchStart: start, batchEnd: end) }
         }
     }
 
@@ -67,10 +70,7 @@ final class InferenceService<Pipeline: ServablePipeline>: Service, Sendable {
         ServerError(.overloaded, "the model is loading", retryAfterSeconds: 1)
     }
 
-    /// Reads the request's inputs as its task does, prepares every one (all fail as one if any
-    /// is unusable), submits them together, each a job of its own that batches with everyone
-    /// else's, and returns the answer: one input's, or the list of them. At most `maxInputs`
-    /// inputs are taken (413 above). Cancelling the calling task cancels every job still queued.
+    /// Reads a `POST /` request's inputs as the served task does and answers them (see `run`).
     func infer(_ request: InferenceRequest, maxInputs: Int) async throws(ServerError) -> JSONValue {
         guard let pipeline else { throw Self.loading }
         let items: InputItems
@@ -82,6 +82,18 @@ final class InferenceService<Pipeline: ServablePipeline>: Service, Sendable {
         } catch {
             throw failure(error)
         }
+        return try await run(TaskCall(items: items, parameters: request.parameters), maxInputs: maxInputs)
+            .json
+    }
+
+    /// Prepares every input of `call` (all fail as one if any is unusable), submits them
+    /// together, each a job of its own that batches with everyone else's, and returns the answers
+    /// with what they cost. At most `maxInputs` inputs are taken (413 above). Cancelling the
+    /// calling task cancels every job still queued.
+    func run(_ call: TaskCall, maxInputs: Int) async throws(ServerError) -> TaskAnswer {
+        let received = ContinuousClock.now
+        guard let pipeline else { throw Self.loading }
+        let items = call.items
         guard items.items.count <= maxInputs else {
             throw ServerError(
                 .payloadTooLarge,
@@ -94,14 +106,21 @@ final class InferenceService<Pipeline: ServablePipeline>: Service, Sendable {
         }
         do {
             let prepared = try pipeline.prepare(
-                items.items, asList: items.isList, parameters: request.parameters)
-            if !items.isList {
-                let output = try await scheduler.submit(
-                    prepared[0], tokens: pipeline.tokenCount(of: prepared[0]))
-                return try pipeline.finish(prepared[0], output)
-            }
-            let outputs = try await scheduler.submit(prepared.map { ($0, pipeline.tokenCount(of: $0)) })
-            return .array(try zip(prepared, outputs).map { try pipeline.finish($0, $1) })
+                items.items, asList: items.isList, parameters: call.parameters, task: call.task)
+            let tokens = prepared.map { pipeline.tokenCount(of: $0) }
+            let submitted = ContinuousClock.now
+            let computed =
+                prepared.count == 1
+                ? [try await scheduler.submit(prepared[0], tokens: tokens[0])]
+                : try await scheduler.submit(Array(zip(prepared, tokens)))
+            let outputs = try zip(prepared, computed).map { try pipeline.finish($0, $1.output) }
+            let batchStart = computed.map(\.batchStart).min() ?? submitted
+            let batchEnd = computed.map(\.batchEnd).max() ?? submitted
+            let cost = ComputeCost(
+                tokens: tokens.reduce(0, +), characters: items.items.reduce(0) { $0 + $1.characterCount },
+                tokenization: submitted - received, queue: batchStart - submitted,
+                inference: batchEnd - batchStart, total: ContinuousClock.now - received)
+            return TaskAnswer(outputs: outputs, isList: items.isList, cost: cost)
         } catch {
             throw failure(error)
         }
@@ -109,7 +128,7 @@ final class InferenceService<Pipeline: ServablePipeline>: Service, Sendable {
 
     /// The client's answer for `error`; an internal failure is logged in full, since the answer
     /// may not say what it was.
-    private func failure(_ error: any Error) -> ServerError {
+    func failure(_ error: any Error) -> ServerError {
         let answer = ServerError.from(error, verbose: verboseErrors)
         if answer.kind == .internal {
             logger.error("inference failed", metadata: ["error": "\(String(reflecting: error))"])
@@ -168,6 +187,61 @@ final class InferenceService<Pipeline: ServablePipeline>: Service, Sendable {
             let thread = Thread { continuation.resume(with: Result { try load() }) }
             thread.name = "sluice-load"
             thread.start()
+        }
+    }
+}
+
+/// What a route asks of the model: inputs for one of the tasks the pipeline answers.
+struct TaskCall: Sendable {
+    /// The task, by name; nil for the served one.
+    var task: String? = nil
+    /// The inputs, and whether the answer is a list.
+    var items: InputItems
+    var parameters: TaskParameters = .none
+}
+
+/// The answers to a `TaskCall`, one per input, and what they cost.
+struct TaskAnswer: Sendable {
+    var outputs: [JSONValue]
+    var isList: Bool
+    var cost: ComputeCost
+
+    /// One input's answer, or the list of them.
+    var json: JSONValue { isList ? .array(outputs) : outputs[0] }
+}
+
+/// What one request cost: its tokens and characters, and where its time went (TEI's timing
+/// headers report these).
+struct ComputeCost: Sendable {
+    /// Tokens the model computed, special tokens included.
+    var tokens: Int
+    /// Characters (Unicode scalars) of the inputs' texts.
+    var characters: Int
+    /// Reading and tokenizing the inputs.
+    var tokenization: Duration
+    /// From submission to the start of the (first) batch that computed them.
+    var queue: Duration
+    /// From the start of that batch to the end of the last.
+    var inference: Duration
+    /// From the start of the work to the answers.
+    var total: Duration
+}
+
+/// A pipeline's output with the batch that computed it.
+struct Computed<Output: Sendable>: Sendable {
+    let output: Output
+    let batchStart: ContinuousClock.Instant
+    let batchEnd: ContinuousClock.Instant
+}
+
+extension JSONValue {
+    /// The Unicode scalars of every string in this input (an object's values, a list's items).
+    var characterCount: Int {
+        switch self {
+        case .string(let text): return text.unicodeScalars.count
+        case .array(let items): return items.reduce(0) { $0 + $1.characterCount }
+        case .object(let members): return members.reduce(0) { $0 + $1.1.characterCount }
+        default: return 0
         }
     }
 }

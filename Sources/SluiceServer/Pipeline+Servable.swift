@@ -1,3 +1,4 @@
+import SluiceJSON
 import SluicePipelines
 
 /// The engine's pipeline served as is: `items(of:parameters:)`, `prepare`, `forward` and
@@ -10,4 +11,16 @@ extension Pipeline: ServablePipeline {
     public var weightFormat: String { denseWeights.rawValue }
 
     public func tokenCount(of prepared: PreparedInput) -> Int { prepared.tokenCount }
+
+    public var taskNames: [String] { tasks.map(\.rawValue) }
+
+    public func prepare(
+        _ inputs: [JSONValue], asList: Bool, parameters: TaskParameters, task: String?
+    ) throws -> [PreparedInput] {
+        guard let task else { return try prepare(inputs, asList: asList, parameters: parameters) }
+        guard let known = PipelineTask(name: task) else {
+            throw PipelineError(.validation, "there is no task \"\(task)\"")
+        }
+        return try prepare(inputs, asList: asList, parameters: parameters, task: known)
+    }
 }

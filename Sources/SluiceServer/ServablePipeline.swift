@@ -21,10 +21,18 @@ public protocol ServablePipeline: Sendable {
     /// How the model holds its dense-layer weights (`f32`, `bf16`, `int8`, `int8-dynamic`), for `/info`.
     var weightFormat: String { get }
 
+    /// Every task this pipeline answers, by name, the served one (`taskName`) first.
+    var taskNames: [String] { get }
+
     /// The inputs of one Inference API request (its `inputs` and `parameters`), as the task reads
     /// them: one input answered alone, or a list answered as a list. Throws `PipelineError`
     /// (`.validation` for a shape the task does not take).
     func items(of inputs: JSONValue, parameters: TaskParameters) throws -> InputItems
+    /// `prepare` for `task`, one of `taskNames` (nil: the served task); a validation error for
+    /// a task the pipeline does not answer.
+    func prepare(
+        _ inputs: [JSONValue], asList: Bool, parameters: TaskParameters, task: String?
+    ) throws -> [Prepared]
     /// Prepares a request's inputs (a string, or an object for tasks with structured inputs such
     /// as `{"question", "context"}`) and checks `parameters` against the task, all
     /// failing as one if any is unusable; `asList` when the request sent a list. Throws
@@ -46,5 +54,18 @@ extension ServablePipeline {
     /// The Inference API's reading of `inputs`, for a pipeline with no task of its own to ask.
     public func items(of inputs: JSONValue, parameters: TaskParameters) throws -> InputItems {
         try InputItems.splitting(inputs)
+    }
+
+    /// The served task alone.
+    public var taskNames: [String] { [taskName] }
+
+    /// The served task alone: any other is refused.
+    public func prepare(
+        _ inputs: [JSONValue], asList: Bool, parameters: TaskParameters, task: String?
+    ) throws -> [Prepared] {
+        guard task == nil || task == taskName else {
+            throw PipelineError(.validation, "this model does not answer \(task!) (it answers \(taskName))")
+        }
+        return try prepare(inputs, asList: asList, parameters: parameters)
     }
 }
