@@ -91,7 +91,7 @@ public final class Pipeline: Sendable {
         zeroTypeIds =
             config.family.ignoresTokenizerTypeIds || !tokenizer.returnsTokenTypeIds
         let context = PipelineContext(
-            task: task, folder: folder, config: config, tokenizer: tokenizer,
+            folder: folder, config: config, tokenizer: tokenizer,
             maxInputTokens: config.maxSequenceLength,
             labels: (0..<config.numLabels).map { config.id2label[$0] ?? "LABEL_\($0)" }, runtime: runtime)
         let implementation = task.implementation
