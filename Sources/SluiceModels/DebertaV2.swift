@@ -5,17 +5,16 @@ extension EncoderFamily {
     /// `vocab_size` 128100, `hidden_size` 1536, 24 layers and heads, `intermediate_size` 6144,
     /// `type_vocab_size` 0, `layer_norm_eps` 1e-7), `DebertaV2Model` and its heads, which the
     /// family's file builds itself (`DebertaV2Architecture.head`).
-    public static let debertaV2 = EncoderFamily(
+    public static let debertaV2 = DebertaV2Architecture.family(
         modelType: "deberta-v2", classPrefix: "DebertaV2", baseModelPrefix: "deberta",
+        ignoresTokenizerTypeIds: false,
         config: ConfigSchema(
             vocabSize: .init("vocab_size", 128_100), hiddenSize: .init("hidden_size", 1536),
             numHiddenLayers: .init("num_hidden_layers", 24),
             numAttentionHeads: .init("num_attention_heads", 24),
             intermediateSize: .init("intermediate_size", 6144), typeVocabSize: .init("type_vocab_size", 0),
             typeVocabSizeMayBeZero: true, embeddingSize: .init("embedding_size", 0),
-            layerNormEpsFallback: 1e-7),
-        positions: .fromZero, ignoresTokenizerTypeIds: false, maskedLM: nil, sequenceClassification: nil,
-        architecture: DebertaV2Architecture.self)
+            layerNormEpsFallback: 1e-7))
 }
 
 /// The DeBERTa-v2 encoder. Mirrors `DebertaV2Model`: `DebertaV2Embeddings`, then
@@ -24,15 +23,14 @@ extension EncoderFamily {
 /// `norm_rel_ebd` says so), and `encoder.conv` after the first block when `conv_kernel_size`
 /// is set.
 enum DebertaV2Architecture: ArchitectureWithSettings {
-    typealias Settings = DebertaV2Settings
-
     static let reference = "DebertaV2Model"
 
     /// The pass table of relative rows (`DisentangledPositions`), by index in `EncoderParts.tables`.
     private static let positions = 0
 
-    static func parts(_ weights: WeightStore, config: EncoderConfig) throws -> EncoderParts {
-        let settings = try settings(config)
+    static func parts(
+        _ weights: WeightStore, config: EncoderConfig, settings: DebertaV2Settings
+    ) throws -> EncoderParts {
         let h = config.hiddenSize
         let encoder = weights.scoped("encoder")
         let table =
@@ -122,9 +120,9 @@ enum DebertaV2Architecture: ArchitectureWithSettings {
     /// `lm_predictions.lm_head`), `DebertaV2ForSequenceClassification` (`ContextPooler`:
     /// `pooler.dense` and `pooler_hidden_act` on the first token, then `classifier`), and the
     /// token classification and question answering heads laid out as BERT's.
-    static func head(_ kind: HeadKind, weights: WeightStore, config: EncoderConfig) throws -> any EncoderHead
-    {
-        let settings = try settings(config)
+    static func head(
+        _ kind: HeadKind, weights: WeightStore, config: EncoderConfig, settings: DebertaV2Settings
+    ) throws -> any EncoderHead {
         let h = config.hiddenSize
         switch kind {
         case .maskedLM where settings.legacyMaskedLM:

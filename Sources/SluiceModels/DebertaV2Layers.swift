@@ -5,32 +5,28 @@ import SluiceTensors
 /// `type_vocab_size` > 0, widened by `embed_proj` (no bias) when narrower than the hidden state,
 /// then `LayerNorm`. Without padding the mask multiply is the identity.
 struct DebertaV2Embeddings: TokenEmbedding {
-    let wordEmbeddings: WeightBuffer
-    let positionEmbeddings: WeightBuffer?
-    let tokenTypeEmbeddings: WeightBuffer?
+    /// `embedding_size` wide.
+    let wordEmbeddings: EmbeddingTable
+    let positionEmbeddings: EmbeddingTable?
+    let tokenTypeEmbeddings: EmbeddingTable?
     let project: Linear?
     let layerNorm: LayerNorm
-    /// `embedding_size`.
-    let embeddingSize: Int
-    let vocabSize: Int
-    let maxPositions: Int
-    let typeVocabSize: Int
 
     /// Loads the embeddings under `weights` (`embeddings.` already scoped).
     init(_ weights: WeightStore, config: EncoderConfig, settings: DebertaV2Settings) throws {
         let e = config.embeddingSize
         let h = config.hiddenSize
-        embeddingSize = e
-        vocabSize = config.vocabSize
-        maxPositions = config.maxPositionEmbeddings
-        typeVocabSize = config.typeVocabSize
-        wordEmbeddings = try weights.tensor("word_embeddings.weight", shape: [config.vocabSize, e])
+        wordEmbeddings = try EmbeddingTable(
+            weights, "word_embeddings.weight", rows: config.vocabSize, width: e)
         positionEmbeddings =
             settings.positionBiasedInput
-            ? try weights.tensor("position_embeddings.weight", shape: [config.maxPositionEmbeddings, e]) : nil
+            ? try EmbeddingTable(
+                weights, "position_embeddings.weight", rows: config.maxPositionEmbeddings, width: e) : nil
         tokenTypeEmbeddings =
             config.typeVocabSize > 0
-            ? try weights.tensor("token_type_embeddings.weight", shape: [config.typeVocabSize, e]) : nil
+            ? try EmbeddingTable(
+                weights, "token_type_embeddings.weight", rows: config.typeVocabSize, width: e)
+            : nil
         project = e == h ? nil : try Linear(weights.scoped("embed_proj"), in: e, out: h, bias: false)
         layerNorm = try LayerNorm(weights.scoped("LayerNorm"), width: h, eps: config.layerNormEps)
     }
@@ -38,34 +34,26 @@ struct DebertaV2Embeddings: TokenEmbedding {
     var width: Int { layerNorm.width }
 
     func forward(_ batch: RaggedBatch, into out: UnsafeMutablePointer<Float>) throws {
-        let e = embeddingSize
+        let e = wordEmbeddings.width
         let rows = batch.tokenCount
         let summed = project.map { _ in Scratch(rows * e) }
         let sums = summed?.pointer ?? out
         for sequence in batch.sequences {
-            if positionEmbeddings != nil, sequence.count > maxPositions {
+            if let positionEmbeddings, sequence.count > positionEmbeddings.rows {
                 throw ModelError(
-                    "sequence of \(sequence.count) tokens is longer than the model's \(maxPositions) positions (max_position_embeddings)"
+                    "sequence of \(sequence.count) tokens is longer than the model's \(positionEmbeddings.rows) positions (max_position_embeddings)"
                 )
             }
             for (position, row) in sequence.enumerated() {
-                let id = Int(batch.ids[row])
-                guard id >= 0, id < vocabSize else {
-                    throw ModelError("token id \(id) is outside the vocabulary of \(vocabSize)")
-                }
                 let dst = sums + row * e
-                dst.update(from: wordEmbeddings.baseAddress + id * e, count: e)
+                dst.update(from: try wordEmbeddings.row(ofToken: batch.ids[row]), count: e)
                 // The reference's order: (word + position) + token type.
                 if let positionEmbeddings {
-                    let pos = positionEmbeddings.baseAddress + position * e
+                    let pos = positionEmbeddings[position]
                     for c in 0..<e { dst[c] += pos[c] }
                 }
                 if let tokenTypeEmbeddings {
-                    let type = Int(batch.typeIds[row])
-                    guard type >= 0, type < typeVocabSize else {
-                        throw ModelError("token type id \(type) is outside type_vocab_size \(typeVocabSize)")
-                    }
-                    let tt = tokenTypeEmbeddings.baseAddress + type * e
+                    let tt = try tokenTypeEmbeddings.row(ofType: batch.typeIds[row])
                     for c in 0..<e { dst[c] += tt[c] }
                 }
             }

@@ -28,35 +28,32 @@ enum PositionScheme: Sendable {
 /// `ElectraEmbeddings` (width `embedding_size`), DistilBERT's `Embeddings` and
 /// `MPNetEmbeddings` (no token types). The names under `embeddings.` are the same in all.
 struct Embeddings: TokenEmbedding {
-    let wordEmbeddings: WeightBuffer
-    let positionEmbeddings: WeightBuffer
+    let wordEmbeddings: EmbeddingTable
+    let positionEmbeddings: EmbeddingTable
     /// Absent for DistilBERT and MPNet, which ignore type ids.
-    let tokenTypeEmbeddings: WeightBuffer?
+    let tokenTypeEmbeddings: EmbeddingTable?
     let layerNorm: LayerNorm
     /// Positions are `positionPaddingIdx + 1 + i` (RoBERTa, MPNet) or `i` (nil).
     let positionPaddingIdx: Int?
-    let width: Int
-    let vocabSize: Int
-    let maxPositions: Int
-    let typeVocabSize: Int
     let maxSequenceLength: Int
 
     init(_ weights: WeightStore, config: EncoderConfig) throws {
         let e = config.embeddingSize
-        width = e
-        vocabSize = config.vocabSize
-        maxPositions = config.maxPositionEmbeddings
-        typeVocabSize = config.typeVocabSize
         positionPaddingIdx = config.positionPaddingIdx
         maxSequenceLength = config.maxSequenceLength
-        wordEmbeddings = try weights.tensor("word_embeddings.weight", shape: [config.vocabSize, e])
-        positionEmbeddings = try weights.tensor(
-            "position_embeddings.weight", shape: [config.maxPositionEmbeddings, e])
+        wordEmbeddings = try EmbeddingTable(
+            weights, "word_embeddings.weight", rows: config.vocabSize, width: e)
+        positionEmbeddings = try EmbeddingTable(
+            weights, "position_embeddings.weight", rows: config.maxPositionEmbeddings, width: e)
         tokenTypeEmbeddings =
             config.family.hasTokenTypes
-            ? try weights.tensor("token_type_embeddings.weight", shape: [config.typeVocabSize, e]) : nil
+            ? try EmbeddingTable(
+                weights, "token_type_embeddings.weight", rows: config.typeVocabSize, width: e)
+            : nil
         layerNorm = try LayerNorm(weights.scoped("LayerNorm"), width: e, eps: config.layerNormEps)
     }
+
+    var width: Int { wordEmbeddings.width }
 
     /// The position id of every token of `ids`, as the reference computes it without padding.
     ///
@@ -75,6 +72,7 @@ struct Embeddings: TokenEmbedding {
     /// Writes `[tokens, embeddingSize]` rows for the batch into `out`.
     func forward(_ batch: RaggedBatch, into out: UnsafeMutablePointer<Float>) throws {
         let e = width
+        let maxPositions = positionEmbeddings.rows
         for sequence in batch.sequences {
             let positions = positionIds(batch.ids[sequence])
             if let last = positions.max(), last >= maxPositions {
@@ -83,19 +81,11 @@ struct Embeddings: TokenEmbedding {
                 )
             }
             for (row, position) in zip(sequence, positions) {
-                let id = Int(batch.ids[row])
-                guard id >= 0, id < vocabSize else {
-                    throw ModelError("token id \(id) is outside the vocabulary of \(vocabSize)")
-                }
                 let dst = out + row * e
-                let word = wordEmbeddings.baseAddress + id * e
-                let pos = positionEmbeddings.baseAddress + position * e
+                let word = try wordEmbeddings.row(ofToken: batch.ids[row])
+                let pos = positionEmbeddings[position]
                 if let tokenTypeEmbeddings {
-                    let type = Int(batch.typeIds[row])
-                    guard type >= 0, type < typeVocabSize else {
-                        throw ModelError("token type id \(type) is outside type_vocab_size \(typeVocabSize)")
-                    }
-                    let tt = tokenTypeEmbeddings.baseAddress + type * e
+                    let tt = try tokenTypeEmbeddings.row(ofType: batch.typeIds[row])
                     // The reference's order: (word + token type) + position.
                     for c in 0..<e { dst[c] = word[c] + tt[c] + pos[c] }
                 } else {
@@ -110,26 +100,57 @@ struct Embeddings: TokenEmbedding {
 /// Token embeddings alone, then a norm: positions enter later, in attention (rotary). Mirrors
 /// `ModernBertEmbeddings` (`tok_embeddings`, `norm`).
 struct WordEmbeddings: TokenEmbedding {
-    let table: WeightBuffer
+    let table: EmbeddingTable
     let norm: (any ResidualNorm)?
-    let width: Int
-    let vocabSize: Int
 
     /// Loads `[vocabSize, width]` rows from `weights`.
     init(_ weights: WeightStore, vocabSize: Int, width: Int, norm: (any ResidualNorm)?) throws {
-        table = try weights.tensor("weight", shape: [vocabSize, width])
+        table = try EmbeddingTable(weights, "weight", rows: vocabSize, width: width)
         self.norm = norm
-        self.width = width
-        self.vocabSize = vocabSize
     }
+
+    var width: Int { table.width }
 
     func forward(_ batch: RaggedBatch, into out: UnsafeMutablePointer<Float>) throws {
         for (row, id) in batch.ids.enumerated() {
-            guard id >= 0, Int(id) < vocabSize else {
-                throw ModelError("token id \(id) is outside the vocabulary of \(vocabSize)")
-            }
-            (out + row * width).update(from: table.baseAddress + Int(id) * width, count: width)
+            (out + row * width).update(from: try table.row(ofToken: id), count: width)
         }
         norm?.forward(inPlace: out, adding: nil, rows: batch.tokenCount)
+    }
+}
+
+/// One embedding matrix, `[rows, width]` as the checkpoint stores it: a row per token id,
+/// position or token type. The row count travels with the weights, so an id is checked against
+/// the table it reads, with one message wherever it is read.
+struct EmbeddingTable: Sendable {
+    let weight: WeightBuffer
+    /// The vocabulary, the positions or the token types.
+    let rows: Int
+    let width: Int
+
+    /// Loads `name`, `[rows, width]`, from `weights`.
+    init(_ weights: WeightStore, _ name: String, rows: Int, width: Int) throws {
+        weight = try weights.tensor(name, shape: [rows, width])
+        self.rows = rows
+        self.width = width
+    }
+
+    /// The row of `index`, which the caller knows is one of the table's.
+    subscript(index: Int) -> UnsafePointer<Float> { weight.baseAddress + index * width }
+
+    /// The row of token `id`, refused when it is outside the vocabulary.
+    func row(ofToken id: Int32) throws -> UnsafePointer<Float> {
+        guard id >= 0, Int(id) < rows else {
+            throw ModelError("token id \(id) is outside the vocabulary of \(rows)")
+        }
+        return self[Int(id)]
+    }
+
+    /// The row of token type `type`, refused when it is outside `type_vocab_size`.
+    func row(ofType type: Int32) throws -> UnsafePointer<Float> {
+        guard type >= 0, Int(type) < rows else {
+            throw ModelError("token type id \(type) is outside type_vocab_size \(rows)")
+        }
+        return self[Int(type)]
     }
 }

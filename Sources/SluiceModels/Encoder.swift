@@ -251,13 +251,43 @@ protocol FamilySettings {
 }
 
 /// A family file with fields of its own: its `check` is reading them, and loading reads them
-/// again from the config.
+/// again from the config, once, for the parts and for each head.
 protocol ArchitectureWithSettings: EncoderArchitecture {
     associatedtype Settings: FamilySettings
+    /// `parts(_:config:)`, given the family's fields of the config.
+    static func parts(
+        _ weights: WeightStore, config: EncoderConfig, settings: Settings
+    ) throws -> EncoderParts
+    /// `head(_:weights:config:)`, given the family's fields of the config.
+    static func head(
+        _ kind: HeadKind, weights: WeightStore, config: EncoderConfig, settings: Settings
+    ) throws -> any EncoderHead
 }
 
 extension ArchitectureWithSettings {
+    /// The family of a file that builds its own heads (`head(_:weights:config:settings:)`, no
+    /// BERT-style head layouts) and numbers positions from zero: ModernBERT, Qwen3, DeBERTa-v2.
+    /// The arguments are `EncoderFamily`'s.
+    static func family(
+        modelType: String, classPrefix: String, baseModelPrefix: String, ignoresTokenizerTypeIds: Bool,
+        wordEmbeddings: String = "embeddings.word_embeddings.weight", config: ConfigSchema
+    ) -> EncoderFamily {
+        EncoderFamily(
+            modelType: modelType, classPrefix: classPrefix, baseModelPrefix: baseModelPrefix, config: config,
+            positions: .fromZero, ignoresTokenizerTypeIds: ignoresTokenizerTypeIds, maskedLM: nil,
+            sequenceClassification: nil, architecture: self, wordEmbeddings: wordEmbeddings)
+    }
+
     static func check(_ config: EncoderConfig, path: String) throws { _ = try Settings(config, path: path) }
+
+    static func parts(_ weights: WeightStore, config: EncoderConfig) throws -> EncoderParts {
+        try parts(weights, config: config, settings: settings(config))
+    }
+
+    static func head(_ kind: HeadKind, weights: WeightStore, config: EncoderConfig) throws -> any EncoderHead
+    {
+        try head(kind, weights: weights, config: config, settings: settings(config))
+    }
 
     /// The family's fields of a config already checked.
     static func settings(_ config: EncoderConfig) throws -> Settings {

@@ -6,15 +6,14 @@ extension EncoderFamily {
     /// 50368, `intermediate_size` 1152, 22 layers, `norm_eps` 1e-5, `hidden_activation`,
     /// `pad_token_id` 50283, 8192 positions), `ModernBertModel` and its heads, which the
     /// family's file builds itself (`ModernBertArchitecture.head`).
-    public static let modernbert = EncoderFamily(
+    public static let modernbert = ModernBertArchitecture.family(
         modelType: "modernbert", classPrefix: "ModernBert", baseModelPrefix: "model",
+        ignoresTokenizerTypeIds: true, wordEmbeddings: "embeddings.tok_embeddings.weight",
         config: ConfigSchema(
             vocabSize: .init("vocab_size", 50368), intermediateSize: .init("intermediate_size", 1152),
             hiddenAct: "hidden_activation", padTokenId: 50283, typeVocabSize: nil,
             maxPositionEmbeddings: .init("max_position_embeddings", 8192), layerNormEps: "norm_eps",
-            layerNormEpsFallback: 1e-5),
-        positions: .fromZero, ignoresTokenizerTypeIds: true, maskedLM: nil, sequenceClassification: nil,
-        architecture: ModernBertArchitecture.self, wordEmbeddings: "embeddings.tok_embeddings.weight")
+            layerNormEpsFallback: 1e-5))
 }
 
 /// The ModernBERT encoder. Mirrors `ModernBertModel`: token embeddings and a norm (no position
@@ -22,19 +21,20 @@ extension EncoderFamily {
 /// global layers, another for local ones) and, in local layers, sees only keys within
 /// `local_attention / 2` tokens; a gated GELU feed-forward block; a final norm.
 enum ModernBertArchitecture: ArchitectureWithSettings {
-    typealias Settings = ModernBertSettings
-
     static let reference = "ModernBertModel"
 
-    /// The pass tables the layers read, by index in `EncoderParts.tables`.
-    private static let globalAngles = 0
-    private static let localAngles = 1
-    private static let window = 2
-
-    static func parts(_ weights: WeightStore, config: EncoderConfig) throws -> EncoderParts {
-        let settings = try settings(config)
+    static func parts(
+        _ weights: WeightStore, config: EncoderConfig, settings: ModernBertSettings
+    ) throws -> EncoderParts {
         let h = config.hiddenSize
         let inner = config.intermediateSize
+        // The pass tables the layers read, each layer naming its own by index here.
+        let tables: [any PassTable] = [
+            RotaryAngles(base: settings.globalTheta, headDim: config.headDim),
+            RotaryAngles(base: settings.localTheta, headDim: config.headDim),
+            VisibilityBias.window(radius: settings.windowRadius, heads: config.numAttentionHeads),
+        ]
+        let (globalAngles, localAngles, window) = (0, 1, 2)
         func norm(_ scope: String) throws -> LayerNorm {
             try LayerNorm(weights.scoped(scope), width: h, eps: config.layerNormEps, bias: settings.normBias)
         }
@@ -63,21 +63,16 @@ enum ModernBertArchitecture: ArchitectureWithSettings {
                 weights.scoped("embeddings.tok_embeddings"), vocabSize: config.vocabSize, width: h,
                 norm: try norm("embeddings.norm")),
             layers: layers,
-            tables: [
-                RotaryAngles(base: settings.globalTheta, headDim: config.headDim),
-                RotaryAngles(base: settings.localTheta, headDim: config.headDim),
-                VisibilityBias.window(radius: settings.windowRadius, heads: config.numAttentionHeads),
-            ],
-            finalNorm: try norm("final_norm"), feedForwardWidth: 2 * inner)
+            tables: tables, finalNorm: try norm("final_norm"), feedForwardWidth: 2 * inner)
     }
 
     /// `ModernBertPredictionHead` (`head.dense`, `classifier_activation`, `head.norm`) before
     /// every head: the decoder of `ModernBertForMaskedLM` (tied to the token embeddings unless
     /// the file unties it), or the `classifier` of the sequence classification (after pooling
     /// as `classifier_pooling` says), token classification and question answering classes.
-    static func head(_ kind: HeadKind, weights: WeightStore, config: EncoderConfig) throws -> any EncoderHead
-    {
-        let settings = try settings(config)
+    static func head(
+        _ kind: HeadKind, weights: WeightStore, config: EncoderConfig, settings: ModernBertSettings
+    ) throws -> any EncoderHead {
         let h = config.hiddenSize
         let prediction: [HeadStep] = [
             .linear(try Linear(weights.scoped("head.dense"), in: h, out: h, bias: settings.classifierBias)),

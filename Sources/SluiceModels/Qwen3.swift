@@ -7,8 +7,9 @@ extension EncoderFamily {
     /// 32 key and value heads, `head_dim` 128, SiLU, `rms_norm_eps` 1e-6, no pad token),
     /// `Qwen3Model` and the heads of `Qwen3ForSequenceClassification` and
     /// `Qwen3ForTokenClassification`, which the family's file builds (`Qwen3Architecture.head`).
-    public static let qwen3 = EncoderFamily(
-        modelType: "qwen3", classPrefix: "Qwen3", baseModelPrefix: "model",
+    public static let qwen3 = Qwen3Architecture.family(
+        modelType: "qwen3", classPrefix: "Qwen3", baseModelPrefix: "model", ignoresTokenizerTypeIds: true,
+        wordEmbeddings: "embed_tokens.weight",
         config: ConfigSchema(
             vocabSize: .init("vocab_size", 151_936), hiddenSize: .init("hidden_size", 4096),
             numHiddenLayers: .init("num_hidden_layers", 32),
@@ -16,9 +17,7 @@ extension EncoderFamily {
             intermediateSize: .init("intermediate_size", 22016), hiddenActFallback: "silu", padTokenId: nil,
             typeVocabSize: nil, maxPositionEmbeddings: .init("max_position_embeddings", 32768),
             layerNormEps: "rms_norm_eps", layerNormEpsFallback: 1e-6, headDim: .init("head_dim", 128),
-            numKeyValueHeads: .init("num_key_value_heads", 32)),
-        positions: .fromZero, ignoresTokenizerTypeIds: true, maskedLM: nil, sequenceClassification: nil,
-        architecture: Qwen3Architecture.self, wordEmbeddings: "embed_tokens.weight")
+            numKeyValueHeads: .init("num_key_value_heads", 32)))
 }
 
 /// The Qwen3 decoder as an encoder of text. Mirrors `Qwen3Model`: token embeddings (no
@@ -27,20 +26,21 @@ extension EncoderFamily {
 /// query and key head, turns them by rotary angles and attends causally (within
 /// `sliding_window` on sliding layers); a gated SiLU feed-forward block; a final norm.
 enum Qwen3Architecture: ArchitectureWithSettings {
-    typealias Settings = Qwen3Settings
-
     static let reference = "Qwen3Model"
 
-    /// The pass tables the layers read, by index in `EncoderParts.tables`.
-    private static let angles = 0
-    private static let causal = 1
-    private static let slidingCausal = 2
-
-    static func parts(_ weights: WeightStore, config: EncoderConfig) throws -> EncoderParts {
-        let settings = try settings(config)
+    static func parts(
+        _ weights: WeightStore, config: EncoderConfig, settings: Qwen3Settings
+    ) throws -> EncoderParts {
         let (h, inner, d) = (config.hiddenSize, config.intermediateSize, config.headDim)
         let (width, kvWidth) = (config.numAttentionHeads * d, config.numKeyValueHeads * d)
         let eps = config.layerNormEps
+        let heads = config.numAttentionHeads
+        // The pass tables the layers read, each layer naming its own by index here; the window's
+        // table only where sliding layers read it (Qwen3Settings refuses them without one).
+        let tables: [any PassTable] =
+            [RotaryAngles(base: settings.ropeTheta, headDim: d), VisibilityBias.causal(heads: heads)]
+            + (settings.slidingWindow.map { [VisibilityBias.causal(window: $0, heads: heads)] } ?? [])
+        let (angles, causal, slidingCausal) = (0, 1, 2)
         let layers: [any EncoderBlock] = try (0..<config.numHiddenLayers).map { index in
             let layer = weights.scoped("layers.\(index)")
             let attention = layer.scoped("self_attn")
@@ -69,15 +69,10 @@ enum Qwen3Architecture: ArchitectureWithSettings {
                     gate: try mlp("up_proj", in: h, out: inner),
                     activation: config.hiddenAct, output: try mlp("down_proj", in: inner, out: h)))
         }
-        let heads = config.numAttentionHeads
         return EncoderParts(
             embeddings: try WordEmbeddings(
                 weights.scoped("embed_tokens"), vocabSize: config.vocabSize, width: h, norm: nil),
-            layers: layers,
-            // The window's table only where sliding layers read it (Qwen3Settings refuses them
-            // without one).
-            tables: [RotaryAngles(base: settings.ropeTheta, headDim: d), VisibilityBias.causal(heads: heads)]
-                + (settings.slidingWindow.map { [VisibilityBias.causal(window: $0, heads: heads)] } ?? []),
+            layers: layers, tables: tables,
             finalNorm: try RMSNorm(weights.scoped("norm"), width: h, eps: eps), feedForwardWidth: 2 * inner)
     }
 
@@ -86,9 +81,9 @@ enum Qwen3Architecture: ArchitectureWithSettings {
     /// `token_classification_bias` is false) on every token. Qwen3 has no masked LM, and its
     /// question-answering class keeps its encoder under another prefix (`transformer`), which
     /// Sluice does not load.
-    static func head(_ kind: HeadKind, weights: WeightStore, config: EncoderConfig) throws -> any EncoderHead
-    {
-        let settings = try settings(config)
+    static func head(
+        _ kind: HeadKind, weights: WeightStore, config: EncoderConfig, settings: Qwen3Settings
+    ) throws -> any EncoderHead {
         let bias: Bool
         switch kind {
         case .sequenceClassification: bias = false

@@ -97,7 +97,7 @@ public final class Pipeline: Sendable {
         zeroTypeIds =
             config.family.ignoresTokenizerTypeIds || !tokenizer.returnsTokenTypeIds
         let context = PipelineContext(
-            task: task, folder: folder, config: config, tokenizer: tokenizer,
+            folder: folder, config: config, tokenizer: tokenizer,
             maxInputTokens: config.maxSequenceLength,
             labels: (0..<config.numLabels).map { config.id2label[$0] ?? "LABEL_\($0)" }, runtime: runtime)
         let implementation = task.implementation
@@ -124,9 +124,7 @@ public final class Pipeline: Sendable {
         let head = served.implementation.head
         return PipelineTask.registered.compactMap { type -> (any TaskPipeline)? in
             guard type.task != served, type.head == head else { return nil }
-            var own = context
-            own.task = type.task
-            return try? type.init(context: own)
+            return try? type.init(context: context)
         }
     }
 

@@ -115,13 +115,12 @@ struct QuestionAnsweringPipeline: TaskPipeline {
             }
         }
         if request.handleImpossibleAnswer { answers.append((minNullScore, 0, 0, "")) }
-        // Python's sort is stable: equal scores keep their order.
-        let best = answers.enumerated().sorted { a, b in
-            a.element.score != b.element.score ? a.element.score > b.element.score : a.offset < b.offset
-        }.prefix(request.topK).map { answer in
-            JSONValue.object([
-                ("score", .number(answer.element.score)), ("start", .int(answer.element.start)),
-                ("end", .int(answer.element.end)), ("answer", .string(answer.element.answer)),
+        // Equal scores keep their order.
+        let best = highestFirst(answers.map(\.score)).prefix(request.topK).map { index in
+            let answer = answers[index]
+            return JSONValue.object([
+                ("score", .number(answer.score)), ("start", .int(answer.start)), ("end", .int(answer.end)),
+                ("answer", .string(answer.answer)),
             ])
         }
         return best.count == 1 ? best[0] : .array(best)

@@ -119,8 +119,6 @@ struct TaskInput<Request: Sendable>: Sendable {
 /// What a task runs on: the model's folder and configuration, its tokenizer as the task set it
 /// up, the length limit and the class names.
 struct PipelineContext: Sendable {
-    /// The task that runs on this context.
-    var task: PipelineTask
     /// The model folder.
     let folder: ModelFolder
     /// The model's configuration.
@@ -203,8 +201,9 @@ extension TaskPipeline {
         try InputItems.splitting(inputs)
     }
 
-    // The context's parts under their own names, so that a task reads as transformers' does.
-    var task: PipelineTask { context.task }
+    // The task and the context's parts under their own names, so that a task reads as
+    // transformers' does.
+    var task: PipelineTask { Self.task }
     var config: EncoderConfig { context.config }
     var tokenizer: PretrainedTokenizer { context.tokenizer }
     var labels: [String] { context.labels }

@@ -25,14 +25,6 @@ enum ClassificationFunction: String, Sendable {
     }
 }
 
-/// numpy's `exp(x - max) / sum(exp(x - max))` over one row.
-func softmaxRow(_ logits: ArraySlice<Float>) -> [Float] {
-    let top = logits.max() ?? 0
-    let exps = logits.map { expf($0 - top) }
-    let sum = exps.reduce(0, +)
-    return exps.map { $0 / sum }
-}
-
 /// One `text-classification` request: `TextClassificationPipeline._sanitize_parameters` and
 /// what `postprocess` needs.
 struct TextClassificationRequest: Sendable {
@@ -144,20 +136,14 @@ struct TextClassificationPipeline: TaskPipeline {
         let logits = output.rows[0]
         let scores = request.function.apply(logits[...])
         if request.legacy {
-            // numpy argmax: the first of equal maxima.
-            var best = 0
-            for i in scores.indices where scores[i] > scores[best] { best = i }
+            let best = argmax(scores)
             let answer = JSONValue.object([
                 ("label", .string(labels[best])), ("score", .number(Double(scores[best]))),
             ])
             return request.wrapped ? .array([answer]) : answer
         }
-        // Python's sort is stable: equal scores keep label order.
-        var order = Array(scores.indices)
-        order = order.enumerated().sorted { a, b in
-            scores[a.element] != scores[b.element]
-                ? scores[a.element] > scores[b.element] : a.offset < b.offset
-        }.map(\.element)
+        // Equal scores keep label order.
+        var order = highestFirst(scores)
         if let k = request.topK { order = Array(order.prefix(k)) }
         return .array(
             order.map { .object([("label", .string(labels[$0])), ("score", .number(Double(scores[$0])))]) })

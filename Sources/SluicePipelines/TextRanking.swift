@@ -101,14 +101,19 @@ func moduleFile(_ modulePath: String, _ name: String) -> String {
 
 /// One `text-ranking` request: the texts and how to answer.
 struct TextRankingRequest: Sendable {
+    /// The answer's shape, with the parameters that shape reads.
+    enum Answer: Sendable {
+        /// `{"query", "texts"}`: `CrossEncoder.rank`'s answer, sorted by score, the first
+        /// `topK`, each with its text when `returnDocuments`.
+        case rank(topK: Int?, returnDocuments: Bool)
+        /// `{"source_sentence", "sentences"}`: the scores in input order, as
+        /// `CrossEncoder.predict`; `applySoftmax` (`apply_softmax=True`): softmax over the labels
+        /// of each pair.
+        case predict(applySoftmax: Bool)
+    }
+
     var texts: [String]
-    /// `{"query", "texts"}`: `CrossEncoder.rank`'s sorted answer; `{"source_sentence",
-    /// "sentences"}`: the scores in input order, as `CrossEncoder.predict`.
-    var ranked: Bool
-    var topK: Int?
-    var returnDocuments: Bool
-    /// `CrossEncoder.predict(apply_softmax=True)`: softmax over the labels of each pair.
-    var applySoftmax: Bool
+    var answer: Answer
 }
 
 /// sentence-transformers' `CrossEncoder.rank` and `predict`: each (query, text) pair scored by
@@ -168,13 +173,15 @@ struct TextRankingPipeline: TaskPipeline {
         }
         let prompt = try crossEncoderPrompt(p)
         let sequences = try texts.map { try encode(prompt + query, pair: $0) }
+        // Every parameter is checked, whichever answer reads it.
+        let topK = try p.nonNegativeInt("top_k")
+        let returnDocuments = try p.bool("return_documents") ?? false
+        let applySoftmax = try p.bool("apply_softmax") ?? false
         let request = TextRankingRequest(
-            texts: texts, ranked: ranked, topK: try p.nonNegativeInt("top_k"),
-            returnDocuments: try p.bool("return_documents") ?? false,
-            applySoftmax: try p.bool("apply_softmax") ?? false)
-        return TaskInput(
-            sequences: sequences, rows: .pooled,
-            request: request)
+            texts: texts,
+            answer: ranked
+                ? .rank(topK: topK, returnDocuments: returnDocuments) : .predict(applySoftmax: applySoftmax))
+        return TaskInput(sequences: sequences, rows: .pooled, request: request)
     }
 
     /// `CrossEncoder._resolve_prompt`: `prompt`, else the prompt `prompt_name` names, else the
@@ -202,27 +209,28 @@ struct TextRankingPipeline: TaskPipeline {
         let activation = crossEncoder.activation
         let numLabels = crossEncoder.numLabels
         let scores = logits.map { activation.apply($0) }
-        if numLabels != 1 {
+        switch request.answer {
+        case .predict(let applySoftmax):
+            guard numLabels != 1 else { return .array(scores.map { .number(Double($0)) }) }
             return .array(
                 (0..<(scores.count / numLabels)).map { row in
                     var labelScores = Array(scores[(row * numLabels)..<((row + 1) * numLabels)])
-                    if request.applySoftmax { labelScores = torchSoftmax(labelScores) }
+                    if applySoftmax { labelScores = torchSoftmax(labelScores) }
                     return .array(labelScores.map { .number(Double($0)) })
                 })
+        case .rank(let topK, let returnDocuments):
+            // `prepare` refuses ranking for a model with several labels.
+            var order = highestFirst(scores)
+            if let k = topK { order = Array(order.prefix(k)) }
+            return .array(
+                order.map { i in
+                    var fields: [(String, JSONValue)] = [
+                        ("corpus_id", .int(i)), ("score", .number(Double(scores[i]))),
+                    ]
+                    if returnDocuments { fields.append(("text", .string(request.texts[i]))) }
+                    return .object(fields)
+                })
         }
-        guard request.ranked else { return .array(scores.map { .number(Double($0)) }) }
-        var order = Array(scores.indices).sorted { a, b in
-            scores[a] != scores[b] ? scores[a] > scores[b] : a < b
-        }
-        if let k = request.topK { order = Array(order.prefix(k)) }
-        return .array(
-            order.map { i in
-                var fields: [(String, JSONValue)] = [
-                    ("corpus_id", .int(i)), ("score", .number(Double(scores[i]))),
-                ]
-                if request.returnDocuments { fields.append(("text", .string(request.texts[i]))) }
-                return .object(fields)
-            })
     }
 }
 

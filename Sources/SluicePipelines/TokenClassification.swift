@@ -54,6 +54,15 @@ private struct LabelledEntity {
     var word: String
     var start: Int
     var end: Int
+
+    /// A token's entry in the ungrouped answer (`aggregation_strategy` `none`).
+    var tokenJSON: JSONValue {
+        .object([
+            ("entity", .string(entity)), ("score", .number(Double(score))),
+            ("index", index.map { .int($0) } ?? .null),
+            ("word", .string(word)), ("start", .int(start)), ("end", .int(end)),
+        ])
+    }
 }
 
 /// transformers' `TokenClassificationPipeline`: the token head on every token, entities
@@ -225,22 +234,9 @@ struct TokenClassificationPipeline: TaskPipeline {
         }
         switch request.aggregation {
         case .none:
-            return pre.map { token in
-                let best = argmax(token.scores)
-                return .object([
-                    ("entity", .string(labels[best])), ("score", .number(Double(token.scores[best]))),
-                    ("index", .int(token.index)), ("word", .string(token.word)), ("start", .int(token.start)),
-                    ("end", .int(token.end)),
-                ])
-            }.filter { !request.ignoreLabels.contains($0["entity"].flatMap(\.stringValue) ?? "") }
+            return pre.map(labelled).filter { !request.ignoreLabels.contains($0.entity) }.map(\.tokenJSON)
         case .simple:
-            let tokens = pre.map { token -> LabelledEntity in
-                let best = argmax(token.scores)
-                return LabelledEntity(
-                    entity: labels[best], score: token.scores[best], index: token.index, word: token.word,
-                    start: token.start, end: token.end)
-            }
-            return groupEntities(tokens, ignoring: request.ignoreLabels)
+            return groupEntities(pre.map(labelled), ignoring: request.ignoreLabels)
         case .first, .average, .max:
             var words: [LabelledEntity] = []
             var group: [PreEntity] = []
@@ -254,6 +250,15 @@ struct TokenClassificationPipeline: TaskPipeline {
             if !group.isEmpty { words.append(aggregateWord(group, request.aggregation)) }
             return groupEntities(words, ignoring: request.ignoreLabels)
         }
+    }
+
+    /// A token under its best label: the answer's entry without aggregation, and what simple
+    /// aggregation groups.
+    private func labelled(_ token: PreEntity) -> LabelledEntity {
+        let best = argmax(token.scores)
+        return LabelledEntity(
+            entity: labels[best], score: token.scores[best], index: token.index, word: token.word,
+            start: token.start, end: token.end)
     }
 
     /// `aggregate_overlapping_entities`: sorted by start (stably), an entity that starts inside
@@ -346,13 +351,6 @@ struct TokenClassificationPipeline: TaskPipeline {
             ])
         }
     }
-}
-
-/// numpy's `argmax`: the first of equal maxima.
-func argmax(_ values: [Float]) -> Int {
-    var best = 0
-    for i in values.indices where values[i] > values[best] { best = i }
-    return best
 }
 
 extension JSONValue {

@@ -45,16 +45,14 @@ public struct PaddingParameters: Sendable, Equatable {
         self.padToken = padToken
     }
 
-    init(json value: JSONValue, path: String) throws {
-        let json = try JSONObject(value, path: path)
+    init(json: JSONObject) throws {
         switch json["strategy"] {
         case .string("BatchLongest"), nil:
             strategy = .batchLongest
         case .object(let members) where members.contains(where: { $0.key == "Fixed" }):
-            let fixed = try JSONObject(.object(members), path: "\(path).strategy")
-            strategy = .fixed(try fixed.int("Fixed"))
+            strategy = .fixed(try json.object("strategy").int("Fixed"))
         default:
-            throw TokenizerError("\(path).strategy must be \"BatchLongest\" or {\"Fixed\": n}")
+            throw TokenizerError("\(json.path).strategy must be \"BatchLongest\" or {\"Fixed\": n}")
         }
         direction = try json.choice("direction", default: .right, naming: "padding direction")
         padToMultipleOf = try json.optionalInt("pad_to_multiple_of")

@@ -60,8 +60,10 @@ public struct Tokenizer: Sendable {
         preTokenizer = try root["pre_tokenizer"].map { try makePreTokenizer($0, path: "pre_tokenizer") }
         postProcessor = try root["post_processor"].map { try makePostProcessor($0, path: "post_processor") }
         decoder = try root["decoder"].map { try makeDecoder($0, path: "decoder") }
-        truncation = try root["truncation"].map { try TruncationParameters(json: $0, path: "truncation") }
-        padding = try root["padding"].map { try PaddingParameters(json: $0, path: "padding") }
+        truncation = try root["truncation"].map {
+            try TruncationParameters(json: JSONObject($0, path: "truncation"))
+        }
+        padding = try root["padding"].map { try PaddingParameters(json: JSONObject($0, path: "padding")) }
         let addedTokens = try
             (root["added_tokens"].map { value -> [JSONValue] in
                 guard case .array(let items) = value else {

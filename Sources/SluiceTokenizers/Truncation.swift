@@ -39,8 +39,7 @@ public struct TruncationParameters: Sendable, Equatable {
         self.direction = direction
     }
 
-    init(json value: JSONValue, path: String) throws {
-        let json = try JSONObject(value, path: path)
+    init(json: JSONObject) throws {
         maxLength = try json.int("max_length")
         stride = try json.optionalInt("stride") ?? 0
         strategy = try json.choice("strategy", default: .longestFirst, naming: "truncation strategy")
