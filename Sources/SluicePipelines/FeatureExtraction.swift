@@ -7,7 +7,7 @@ extension PipelineTask {
 }
 
 /// transformers' `FeatureExtractionPipeline`: the encoder's last hidden state for every token.
-struct FeatureExtractionPipeline: TaskPipeline {
+struct FeatureExtractionPipeline: EveryTokenTask {
     static let definition = TaskDefinition(
         task: .featureExtraction, parameters: RequestTruncation.parameterNames, head: nil)
     let context: PipelineContext
@@ -15,17 +15,6 @@ struct FeatureExtractionPipeline: TaskPipeline {
     /// A bare encoder (`BertModel`), or a checkpoint that declares no class at all.
     static func isImplied(by folder: ModelFolder, config: EncoderConfig) -> Bool {
         config.architectures.isEmpty || config.architectures.contains { $0.hasSuffix("Model") }
-    }
-
-    /// A text, or a list of token ids used as they are; `truncate` and `truncation_direction`
-    /// as the Inference API's feature extraction takes them.
-    func prepare(_ input: JSONValue, parameters: TaskParameters, asListItem: Bool) throws -> TaskInput<Void> {
-        let truncation = try parameters.requestTruncation()
-        let sequence =
-            try input.tokenIds.map { try context.sequence(ids: $0, truncation: truncation) }
-            ?? TokenSequence(
-                encoding: try context.encoding(try input.requireText(task), truncation: truncation))
-        return TaskInput(sequences: [sequence], rows: .every, request: ())
     }
 
     /// `[[token vector, …]]`, the batch of one the pipeline returns.

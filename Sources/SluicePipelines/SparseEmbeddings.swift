@@ -14,7 +14,7 @@ extension PipelineTask {
 /// lists the entries that are not zero, in vocabulary order: `[{"index", "value"}, ...]`.
 ///
 /// A masked-LM checkpoint answers this beside fill-mask; a `SparseEncoder` folder implies it.
-struct SparseEmbeddingsPipeline: TaskPipeline {
+struct SparseEmbeddingsPipeline: EveryTokenTask {
     static let definition = TaskDefinition(
         task: .sparseEmbeddings, parameters: RequestTruncation.parameterNames, head: .maskedLM)
     let context: PipelineContext
@@ -60,16 +60,6 @@ struct SparseEmbeddingsPipeline: TaskPipeline {
     static func isImplied(by folder: ModelFolder, config: EncoderConfig) -> Bool {
         guard case .array(let modules) = folder.jsonObject("modules.json") else { return false }
         return modules.contains { $0["type"]?.stringValue?.hasSuffix("SpladePooling") == true }
-    }
-
-    /// A text, or a list of token ids used as they are.
-    func prepare(_ input: JSONValue, parameters: TaskParameters, asListItem: Bool) throws -> TaskInput<Void> {
-        let truncation = try parameters.requestTruncation()
-        let sequence =
-            try input.tokenIds.map { try context.sequence(ids: $0, truncation: truncation) }
-            ?? TokenSequence(
-                encoding: try context.encoding(try input.requireText(task), truncation: truncation))
-        return TaskInput(sequences: [sequence], rows: .every, request: ())
     }
 
     /// The pooled weights that are not zero, by vocabulary id.

@@ -162,6 +162,16 @@ struct PipelineContext: Sendable {
         return try encoding(text, pair: pair, with: own)
     }
 
+    /// One sequence from an input that is a text or a list of token ids (see
+    /// `sequence(ids:truncation:)`), under the request's `truncate` and `truncation_direction`.
+    func sequence(
+        _ input: JSONValue, of task: PipelineTask, parameters: TaskParameters
+    ) throws -> TokenSequence {
+        let truncation = try parameters.requestTruncation()
+        if let ids = input.tokenIds { return try sequence(ids: ids, truncation: truncation) }
+        return TokenSequence(encoding: try encoding(try input.requireText(task), truncation: truncation))
+    }
+
     /// A sequence of token ids the client sent instead of a text, used as they are (special
     /// tokens are the client's to include): cut to `maxInputTokens` as `truncation` asks, or
     /// refused when longer; an id outside the vocabulary is refused.
@@ -233,5 +243,17 @@ extension TaskPipeline {
             throw PipelineError(.internal, "a prepared input of another task reached \(Self.task.rawValue)")
         }
         return try finish(request, output)
+    }
+}
+
+/// A task that reads every token row of one sequence per input: a text, or a list of token ids
+/// used as they are, under the request's `truncate` and `truncation_direction`.
+protocol EveryTokenTask: TaskPipeline where Request == Void {}
+
+extension EveryTokenTask {
+    func prepare(_ input: JSONValue, parameters: TaskParameters, asListItem: Bool) throws -> TaskInput<Void> {
+        TaskInput(
+            sequences: [try context.sequence(input, of: Self.task, parameters: parameters)], rows: .every,
+            request: ())
     }
 }

@@ -210,21 +210,12 @@ struct TaskAnswer: Sendable {
     var json: JSONValue { isList ? .array(outputs) : outputs[0] }
 }
 
-/// What one request cost: its tokens and characters, and where its time went (TEI's timing
-/// headers report these).
+/// What one request cost: its tokens and characters (Unicode scalars of its texts), and where
+/// its time went: tokenizing, from submission to the start of the (first) batch that computed
+/// it, from there to the end of the last, and all of it (TEI's timing headers report these).
 struct ComputeCost: Sendable {
-    /// Tokens the model computed, special tokens included.
-    var tokens: Int
-    /// Characters (Unicode scalars) of the inputs' texts.
-    var characters: Int
-    /// Reading and tokenizing the inputs.
-    var tokenization: Duration
-    /// From submission to the start of the (first) batch that computed them.
-    var queue: Duration
-    /// From the start of that batch to the end of the last.
-    var inference: Duration
-    /// From the start of the work to the answers.
-    var total: Duration
+    var tokens, characters: Int
+    var tokenization, queue, inference, total: Duration
 }
 
 /// A pipeline's output with the batch that computed it.
