@@ -35,10 +35,13 @@ public func buildApplication<Pipeline: ServablePipeline>(
     if let key = configuration.apiKey {
         router.add(middleware: APIKeyMiddleware(key: key))
     }
-    InferenceAPIController(
-        service: service, maxBodyBytes: configuration.maxBodyBytes,
-        maxInputs: configuration.effectiveMaxInputs
-    ).addRoutes(to: router)
+    let runner = TaskRunner(
+        service: service, body: BodyReader(maxBodyBytes: configuration.maxBodyBytes),
+        maxInputs: configuration.effectiveMaxInputs)
+    InferenceAPIController(runner: runner).addRoutes(to: router)
+    TEIController(runner: runner).addRoutes(to: router)
+    OpenAIController(runner: runner, modelName: configuration.modelName, modelID: configuration.modelID)
+        .addRoutes(to: router)
     OperationsController(service: service, configuration: configuration, metrics: metrics).addRoutes(
         to: router)
 

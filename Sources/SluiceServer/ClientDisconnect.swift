@@ -113,3 +113,16 @@ final class ClientDisconnectHandler: ChannelInboundHandler, RemovableChannelHand
         }.get()
     }
 }
+
+extension SluiceRequestContext {
+    /// Runs `work`, cancelled as soon as the request's client goes away (jobs still queued
+    /// leave the queue uncomputed).
+    func whileClientWaits<Value: Sendable>(
+        _ work: @escaping @Sendable () async throws -> Value
+    ) async throws -> Value {
+        guard let disconnect = await ClientDisconnectHandler.signal(of: channel) else {
+            return try await work()
+        }
+        return try await disconnect.cancellingOnDisconnect(work)
+    }
+}

@@ -9,44 +9,17 @@ import SluicePipelines
 /// over the limit), decoded (400, 422), and handed to `InferenceService`; the work is cancelled
 /// if the client goes away meanwhile.
 struct InferenceAPIController<Pipeline: ServablePipeline> {
-    let service: InferenceService<Pipeline>
-    let maxBodyBytes: Int
-    let maxInputs: Int
+    let runner: TaskRunner<Pipeline>
 
     func addRoutes(to router: Router<SluiceRequestContext>) {
         router.post("/", use: infer)
     }
 
     @Sendable func infer(_ request: Request, context: SluiceRequestContext) async throws -> Response {
-        let disconnect = await ClientDisconnectHandler.signal(of: context.channel)
-        let body = try await readBody(request)
+        let body = try await runner.body.bytes(of: request)
         let decoded = try InferenceRequest(body: body, contentType: request.headers[.contentType])
-        let work: @Sendable () async throws -> JSONValue = { [service, maxInputs] in
-            try await service.infer(decoded, maxInputs: maxInputs)
-        }
-        let answer: JSONValue
-        if let disconnect {
-            answer = try await disconnect.cancellingOnDisconnect(work)
-        } else {
-            answer = try await work()
-        }
-        return Response(
-            status: .ok,
-            headers: [.contentType: "application/json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.pythonJSONBytes)))
-    }
-
-    private func readBody(_ request: Request) async throws(ServerError) -> ByteBuffer {
-        let tooLarge = ServerError(.payloadTooLarge, "the request body is over \(maxBodyBytes) bytes")
-        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > maxBodyBytes {
-            throw tooLarge
-        }
-        do {
-            return try await request.body.collect(upTo: maxBodyBytes)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw tooLarge
-        } catch {
-            throw ServerError(.badRequest, "the request body could not be read")
-        }
+        return try await context.whileClientWaits { [runner] in
+            try await runner.service.infer(decoded, maxInputs: runner.maxInputs)
+        }.response
     }
 }

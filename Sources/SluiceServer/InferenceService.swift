@@ -226,10 +226,12 @@ struct Computed<Output: Sendable>: Sendable {
 }
 
 extension JSONValue {
-    /// The Unicode scalars of every string in this input (an object's values, a list's items).
+    /// The Unicode scalars of every string in this input (an object's values, a list's items);
+    /// a token id counts one, as TEI counts it.
     var characterCount: Int {
         switch self {
         case .string(let text): return text.unicodeScalars.count
+        case .int: return 1
         case .array(let items): return items.reduce(0) { $0 + $1.characterCount }
         case .object(let members): return members.reduce(0) { $0 + $1.1.characterCount }
         default: return 0

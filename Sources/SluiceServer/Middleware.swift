@@ -2,8 +2,9 @@ import Hummingbird
 import Metrics
 
 /// The outermost middleware: turns any error a route or the router throws into the JSON answer
-/// of `ServerError` (so no other code builds error bodies, and no error reaches the client as
-/// Hummingbird's empty 500), and counts every answer by route and status.
+/// of `ServerError` in the dialect of the request's path (so no other code builds error bodies,
+/// and no error reaches the client as Hummingbird's empty 500), and counts every answer by route
+/// and status.
 struct ErrorAndMetricsMiddleware: RouterMiddleware {
     typealias Context = SluiceRequestContext
 
@@ -21,7 +22,7 @@ struct ErrorAndMetricsMiddleware: RouterMiddleware {
             if answer.kind == .internal {
                 context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
             }
-            response = answer.response()
+            response = APIDialect.of(path: request.uri.path).response(for: answer)
         }
         metrics.countRequest(route: context.endpointPath ?? "unmatched", status: response.status.code)
         return response

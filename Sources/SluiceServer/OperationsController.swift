@@ -22,15 +22,29 @@ struct OperationsController<Pipeline: ServablePipeline> {
         guard service.isReady else {
             throw ServerError(.overloaded, "the server is shutting down", retryAfterSeconds: 1)
         }
-        return json(.object([("status", .string("ok"))]))
+        return JSONValue.object([("status", .string("ok"))]).response
     }
 
+    /// TEI's `/info` fields first (its clients read them), then Sluice's own: the tasks the
+    /// model answers, its architecture and weights, and every limit.
     @Sendable func info(_ request: Request, context: SluiceRequestContext) async throws -> Response {
         guard let pipeline = service.pipeline else { throw InferenceService<Pipeline>.loading }
         let limits = configuration.scheduler
         let answer = JSONValue.object([
             ("model_id", .string(configuration.modelID)),
+            ("model_sha", configuration.modelRevision.map(JSONValue.string) ?? .null),
+            ("model_dtype", .string(Self.dtypeName(pipeline.weightFormat))),
+            ("served_model_name", .string(configuration.modelName)),
+            ("model_type", Self.teiModelType(pipeline)),
+            ("max_concurrent_requests", .int(limits.maxQueue)),
+            ("max_input_length", .int(pipeline.maxInputTokens)),
+            ("max_batch_tokens", .int(limits.maxBatchTokens)),
+            ("max_batch_requests", .int(limits.maxBatchSize)),
+            ("max_client_batch_size", .int(configuration.effectiveMaxInputs)),
+            ("auto_truncate", .bool(true)),
+            ("version", .string(sluiceVersion)),
             ("task", .string(pipeline.taskName)),
+            ("tasks", .array(pipeline.taskNames.map(JSONValue.string))),
             ("architecture", pipeline.architecture.map(JSONValue.string) ?? .null),
             ("weights", .string(pipeline.weightFormat)),
             ("max_input_tokens", .int(pipeline.maxInputTokens)),
@@ -47,9 +61,37 @@ struct OperationsController<Pipeline: ServablePipeline> {
                     ("max_inputs", .int(configuration.effectiveMaxInputs)),
                 ])
             ),
-            ("version", .string(sluiceVersion)),
         ])
-        return json(answer)
+        return answer.response
+    }
+
+    /// TEI's `model_type`: a classifier with several labels, a re-ranker with one, or an
+    /// embedding model with its pooling.
+    static func teiModelType(_ pipeline: Pipeline) -> JSONValue {
+        let labels = pipeline.labels
+        guard pipeline.taskNames.contains("text-classification"), !labels.isEmpty else {
+            return .object([
+                ("embedding", .object([("pooling", pipeline.poolingName.map(JSONValue.string) ?? .null)]))
+            ])
+        }
+        let id2label = JSONValue.object(labels.enumerated().map { (String($0.offset), .string($0.element)) })
+        let label2id = JSONValue.object(labels.enumerated().map { ($0.element, .int($0.offset)) })
+        return .object([
+            (
+                labels.count == 1 ? "reranker" : "classifier",
+                .object([("id2label", id2label), ("label2id", label2id)])
+            )
+        ])
+    }
+
+    /// TEI's names for how the dense layers hold their weights.
+    static func dtypeName(_ format: String) -> String {
+        switch format {
+        case "f32": return "float32"
+        case "bf16": return "bfloat16"
+        case "f16": return "float16"
+        default: return format
+        }
     }
 
     @Sendable func renderMetrics(_ request: Request, context: SluiceRequestContext) async throws -> Response {
@@ -57,12 +99,5 @@ struct OperationsController<Pipeline: ServablePipeline> {
             status: .ok,
             headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render())))
-    }
-
-    private func json(_ value: JSONValue) -> Response {
-        Response(
-            status: .ok,
-            headers: [.contentType: "application/json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: value.pythonJSONBytes)))
     }
 }

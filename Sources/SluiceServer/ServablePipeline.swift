@@ -45,6 +45,17 @@ public protocol ServablePipeline: Sendable {
     /// Turns one input's output into the pipeline's JSON answer for that input (in the shape of
     /// a list item when it was prepared as one).
     func finish(_ prepared: Prepared, _ output: Output) throws -> JSONValue
+
+    /// Class names by index, for a model with a classification head.
+    var labels: [String] { get }
+    /// sentence-transformers prompts by name.
+    var prompts: [String: String] { get }
+    /// How pooled embeddings pool their tokens (TEI's `/info`), nil without pooled embeddings.
+    var poolingName: String? { get }
+    /// The tokens of a text with their byte ranges (TEI's `/tokenize`); throws `PipelineError`.
+    func tokenSpans(of text: String, addSpecialTokens: Bool) throws -> [TokenSpan]
+    /// Token ids back to text (TEI's `/decode`); throws `PipelineError`.
+    func decode(_ ids: [Int], skipSpecialTokens: Bool) throws -> String
 }
 
 extension ServablePipeline {
@@ -58,6 +69,20 @@ extension ServablePipeline {
 
     /// The served task alone.
     public var taskNames: [String] { [taskName] }
+
+    public var labels: [String] { [] }
+    public var prompts: [String: String] { [:] }
+    public var poolingName: String? { nil }
+
+    /// No tokenizer of its own to show.
+    public func tokenSpans(of text: String, addSpecialTokens: Bool) throws -> [TokenSpan] {
+        throw PipelineError(.validation, "this model has no tokenizer to show")
+    }
+
+    /// No tokenizer of its own to decode with.
+    public func decode(_ ids: [Int], skipSpecialTokens: Bool) throws -> String {
+        throw PipelineError(.validation, "this model has no tokenizer to decode with")
+    }
 
     /// The served task alone: any other is refused.
     public func prepare(

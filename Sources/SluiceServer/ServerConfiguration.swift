@@ -19,6 +19,10 @@ public struct ServerConfiguration: Sendable {
     public var verboseErrors: Bool
     /// How `/info` names the model (the folder or hub id it was loaded from).
     public var modelID: String
+    /// The name clients give the model (OpenAI's `model`, KServe's path); `modelID` when nil.
+    public var servedModelName: String?
+    /// The revision asked for, when the model came from the hub (TEI's `model_sha`).
+    public var modelRevision: String?
     /// How many nice levels below the compute threads every other thread of the process runs
     /// (request handling, timers), so that under overload the model keeps the cores. It changes
     /// the whole process and cannot be undone, so it is for a process that is the server (`sluice
@@ -42,6 +46,8 @@ public struct ServerConfiguration: Sendable {
         maxInputs: Int = 256,
         verboseErrors: Bool = false,
         modelID: String = "",
+        servedModelName: String? = nil,
+        modelRevision: String? = nil,
         requestNice: Int = 0,
         computePriorities: ComputePriorities = .unmanaged,
         clock: any SchedulerClock = SystemClock()
@@ -54,10 +60,15 @@ public struct ServerConfiguration: Sendable {
         self.maxInputs = maxInputs
         self.verboseErrors = verboseErrors
         self.modelID = modelID
+        self.servedModelName = servedModelName
+        self.modelRevision = modelRevision
         self.requestNice = requestNice
         self.computePriorities = computePriorities
         self.clock = clock
     }
+
+    /// The name clients use for the model.
+    public var modelName: String { servedModelName ?? modelID }
 
     /// The most inputs one request is taken with: `maxInputs`, but never more than the queue
     /// holds, since a list's inputs are admitted together or not at all.

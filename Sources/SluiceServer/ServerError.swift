@@ -18,6 +18,8 @@ public struct ServerError: Error, Sendable, CustomStringConvertible {
         case methodNotAllowed = "method_not_allowed"
         case payloadTooLarge = "payload_too_large"
         case validation
+        /// The served model cannot answer the route (an embedding route on a classifier).
+        case unsupported
         case overloaded
         case timeout
         case clientClosedRequest = "client_closed_request"
@@ -31,7 +33,7 @@ public struct ServerError: Error, Sendable, CustomStringConvertible {
             case .notFound: return .notFound
             case .methodNotAllowed: return .methodNotAllowed
             case .payloadTooLarge: return .contentTooLarge
-            case .validation: return .unprocessableContent
+            case .validation, .unsupported: return .unprocessableContent
             case .overloaded: return .serviceUnavailable
             case .timeout: return .gatewayTimeout
             // nginx's code: nobody reads it, but logs and metrics tell it from a server failure.
@@ -48,12 +50,26 @@ public struct ServerError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// Seconds for `Retry-After` (503 only).
     public var retryAfterSeconds: Int?
+    /// What some dialects tell apart within a kind (see `Detail`).
+    public var detail: Detail?
+
+    /// Finer causes that some API dialects answer with their own status or type.
+    public enum Detail: Sendable {
+        /// A 503 because the queue is full (TEI answers 429), not because the model is loading
+        /// or the server draining.
+        case queueFull
+        /// A validation error because an input is empty (TEI answers 400 `Empty`).
+        case emptyInput
+        /// A 404 for a model name this server does not serve (OpenAI's `model_not_found`).
+        case unknownModel
+    }
 
     /// An error of `kind` with `message`.
-    public init(_ kind: Kind, _ message: String, retryAfterSeconds: Int? = nil) {
+    public init(_ kind: Kind, _ message: String, retryAfterSeconds: Int? = nil, detail: Detail? = nil) {
         self.kind = kind
         self.message = message
         self.retryAfterSeconds = retryAfterSeconds
+        self.detail = detail
     }
 
     public var description: String { "\(kind.rawValue): \(message)" }
@@ -80,6 +96,7 @@ extension ServerError {
             self.init(
                 .overloaded, "the server is overloaded: the queue is full", retryAfterSeconds: max(seconds, 1)
             )
+            detail = .queueFull
         case .shuttingDown:
             self.init(.overloaded, "the server is shutting down", retryAfterSeconds: 1)
         case .timedOut:

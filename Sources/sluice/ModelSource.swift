@@ -26,6 +26,21 @@ enum ModelSource: Sendable {
         self = .hub(id)
     }
 
+    /// The name clients use for the model by default: the hub repository (`org/name`), or the
+    /// folder's last path component.
+    var defaultServedName: String {
+        switch self {
+        case .folder(let path): return URL(fileURLWithPath: path).standardizedFileURL.lastPathComponent
+        case .hub(let id): return id.repository
+        }
+    }
+
+    /// The hub revision asked for, if any.
+    var revision: String? {
+        if case .hub(let id) = self { return id.revision }
+        return nil
+    }
+
     /// The model's folder: itself, or the hub id's snapshot in the cache (downloaded as needed,
     /// with progress on standard error).
     func folder(token: String?, logger: Logger) async throws -> String {

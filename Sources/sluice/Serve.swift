@@ -69,6 +69,12 @@ struct Serve: AsyncParsableCommand {
             "Require Authorization: Bearer <key> on every route but /health.", valueName: "key"))
     var apiKey: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "The name clients give the model (OpenAI's model field, /v1/models; default: the hub id, or the folder's name).",
+            valueName: "name"))
+    var servedModelName: String?
+
     @Option(help: ArgumentHelp("Compute threads for the model (default: all cores).", valueName: "n"))
     var threads: Int?
 
@@ -207,6 +213,9 @@ struct Serve: AsyncParsableCommand {
             maxInputs: try environment.setting(maxInputs, "max-inputs", default: defaults.maxInputs),
             verboseErrors: try verboseErrors || environment.flag("verbose-errors"),
             modelID: modelOptions.model,
+            servedModelName: try environment.setting(servedModelName, "served-model-name")
+                ?? (try? modelOptions.source())?.defaultServedName,
+            modelRevision: (try? modelOptions.source())?.revision,
             // The one setting whose default differs from the library's: this process is the server.
             requestNice: try environment.setting(requestNice, "request-nice", default: 10)
         )

@@ -29,7 +29,7 @@ struct OperationsTests {
         }
     }
 
-    @Test("/info names the model, task, architecture, weight format, limits and version")
+    @Test("/info gives TEI's fields, then the model, tasks, architecture, weight format and limits")
     func infoDescribesTheServer() async throws {
         let configuration = ServerConfiguration(
             scheduler: SchedulerConfiguration(
@@ -40,13 +40,17 @@ struct OperationsTests {
         try await withServer(configuration: configuration) { server in
             let info = try await server.request(.get, "/info")
             #expect(info.status == .ok)
+            // TEI's fields first, then Sluice's.
             #expect(
                 info.text
-                    == #"{"model_id":"models/fake","task":"fake-task","architecture":"FakeForTesting","weights":"f32","#
+                    == #"{"model_id":"models/fake","model_sha":null,"model_dtype":"float32","#
+                    + #""served_model_name":"models/fake","model_type":{"embedding":{"pooling":null}},"#
+                    + #""max_concurrent_requests":50,"max_input_length":64,"max_batch_tokens":1000,"#
+                    + #""max_batch_requests":8,"max_client_batch_size":16,"auto_truncate":true,"version":"0.1.0","#
+                    + #""task":"fake-task","tasks":["fake-task"],"architecture":"FakeForTesting","weights":"f32","#
                     + #""max_input_tokens":64,"#
                     + #""limits":{"max_batch_size":8,"max_batch_tokens":1000,"max_batch_wait_ms":2,"max_refill_wait_ms":7,"#
-                    + #""max_queue":50,"#
-                    + #""request_timeout_ms":3000,"max_body_bytes":4096,"max_inputs":16},"version":"0.1.0"}"#)
+                    + #""max_queue":50,"request_timeout_ms":3000,"max_body_bytes":4096,"max_inputs":16}}"#)
         }
     }
 

@@ -1,0 +1,39 @@
+import Hummingbird
+import SluiceJSON
+import SluicePipelines
+
+/// What every API dialect's routes share: the request body reader, the loaded model, and
+/// running one of the model's tasks on a request's inputs as a list, cancelled if the client
+/// leaves.
+struct TaskRunner<Pipeline: ServablePipeline>: Sendable {
+    let service: InferenceService<Pipeline>
+    let body: BodyReader
+    /// The most inputs one request may carry (`--max-inputs`, capped by the queue).
+    let maxInputs: Int
+
+    /// The loaded model, or the 503 of a model still loading.
+    func loaded() throws(ServerError) -> Pipeline {
+        guard let pipeline = service.pipeline else { throw InferenceService<Pipeline>.loading }
+        return pipeline
+    }
+
+    /// Runs `task` on `inputs` with `parameters`; `unsupported` is the error for a model that
+    /// does not answer the task.
+    func run(
+        _ task: PipelineTask, _ inputs: [JSONValue], _ parameters: [(String, JSONValue)],
+        context: SluiceRequestContext, unsupported: ServerError
+    ) async throws -> TaskAnswer {
+        guard try loaded().taskNames.contains(task.rawValue) else { throw unsupported }
+        let call = TaskCall(
+            task: task.rawValue, items: try failing { try InputItems(items: inputs, isList: true) },
+            parameters: try failing { try TaskParameters(.object(parameters)) })
+        return try await context.whileClientWaits { [service, maxInputs] in
+            try await service.run(call, maxInputs: maxInputs)
+        }
+    }
+
+    /// A pipeline's error as the server answers it.
+    func failing<Value>(_ work: () throws -> Value) throws(ServerError) -> Value {
+        do { return try work() } catch { throw service.failure(error) }
+    }
+}
