@@ -19,8 +19,9 @@ struct TEIController<Pipeline: ServablePipeline> {
 
     func addRoutes(to router: Router<SluiceRequestContext>) {
         let routes: [(String, @Sendable (Request, SluiceRequestContext) async throws -> Response)] = [
-            ("/embed", embed), ("/embed_all", embedAll), ("/embed_sparse", embedSparse), ("/predict", predict),
-            ("/rerank", rerank), ("/similarity", similarity), ("/tokenize", tokenize), ("/decode", decode),
+            ("/embed", embed), ("/embed_all", embedAll), ("/embed_sparse", embedSparse),
+            ("/predict", predict), ("/rerank", rerank), ("/similarity", similarity),
+            ("/tokenize", tokenize), ("/decode", decode),
         ]
         for (path, handler) in routes { router.post(RouterPath(path), use: handler) }
     }
