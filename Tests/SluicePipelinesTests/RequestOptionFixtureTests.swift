@@ -30,6 +30,7 @@ final class RequestOptionFixtureTests: XCTestCase {
             var prepared: [PreparedInput] = []
             var references: [(task: PipelineTask, json: JSONValue)] = []
             for row in rows {
+                if try checkTokenizerRow(row, pipeline, name) { continue }
                 guard case .string(let taskName)? = row["task"], let task = PipelineTask(name: taskName),
                     let input = row["input"], case .string(let json)? = row["json"]
                 else { throw ModelError("bad fixture row in \(name)") }
@@ -49,6 +50,31 @@ final class RequestOptionFixtureTests: XCTestCase {
                     "\(name) batched case \(i)")
             }
         }
+    }
+
+    /// A `tokenize` or `decode` row (TEI's routes, the Rust library's answers): the tokens with
+    /// their byte offsets, or the decoded text. False for a row of another kind.
+    private func checkTokenizerRow(_ row: JSONValue, _ pipeline: Pipeline, _ name: String) throws -> Bool {
+        guard case .string(let kind)? = row["task"], kind == "tokenize" || kind == "decode",
+            let input = row["input"], case .string(let json)? = row["json"]
+        else { return false }
+        let reference = try JSONValue.parse(Data(json.utf8))
+        let label = "\(name) \(kind) \(input.pythonJSON) \(row["parameters"]?.pythonJSON ?? "")"
+        if kind == "decode", let ids = input.arrayValue?.compactMap(\.integralValue) {
+            let skip = row["parameters"]?["skip_special_tokens"]?.boolValue ?? true
+            XCTAssertEqual(.string(pipeline.decode(ids, skipSpecialTokens: skip)), reference, label)
+        } else if case .string(let text) = input {
+            let add = row["parameters"]?["add_special_tokens"]?.boolValue ?? true
+            let spans = try pipeline.tokenSpans(of: text, addSpecialTokens: add).map { span -> JSONValue in
+                .object([
+                    ("id", .int(span.id)), ("text", .string(span.text)), ("special", .bool(span.special)),
+                    ("start", span.bytes.map { .int($0.lowerBound) } ?? .null),
+                    ("stop", span.bytes.map { .int($0.upperBound) } ?? .null),
+                ])
+            }
+            assertSameJSON(.array(spans), reference, label)
+        }
+        return true
     }
 
     /// Sparse answers are compared as vectors, an entry left out counting as zero: a logit

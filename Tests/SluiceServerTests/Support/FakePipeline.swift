@@ -19,7 +19,11 @@ final class FakePipeline: ServablePipeline, @unchecked Sendable {
         var inList: Bool
     }
 
-    let taskName = "fake-task"
+    let taskName: String
+
+    /// A fake that calls its task `taskName` (`sentence-embeddings` lets the embedding routes
+    /// of the API dialects reach it; it then ignores every parameter but `shout`).
+    init(taskName: String = "fake-task") { self.taskName = taskName }
     let architecture: String? = "FakeForTesting"
     let maxInputTokens = 64
 
@@ -47,7 +51,8 @@ final class FakePipeline: ServablePipeline, @unchecked Sendable {
         }
         var shout = false
         if let pairs = parameters.values?.objectMembers {
-            for (key, value) in pairs {
+            // Under another task's name, the parameters of that task's routes pass unread.
+            for (key, value) in pairs where key == "shout" || taskName == "fake-task" {
                 guard key == "shout", case .bool(let flag) = value else {
                     throw PipelineError(.validation, "unknown parameter \"\(key)\" (accepted: shout)")
                 }

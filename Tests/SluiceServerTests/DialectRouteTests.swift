@@ -1,0 +1,330 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import SluiceJSON
+import SluiceModels
+import SluicePipelines
+import SluiceScheduler
+import SluiceServer
+import Testing
+
+/// TEI's and OpenAI's routes on the fixture checkpoints: each answer is the reference's
+/// (scripts/fixtures/make_request_option_fixtures.py and make_task_fixtures.py) in the
+/// dialect's shape, and each error comes with the dialect's status and body.
+@Suite("TEI and OpenAI routes", .serialized, .timeLimit(.minutes(3)))
+struct DialectRouteTests {
+    static let tasks = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/models/tasks")
+
+    static func jsonLines(_ url: URL) throws -> [JSONValue] {
+        try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map {
+            try JSONValue.parse(Data($0.utf8))
+        }
+    }
+
+    /// A live server around a fixture folder; `body` gets a client for it.
+    private func serving(
+        _ folder: String, _ body: @escaping @Sendable (DialectClient) async throws -> Void
+    )
+        async throws
+    {
+        let path = Self.tasks.appendingPathComponent(folder).path
+        try await withLiveServer(
+            modelID: folder, { try Pipeline(folder: try ModelFolder(path: path), runtime: .forTests) }
+        ) { port in
+            try await body(DialectClient(port: port))
+        }
+    }
+
+    /// The reference rows of a folder's request_options.jsonl for one kind of case.
+    private func rows(
+        _ folder: String, _ kind: String
+    ) throws -> [(input: JSONValue, parameters: JSONValue, json: JSONValue)] {
+        let text = try String(
+            contentsOf: Self.tasks.appendingPathComponent("\(folder)/expected/request_options.jsonl"),
+            encoding: .utf8)
+        return try text.split(separator: "\n").compactMap { line in
+            let row = try JSONValue.parse(Data(line.utf8))
+            guard row["task"] == .string(kind), let input = row["input"],
+                case .string(let json)? = row["json"]
+            else { return nil }
+            return (input, row["parameters"] ?? .object([]), try JSONValue.parse(Data(json.utf8)))
+        }
+    }
+
+    @Test("/embed, /v1/embeddings, /similarity, /tokenize and /decode on a sentence-transformers folder")
+    func embeddingRoutes() async throws {
+        let folder = "sentence-embeddings-cls-dense-normalize"
+        let embeddings = try rows(folder, "sentence-embeddings").filter {
+            $0.input.stringValue != nil && $0.parameters["normalize"] != nil
+                && $0.parameters["truncate"] == nil
+        }
+        let tokenize = try rows(folder, "tokenize")
+        let decode = try rows(folder, "decode")
+        #expect(embeddings.count >= 4 && tokenize.count >= 4 && decode.count >= 8)
+        try await serving(folder) { client in
+            for row in embeddings {
+                var body = row.parameters.objectMembers ?? []
+                body.insert(("inputs", row.input), at: 0)
+                let response = try await client.post("/embed", .object(body))
+                #expect(response.status == .ok)
+                #expect(sameJSON(try response.json(), .array([row.json])), "\(body)")
+                #expect(Int(response.headers[HTTPField.Name("x-compute-tokens")!] ?? "") ?? 0 > 2)
+            }
+            // OpenAI: unit length after `dimensions`, as floats and as base64 of float32.
+            for row in embeddings where row.parameters["normalize"] == .bool(true) {
+                var body: [(String, JSONValue)] = [("input", row.input), ("model", .string(folder))]
+                if let dimensions = row.parameters["dimensions"] { body.append(("dimensions", dimensions)) }
+                let floats = try await client.post("/v1/embeddings", .object(body)).json()
+                #expect(sameJSON(floats["data"]?.arrayValue?.first?["embedding"] ?? .null, row.json))
+                #expect(floats["usage"]?["prompt_tokens"]?.integralValue ?? 0 > 2)
+                body.append(("encoding_format", .string("base64")))
+                let encoded = try await client.post("/v1/embeddings", .object(body)).json()
+                let text = encoded["data"]?.arrayValue?.first?["embedding"]?.stringValue ?? ""
+                let bytes = [UInt8](Data(base64Encoded: text) ?? Data())
+                let decoded = stride(from: 0, to: bytes.count, by: 4).map { i in
+                    JSONValue.number(
+                        Double(
+                            Float(bitPattern: bytes[i..<i + 4].reversed().reduce(0) { $0 << 8 | UInt32($1) }))
+                    )
+                }
+                #expect(sameJSON(.array(decoded), row.json))
+            }
+            for row in tokenize {
+                let body = JSONValue.object([
+                    ("inputs", row.input), ("add_special_tokens", row.parameters["add_special_tokens"]!),
+                ])
+                #expect(sameJSON(try await client.post("/tokenize", body).json(), .array([row.json])))
+            }
+            for row in decode {
+                let body = JSONValue.object([
+                    ("ids", row.input), ("skip_special_tokens", row.parameters["skip_special_tokens"]!),
+                ])
+                #expect(sameJSON(try await client.post("/decode", body).json(), .array([row.json])))
+            }
+            // The embedding routes' errors, in TEI's and OpenAI's shapes.
+            let empty = try await client.post(
+                "/embed", .object([("inputs", .array([.string("a"), .string("")]))]))
+            #expect(empty.status == .badRequest)
+            #expect(
+                empty.text
+                    == #"{"error":"Input validation error: `inputs` cannot be empty","error_type":"Empty"}"#)
+            let predict = try await client.post("/predict", .object([("inputs", .string("a"))]))
+            #expect(predict.status.code == 424)
+            #expect(
+                predict.text
+                    == #"{"error":"Backend error: Model is not a classifier model","error_type":"Backend"}"#)
+            let unknown = try await client.post(
+                "/v1/embeddings",
+                .object([("input", .string("a")), ("model", .string("text-embedding-3-small"))]))
+            #expect(unknown.status == .notFound)
+            #expect(try unknown.json()["error"]?["code"] == .string("model_not_found"))
+            let models = try await client.get("/v1/models").json()
+            #expect(models["data"]?.arrayValue?.first?["id"] == .string(folder))
+            let model = try await client.get("/v1/models/\(folder)").json()
+            #expect(model["ready"] == .bool(true) && model["object"] == .string("model"))
+            let info = try await client.get("/info").json()
+            #expect(info["model_type"] == .object([("embedding", .object([("pooling", .string("cls"))]))]))
+        }
+    }
+
+    @Test("/similarity is the cosine of the embeddings")
+    func similarityRoute() async throws {
+        let folder = "sentence-embeddings-roberta-mean-normalize"
+        let rows = try Self.jsonLines(
+            Self.tasks.appendingPathComponent("\(folder)/expected/sentence_embeddings.jsonl"))
+        let row = try #require(rows.first { $0["input"]?["source_sentence"] != nil })
+        try await serving(folder) { client in
+            let response = try await client.post("/similarity", .object([("inputs", row["input"]!)]))
+            #expect(response.status == .ok)
+            #expect(sameJSON(try response.json(), try JSONValue.parse(Data(row["json"]!.stringValue!.utf8))))
+        }
+    }
+
+    @Test("/rerank, /v1/rerank and /v2/rerank rank as CrossEncoder.rank; /predict scores the one label")
+    func rerankRoutes() async throws {
+        let folder = "text-ranking-bert"
+        let rows = try Self.jsonLines(
+            Self.tasks.appendingPathComponent("\(folder)/expected/text_ranking.jsonl")
+        )
+        .filter { $0["input"]?["query"] != nil && $0["parameters"] == .object([]) }
+        #expect(!rows.isEmpty)
+        try await serving(folder) { client in
+            for row in rows {
+                let input = row["input"]!
+                let reference = try JSONValue.parse(Data(row["json"]!.stringValue!.utf8)).arrayValue ?? []
+                let tei = try await client.post(
+                    "/rerank",
+                    .object([
+                        ("query", input["query"]!), ("texts", input["texts"]!), ("return_text", .bool(true)),
+                    ]))
+                #expect(tei.status == .ok)
+                let expectedTEI = reference.map { item in
+                    JSONValue.object([
+                        ("index", item["corpus_id"]!),
+                        ("text", input["texts"]!.arrayValue![item["corpus_id"]!.integralValue!]),
+                        ("score", item["score"]!),
+                    ])
+                }
+                #expect(sameJSON(try tei.json(), .array(expectedTEI)))
+                for path in ["/v1/rerank", "/v2/rerank"] {
+                    let cohere = try await client.post(
+                        path,
+                        .object([
+                            ("query", input["query"]!), ("documents", input["texts"]!), ("top_n", .int(2)),
+                        ]))
+                    let results = try cohere.json()["results"]?.arrayValue ?? []
+                    let expected = reference.prefix(2).map { item in
+                        JSONValue.object([
+                            ("index", item["corpus_id"]!),
+                            (
+                                "document",
+                                .object([
+                                    ("text", input["texts"]!.arrayValue![item["corpus_id"]!.integralValue!])
+                                ])
+                            ),
+                            ("relevance_score", item["score"]!),
+                        ])
+                    }
+                    #expect(sameJSON(.array(results), .array(Array(expected))), "\(path)")
+                }
+            }
+            let predict = try await client.post(
+                "/predict", .object([("inputs", .array([.string("a"), .string("b")]))]))
+            #expect(predict.status == .ok)
+            #expect(try predict.json().arrayValue?.count == 1)
+            let info = try await client.get("/info").json()
+            #expect(info["model_type"]?["reranker"] != nil)
+            let tooMany = try await client.post(
+                "/rerank",
+                .object([
+                    ("query", .string("q")), ("texts", .array(Array(repeating: .string("t"), count: 300))),
+                ]))
+            #expect(tooMany.status == .unprocessableContent)
+            #expect(tooMany.text.contains("batch size 300 > maximum allowed batch size"))
+        }
+    }
+
+    @Test("/predict scores every label of a classifier, highest first; /rerank is TEI's 424")
+    func predictRoute() async throws {
+        try await serving("text-classification-bert") { client in
+            let single = try await client.post("/predict", .object([("inputs", .string("a fine day"))]))
+            let native = try await client.post(
+                "/",
+                .object([
+                    ("inputs", .string("a fine day")),
+                    ("parameters", .object([("top_k", .null), ("function_to_apply", .string("softmax"))])),
+                ]))
+            let expected = (try native.json().arrayValue ?? []).map {
+                JSONValue.object([("score", $0["score"]!), ("label", $0["label"]!)])
+            }
+            #expect(sameJSON(try single.json(), .array(expected)))
+            let batch = try await client.post(
+                "/predict",
+                .object([
+                    (
+                        "inputs",
+                        .array([.array([.string("a fine day")]), .array([.string("a"), .string("b")])])
+                    )
+                ]))
+            #expect(try batch.json().arrayValue?.count == 2)
+            #expect(sameJSON(try batch.json().arrayValue?.first ?? .null, .array(expected)))
+            let rerank = try await client.post(
+                "/rerank", .object([("query", .string("q")), ("texts", .array([.string("t")]))]))
+            #expect(rerank.status.code == 424)
+        }
+    }
+
+    @Test("/embed_sparse gives SparseEncoder's weights on a masked-LM checkpoint")
+    func sparseRoute() async throws {
+        let folder = "fill-mask-distilbert"
+        let cases = try rows(folder, "sparse-embeddings").filter {
+            $0.input.stringValue != nil && $0.parameters == .object([])
+        }
+        #expect(!cases.isEmpty)
+        try await serving(folder) { client in
+            for row in cases {
+                let response = try await client.post("/embed_sparse", .object([("inputs", row.input)]))
+                let ours = try response.json().arrayValue?.first ?? .null
+                #expect(sameSparse(ours, row.json), "\(row.input.pythonJSON)")
+            }
+            let embed = try await client.post("/embed", .object([("inputs", .string("a"))]))
+            #expect(embed.status.code == 424)
+        }
+    }
+
+    @Test("a full queue is TEI's 429 and OpenAI's 503 with Retry-After")
+    func fullQueue() async throws {
+        let pipeline = FakePipeline(taskName: "sentence-embeddings")
+        let configuration = ServerConfiguration(
+            scheduler: SchedulerConfiguration(maxBatchSize: 1, maxQueue: 1))
+        try await withServer(pipeline, configuration: configuration) { server in
+            pipeline.hold()
+            defer { pipeline.release() }  // also when an expectation throws: never leave a test hanging
+            let client = DialectClient(port: server.port)
+            let running = Task { try await client.post("/embed", .object([("inputs", .string("job 0"))])) }
+            try await waitUntil("first batch") { pipeline.isComputing }
+            let queued = Task { try await client.post("/embed", .object([("inputs", .string("job 1"))])) }
+            try await waitUntil("job 1 queued") { try await queueDepth(server) == 1 }
+            let tei = try await client.post("/embed", .object([("inputs", .string("job 2"))]))
+            #expect(tei.status == .tooManyRequests)
+            #expect(
+                tei.text
+                    == #"{"error":"the server is overloaded: the queue is full","error_type":"Overloaded"}"#)
+            let openAI = try await client.post("/v1/embeddings", .object([("input", .string("job 3"))]))
+            #expect(openAI.status == .serviceUnavailable)
+            #expect(openAI.headers[.retryAfter] != nil)
+            #expect(try openAI.json()["error"]?["type"] == .string("server_error"))
+            pipeline.release()
+            #expect(try await running.value.status == .ok)
+            #expect(try await queued.value.status == .ok)
+        }
+    }
+}
+
+/// Sends JSON to a live server, one connection per request.
+struct DialectClient: Sendable {
+    let port: Int
+
+    func post(_ path: String, _ body: JSONValue) async throws -> TestClient.Response {
+        try await send(.post, path, body: ByteBuffer(bytes: body.pythonJSONBytes))
+    }
+
+    func get(_ path: String) async throws -> TestClient.Response { try await send(.get, path, body: nil) }
+
+    private func send(
+        _ method: HTTPRequest.Method, _ path: String, body: ByteBuffer?
+    ) async throws
+        -> TestClient.Response
+    {
+        let request = TestClient.Request(
+            path, method: method, authority: "localhost", headers: [.contentType: "application/json"],
+            body: body)
+        return try await TestClient.withClient(host: "localhost", port: port) {
+            try await $0.execute(request)
+        }
+    }
+}
+
+extension TestClient.Response {
+    func json() throws -> JSONValue { try JSONValue.parse(Data(text.utf8)) }
+}
+
+/// Sparse vectors as `[{"index", "value"}]`, equal within 1e-4 entry by entry, a missing entry
+/// counting as zero (a logit within rounding of zero may fall on either side of the ReLU).
+func sameSparse(_ a: JSONValue, _ b: JSONValue) -> Bool {
+    func entries(_ json: JSONValue) -> [Int: Double] {
+        var result: [Int: Double] = [:]
+        for item in json.arrayValue ?? [] {
+            if let index = item["index"]?.integralValue, let value = item["value"]?.doubleValue {
+                result[index] = value
+            }
+        }
+        return result
+    }
+    let x = entries(a)
+    let y = entries(b)
+    return !y.isEmpty && Set(x.keys).union(y.keys).allSatisfy { abs((x[$0] ?? 0) - (y[$0] ?? 0)) <= 1e-4 }
+}
