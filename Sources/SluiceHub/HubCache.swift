@@ -89,15 +89,22 @@ public struct HubCache: Sendable {
     }
 
     /// Points `snapshots/<commit>/<path>` at the blob, by a path relative to the link's folder
-    /// as huggingface_hub makes them (`../../blobs/<etag>`, one `..` more per subfolder).
+    /// as huggingface_hub makes them (`../../blobs/<etag>`, one `..` more per subfolder). The
+    /// link is made under a name of its own and renamed over the old one, so that two downloads
+    /// of one snapshot at once (two processes, or two tasks) both succeed.
     func link(_ id: HubModelID, commit: String, path: String, etag: String) throws {
         let link = snapshot(id, commit: commit).appendingPathComponent(path)
-        let fm = FileManager.default
-        try fm.createDirectory(at: link.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: link.deletingLastPathComponent(), withIntermediateDirectories: true)
         let depth = path.split(separator: "/").count - 1
         let target = String(repeating: "../", count: depth + 2) + "blobs/" + etag
-        try? fm.removeItem(at: link)
-        try fm.createSymbolicLink(atPath: link.path, withDestinationPath: target)
+        let temporary = link.deletingLastPathComponent().appendingPathComponent(
+            ".\(link.lastPathComponent).\(UUID().uuidString).link")
+        guard symlink(target, temporary.path) == 0, rename(temporary.path, link.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary.path)
+            throw HubError.cache("cannot link \(link.path): \(reason)")
+        }
     }
 }
 

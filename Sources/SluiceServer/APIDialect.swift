@@ -61,6 +61,8 @@ enum APIDialect: Sendable {
             let (status, type) = Self.teiStatusAndType(error)
             return (status, .object([("error", .string(error.message)), ("error_type", .string(type))]))
         case .openAI:
+            // OpenAI's error object, which the openai SDK reads, and beside it the flat fields
+            // TEI's OpenAI route documents (`message`, `code`, `error_type`).
             let (status, type, code) = Self.openAIStatusTypeAndCode(error)
             return (
                 status,
@@ -72,7 +74,9 @@ enum APIDialect: Sendable {
                             ("param", error.detail == .unknownModel ? .string("model") : .null),
                             ("code", code.map(JSONValue.string) ?? .null),
                         ])
-                    )
+                    ),
+                    ("message", .string(error.message)), ("code", .int(status.code)),
+                    ("error_type", .string(Self.teiStatusAndType(error).1)),
                 ])
             )
         case .kserve:
@@ -106,9 +110,11 @@ enum APIDialect: Sendable {
         _ error: ServerError
     ) -> (HTTPResponse.Status, String, String?) {
         switch error.kind {
-        case .badRequest, .validation, .unsupported: return (.badRequest, "invalid_request_error", nil)
         case .notFound where error.detail == .unknownModel:
             return (.notFound, "invalid_request_error", "model_not_found")
+        case .validation where error.detail == .unknownModel:
+            return (.badRequest, "invalid_request_error", "model_not_found")
+        case .badRequest, .validation, .unsupported: return (.badRequest, "invalid_request_error", nil)
         case .unauthorized: return (.unauthorized, "invalid_request_error", "invalid_api_key")
         case .notFound, .methodNotAllowed, .payloadTooLarge:
             return (error.kind.status, "invalid_request_error", nil)

@@ -43,11 +43,30 @@ struct InferenceRequest {
             throw ServerError(
                 .validation, #"the JSON body must be an object: {"inputs": ..., "parameters": {...}}"#)
         }
-        for (key, _) in members where !["inputs", "parameters", "options"].contains(key) {
-            throw ServerError(.validation, "unknown field \"\(key)\" (accepted: inputs, parameters, options)")
+        // The Inference API's feature extraction sends its parameters at the root, beside
+        // `inputs` (huggingface_hub's `feature_extraction(normalize=..., truncate=...)`).
+        var rootParameters: [(key: String, value: JSONValue)] = []
+        for (key, value) in members where !["inputs", "parameters", "options"].contains(key) {
+            guard Self.rootParameterNames.contains(key) else {
+                throw ServerError(
+                    .validation,
+                    "unknown field \"\(key)\" (accepted: inputs, parameters, options, and feature extraction's \(Self.rootParameterNames.sorted().joined(separator: ", ")))"
+                )
+            }
+            rootParameters.append((key, value))
+        }
+        var parameterObject = document["parameters"]
+        if !rootParameters.isEmpty {
+            var merged = parameterObject?.objectMembers ?? []
+            if let clash = rootParameters.first(where: { root in merged.contains { $0.key == root.key } }) {
+                throw ServerError(
+                    .validation, "\"\(clash.key)\" is given both at the root and in \"parameters\"")
+            }
+            merged += rootParameters
+            parameterObject = .object(merged)
         }
         do {
-            parameters = try TaskParameters(document["parameters"])
+            parameters = try TaskParameters(parameterObject)
         } catch {
             throw ServerError.from(error, verbose: false)
         }
@@ -56,6 +75,11 @@ struct InferenceRequest {
         }
         self.inputs = .json(inputs)
     }
+
+    /// The parameters feature extraction may send beside `inputs` rather than in `parameters`.
+    static let rootParameterNames: Set<String> = [
+        "normalize", "prompt_name", "truncate", "truncation_direction",
+    ]
 
     /// Whether `bytes` is well-formed UTF-8 (`String(decoding:)` would repair it silently).
     static func isValidUTF8(_ bytes: some Collection<UInt8>) -> Bool {

@@ -70,20 +70,29 @@ final class InferenceService<Pipeline: ServablePipeline>: Service, Sendable {
         ServerError(.overloaded, "the model is loading", retryAfterSeconds: 1)
     }
 
-    /// Reads a `POST /` request's inputs as the served task does and answers them (see `run`).
+    /// Reads a `POST /` request's inputs as the served task does and answers them (see `run`):
+    /// a raw text as the transformers pipeline answers it, JSON in the Inference API's shapes
+    /// (`InferenceAPIShapes`).
     func infer(_ request: InferenceRequest, maxInputs: Int) async throws(ServerError) -> JSONValue {
         guard let pipeline else { throw Self.loading }
-        let items: InputItems
+        let call: TaskCall
+        let task = pipeline.taskName
         do {
             switch request.inputs {
-            case .text(let text): items = try InputItems(items: [.string(text)], isList: false)
-            case .json(let inputs): items = try pipeline.items(of: inputs, parameters: request.parameters)
+            case .text(let text):
+                call = TaskCall(items: try InputItems(items: [.string(text)], isList: false))
+            case .json(let inputs):
+                call = TaskCall(
+                    items: try pipeline.items(of: inputs, parameters: request.parameters),
+                    parameters: try InferenceAPIShapes.parameters(task: task, request.parameters))
             }
         } catch {
             throw failure(error)
         }
-        return try await run(TaskCall(items: items, parameters: request.parameters), maxInputs: maxInputs)
-            .json
+        let answer = try await run(call, maxInputs: maxInputs)
+        guard case .json = request.inputs else { return answer.json }
+        let outputs = answer.outputs.map { InferenceAPIShapes.answer(task: task, $0) }
+        return answer.isList ? .array(outputs) : outputs[0]
     }
 
     /// Prepares every input of `call` (all fail as one if any is unusable), submits them

@@ -141,9 +141,15 @@ struct OpenAIController<Pipeline: ServablePipeline> {
     }
 
     /// The request's `model`, which must name the served model; the served name when absent.
+    /// An unknown name in a body is a 400 (`model_not_found`), a status TEI's OpenAI route
+    /// documents; on `/v1/models/{id}` it is a 404.
     private func checkedModel(_ fields: RequestFields) throws(ServerError) -> String {
         guard let name = try fields.string("model") else { return modelName }
-        guard name == modelName || name == modelID else { throw Self.unknownModel(name) }
+        guard name == modelName || name == modelID else {
+            var error = Self.unknownModel(name)
+            error.kind = .validation
+            throw error
+        }
         return name
     }
 

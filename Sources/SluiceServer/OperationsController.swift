@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import SluiceJSON
 import SluicePipelines
@@ -42,6 +43,8 @@ struct OperationsController<Pipeline: ServablePipeline> {
             ("max_batch_requests", .int(limits.maxBatchSize)),
             ("max_client_batch_size", .int(configuration.effectiveMaxInputs)),
             ("auto_truncate", .bool(true)),
+            // Requests are tokenized on their own tasks, across every core.
+            ("tokenization_workers", .int(ProcessInfo.processInfo.activeProcessorCount)),
             ("version", .string(sluiceVersion)),
             ("task", .string(pipeline.taskName)),
             ("tasks", .array(pipeline.taskNames.map(JSONValue.string))),
@@ -71,7 +74,7 @@ struct OperationsController<Pipeline: ServablePipeline> {
         let labels = pipeline.labels
         guard pipeline.taskNames.contains("text-classification"), !labels.isEmpty else {
             return .object([
-                ("embedding", .object([("pooling", pipeline.poolingName.map(JSONValue.string) ?? .null)]))
+                ("embedding", .object([("pooling", .string(pipeline.poolingName ?? "none"))]))
             ])
         }
         let id2label = JSONValue.object(labels.enumerated().map { (String($0.offset), .string($0.element)) })

@@ -61,6 +61,16 @@ struct RequestFields: Sendable {
         return flag
     }
 
+    /// A boolean that may be absent but not `null` (TEI's fields with a default: `normalize`,
+    /// `raw_scores`, `return_text`, `add_special_tokens`, `skip_special_tokens`).
+    func flag(_ key: String) throws(ServerError) -> Bool? {
+        guard let value = object[key] else { return nil }
+        guard case .bool(let flag) = value else {
+            throw ServerError(.validation, "\"\(key)\" must be true or false")
+        }
+        return flag
+    }
+
     func int(_ key: String) throws(ServerError) -> Int? {
         guard let value = self[key] else { return nil }
         guard case .int(let number) = value else {

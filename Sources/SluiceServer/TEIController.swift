@@ -31,7 +31,7 @@ struct TEIController<Pipeline: ServablePipeline> {
     @Sendable func embed(_ request: Request, context: SluiceRequestContext) async throws -> Response {
         let fields = try await body.object(of: request)
         var parameters = try truncation(fields)
-        parameters.append(("normalize", .bool(try fields.bool("normalize") ?? true)))
+        parameters.append(("normalize", .bool(try fields.flag("normalize") ?? true)))
         if let dimensions = try fields.int("dimensions") {
             guard dimensions > 0 else { throw ServerError(.validation, "`dimensions` should be positive") }
             parameters.append(("dimensions", .int(dimensions)))
@@ -95,7 +95,7 @@ struct TEIController<Pipeline: ServablePipeline> {
             .textClassification, items, try scoring(fields, labels: labels), context: context,
             unsupported: Self.unsupported("model is not a re-ranker model"))
         let scores = answer.outputs.map { $0.arrayValue?.first?["score"] ?? .null }
-        let returnText = try fields.bool("return_text") ?? false
+        let returnText = try fields.flag("return_text") ?? false
         let ranks = Self.highestFirst(scores).map { index in
             var rank: [(String, JSONValue)] = [("index", .int(index))]
             if returnText { rank.append(("text", .string(texts[index]))) }
@@ -150,7 +150,7 @@ struct TEIController<Pipeline: ServablePipeline> {
         guard !texts.contains("") else { throw Self.emptyInputs }
         let pipeline = try runner.loaded()
         let prompt = try promptText(try fields.string("prompt_name"))
-        let addSpecialTokens = try fields.bool("add_special_tokens") ?? true
+        let addSpecialTokens = try fields.flag("add_special_tokens") ?? true
         let tokens = try texts.map { text -> JSONValue in
             let spans = try runner.failing {
                 try pipeline.tokenSpans(of: prompt + text, addSpecialTokens: addSpecialTokens)
@@ -182,12 +182,15 @@ struct TEIController<Pipeline: ServablePipeline> {
         } else {
             throw ServerError(.validation, "\"ids\" must be a list of token ids or a list of such lists")
         }
+        guard !lists.joined().contains(where: { $0 < 0 }) else {
+            throw ServerError(.validation, "token ids must not be negative")
+        }
         guard !lists.contains(where: \.isEmpty) else {
             throw ServerError(
                 .validation, "Input validation error: `input_ids` cannot be empty", detail: .emptyInput)
         }
         let pipeline = try runner.loaded()
-        let skip = try fields.bool("skip_special_tokens") ?? true
+        let skip = try fields.flag("skip_special_tokens") ?? true
         let texts = try lists.map { ids in
             JSONValue.string(try runner.failing { try pipeline.decode(ids, skipSpecialTokens: skip) })
         }
@@ -259,6 +262,9 @@ struct TEIController<Pipeline: ServablePipeline> {
     /// `truncation_direction` as task parameters.
     private func truncation(_ fields: RequestFields) throws(ServerError) -> [(String, JSONValue)] {
         var parameters: [(String, JSONValue)] = [("truncate", .bool(try fields.bool("truncate") ?? true))]
+        if fields.object["truncation_direction"] == .null {
+            throw ServerError(.validation, "\"truncation_direction\" must be \"Left\" or \"Right\"")
+        }
         if let direction = try fields.string("truncation_direction") {
             guard ["left", "Left", "right", "Right"].contains(direction) else {
                 throw ServerError(.validation, "\"truncation_direction\" must be \"Left\" or \"Right\"")
@@ -273,7 +279,7 @@ struct TEIController<Pipeline: ServablePipeline> {
     private func scoring(
         _ fields: RequestFields, labels: [String]
     ) throws(ServerError) -> [(String, JSONValue)] {
-        let raw = try fields.bool("raw_scores") ?? false
+        let raw = try fields.flag("raw_scores") ?? false
         let function = raw ? "none" : labels.count > 1 ? "softmax" : "sigmoid"
         return try truncation(fields) + [("top_k", .null), ("function_to_apply", .string(function))]
     }

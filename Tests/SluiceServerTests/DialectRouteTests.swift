@@ -119,7 +119,7 @@ struct DialectRouteTests {
             let unknown = try await client.post(
                 "/v1/embeddings",
                 .object([("input", .string("a")), ("model", .string("text-embedding-3-small"))]))
-            #expect(unknown.status == .notFound)
+            #expect(unknown.status == .badRequest)
             #expect(try unknown.json()["error"]?["code"] == .string("model_not_found"))
             let models = try await client.get("/v1/models").json()
             #expect(models["data"]?.arrayValue?.first?["id"] == .string(folder))
@@ -217,9 +217,11 @@ struct DialectRouteTests {
                     ("inputs", .string("a fine day")),
                     ("parameters", .object([("top_k", .null), ("function_to_apply", .string("softmax"))])),
                 ]))
-            let expected = (try native.json().arrayValue ?? []).map {
-                JSONValue.object([("score", $0["score"]!), ("label", $0["label"]!)])
+            // The Inference API answers a lone text's labels as a list in a list.
+            let expected = (try native.json().arrayValue?.first?.arrayValue ?? []).map {
+                JSONValue.object([("score", $0["score"] ?? .null), ("label", $0["label"] ?? .null)])
             }
+            #expect(expected.count >= 2)
             #expect(sameJSON(try single.json(), .array(expected)))
             let batch = try await client.post(
                 "/predict",

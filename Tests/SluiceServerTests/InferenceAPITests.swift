@@ -124,7 +124,7 @@ struct InferenceAPITests {
                 ),
                 (
                     #"{"text": "a"}"#, "application/json",
-                    #"unknown field \"text\" (accepted: inputs, parameters, options)"#
+                    #"unknown field \"text\" (accepted: inputs, parameters, options, and feature extraction's normalize, prompt_name, truncate, truncation_direction)"#
                 ),
                 (#"{"parameters": {}}"#, "application/json", #"the JSON body has no \"inputs\""#),
                 (

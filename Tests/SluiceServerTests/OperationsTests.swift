@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import HummingbirdTesting
 import SluiceScheduler
@@ -41,12 +42,14 @@ struct OperationsTests {
             let info = try await server.request(.get, "/info")
             #expect(info.status == .ok)
             // TEI's fields first, then Sluice's.
+            let workers = ProcessInfo.processInfo.activeProcessorCount
             #expect(
                 info.text
                     == #"{"model_id":"models/fake","model_sha":null,"model_dtype":"float32","#
-                    + #""served_model_name":"models/fake","model_type":{"embedding":{"pooling":null}},"#
+                    + #""served_model_name":"models/fake","model_type":{"embedding":{"pooling":"none"}},"#
                     + #""max_concurrent_requests":50,"max_input_length":64,"max_batch_tokens":1000,"#
-                    + #""max_batch_requests":8,"max_client_batch_size":16,"auto_truncate":true,"version":"0.1.0","#
+                    + #""max_batch_requests":8,"max_client_batch_size":16,"auto_truncate":true,"#
+                    + #""tokenization_workers":\#(workers),"version":"0.1.0","#
                     + #""task":"fake-task","tasks":["fake-task"],"architecture":"FakeForTesting","weights":"f32","#
                     + #""max_input_tokens":64,"#
                     + #""limits":{"max_batch_size":8,"max_batch_tokens":1000,"max_batch_wait_ms":2,"max_refill_wait_ms":7,"#
