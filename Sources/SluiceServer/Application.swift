@@ -42,6 +42,8 @@ public func buildApplication<Pipeline: ServablePipeline>(
     TEIController(runner: runner).addRoutes(to: router)
     OpenAIController(runner: runner, modelName: configuration.modelName, modelID: configuration.modelID)
         .addRoutes(to: router)
+    KServeController(runner: runner, modelName: configuration.modelName, modelID: configuration.modelID)
+        .addRoutes(to: router)
     OperationsController(service: service, configuration: configuration, metrics: metrics).addRoutes(
         to: router)
 

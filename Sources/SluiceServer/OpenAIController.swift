@@ -21,11 +21,11 @@ struct OpenAIController<Pipeline: ServablePipeline> {
     let created = Int(Date().timeIntervalSince1970)
 
     func addRoutes(to router: Router<SluiceRequestContext>) {
-        router.post("/v1/embeddings", use: embeddings)
-        router.get("/v1/models", use: models)
-        router.get("/v1/models/**", use: model)
-        router.post("/v1/rerank", use: rerank)
-        router.post("/v2/rerank", use: rerank)
+        router.add([
+            (.post, "/v1/embeddings", embeddings), (.get, "/v1/models", models),
+            (.get, "/v1/models/**", model),
+            (.post, "/v1/rerank", rerank), (.post, "/v2/rerank", rerank),
+        ])
     }
 
     /// `input` (a text, texts, token ids or lists of them) as sentence embeddings, unit length,

@@ -11,9 +11,7 @@ struct OperationsController<Pipeline: ServablePipeline> {
     let metrics: ServerMetrics
 
     func addRoutes(to router: Router<SluiceRequestContext>) {
-        router.get("/health", use: health)
-        router.get("/info", use: info)
-        router.get("/metrics", use: renderMetrics)
+        router.add([(.get, "/health", health), (.get, "/info", info), (.get, "/metrics", renderMetrics)])
     }
 
     /// 200 while the inference thread runs and admits jobs; 503 while the model loads and once a

@@ -18,12 +18,11 @@ struct TEIController<Pipeline: ServablePipeline> {
     var maxInputs: Int { runner.maxInputs }
 
     func addRoutes(to router: Router<SluiceRequestContext>) {
-        let routes: [(String, @Sendable (Request, SluiceRequestContext) async throws -> Response)] = [
-            ("/embed", embed), ("/embed_all", embedAll), ("/embed_sparse", embedSparse),
-            ("/predict", predict), ("/rerank", rerank), ("/similarity", similarity),
-            ("/tokenize", tokenize), ("/decode", decode),
-        ]
-        for (path, handler) in routes { router.post(RouterPath(path), use: handler) }
+        router.add([
+            (.post, "/embed", embed), (.post, "/embed_all", embedAll), (.post, "/embed_sparse", embedSparse),
+            (.post, "/predict", predict), (.post, "/rerank", rerank), (.post, "/similarity", similarity),
+            (.post, "/tokenize", tokenize), (.post, "/decode", decode),
+        ])
     }
 
     // MARK: Routes

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import SluiceJSON
 import SluicePipelines
@@ -17,15 +18,15 @@ struct TaskRunner<Pipeline: ServablePipeline>: Sendable {
         return pipeline
     }
 
-    /// Runs `task` on `inputs` with `parameters`; `unsupported` is the error for a model that
-    /// does not answer the task.
+    /// Runs `task` (nil: the served one) on `inputs` with `parameters`; `unsupported` is the
+    /// error for a model that does not answer the task.
     func run(
-        _ task: PipelineTask, _ inputs: [JSONValue], _ parameters: [(String, JSONValue)],
+        _ task: PipelineTask?, _ inputs: [JSONValue], _ parameters: [(String, JSONValue)],
         context: SluiceRequestContext, unsupported: ServerError
     ) async throws -> TaskAnswer {
-        guard try loaded().taskNames.contains(task.rawValue) else { throw unsupported }
+        if let task, !(try loaded().taskNames.contains(task.rawValue)) { throw unsupported }
         let call = TaskCall(
-            task: task.rawValue, items: try failing { try InputItems(items: inputs, isList: true) },
+            task: task?.rawValue, items: try failing { try InputItems(items: inputs, isList: true) },
             parameters: try failing { try TaskParameters(.object(parameters)) })
         return try await context.whileClientWaits { [service, maxInputs] in
             try await service.run(call, maxInputs: maxInputs)
@@ -35,5 +36,15 @@ struct TaskRunner<Pipeline: ServablePipeline>: Sendable {
     /// A pipeline's error as the server answers it.
     func failing<Value>(_ work: () throws -> Value) throws(ServerError) -> Value {
         do { return try work() } catch { throw service.failure(error) }
+    }
+}
+
+/// A route's handler.
+typealias RouteHandler = @Sendable (Request, SluiceRequestContext) async throws -> Response
+
+extension Router<SluiceRequestContext> {
+    /// Adds a controller's routes, each a method, a path and its handler.
+    func add(_ routes: [(HTTPRequest.Method, String, RouteHandler)]) {
+        for (method, path, handler) in routes { on(RouterPath(path), method: method, use: handler) }
     }
 }

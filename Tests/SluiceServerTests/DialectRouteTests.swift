@@ -12,7 +12,7 @@ import Testing
 /// TEI's and OpenAI's routes on the fixture checkpoints: each answer is the reference's
 /// (scripts/fixtures/make_request_option_fixtures.py and make_task_fixtures.py) in the
 /// dialect's shape, and each error comes with the dialect's status and body.
-@Suite("TEI and OpenAI routes", .serialized, .timeLimit(.minutes(3)))
+@Suite("TEI, OpenAI and KServe routes", .serialized, .timeLimit(.minutes(3)))
 struct DialectRouteTests {
     static let tasks = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent()
@@ -257,6 +257,105 @@ struct DialectRouteTests {
         }
     }
 
+    @Test("KServe v2: binary BYTES in, binary FP32 out, the sentence-transformers reference's embeddings")
+    func kserveV2Binary() async throws {
+        let folder = "sentence-embeddings-cls-dense-normalize"
+        let rows = try Self.jsonLines(
+            Self.tasks.appendingPathComponent("\(folder)/expected/sentence_embeddings.jsonl")
+        )
+        .filter { $0["input"]?.stringValue != nil && $0["parameters"] == .object([]) }.prefix(2)
+        let texts = rows.compactMap { $0["input"]?.stringValue }
+        #expect(texts.count == 2)
+        try await serving(folder) { client in
+            // tritonclient's default: the texts as length-prefixed bytes after the JSON header,
+            // every output asked for in binary.
+            var tail: [UInt8] = []
+            for text in texts {
+                withUnsafeBytes(of: UInt32(text.utf8.count).littleEndian) { tail += $0 }
+                tail += text.utf8
+            }
+            let header = JSONValue.object([
+                ("id", .string("r1")),
+                (
+                    "inputs",
+                    .array([
+                        .object([
+                            ("name", .string("text")), ("shape", .array([.int(2)])),
+                            ("datatype", .string("BYTES")),
+                            ("parameters", .object([("binary_data_size", .int(tail.count))])),
+                        ])
+                    ])
+                ),
+                ("parameters", .object([("binary_data_output", .bool(true)), ("priority", .int(0))])),
+            ]).pythonJSONBytes
+            let response = try await client.send(
+                .post, "/v2/models/\(folder)/infer", body: ByteBuffer(bytes: header + tail),
+                headers: [HTTPField.Name("Inference-Header-Content-Length")!: String(header.count)])
+            #expect(response.status == .ok)
+            let length = Int(response.headers[HTTPField.Name("Inference-Header-Content-Length")!] ?? "") ?? -1
+            let bytes = Array(response.body?.readableBytesView ?? ByteBuffer().readableBytesView)
+            #expect(length > 0 && length < bytes.count)
+            let json = try JSONValue.parse(bytes[0..<max(0, length)])
+            #expect(json["id"] == .string("r1") && json["model_name"] == .string(folder))
+            let output = json["outputs"]?.arrayValue?.first
+            #expect(output?["datatype"] == .string("FP32"))
+            let floats = stride(from: length, to: bytes.count, by: 4).map { i in
+                Float(bitPattern: bytes[i..<i + 4].reversed().reduce(0) { $0 << 8 | UInt32($1) })
+            }
+            let width = floats.count / 2
+            #expect(output?["shape"] == .array([.int(2), .int(width)]))
+            for (i, row) in rows.enumerated() {
+                let reference = try JSONValue.parse(Data(row["json"]?.stringValue?.utf8 ?? "".utf8))
+                let ours = JSONValue.array(
+                    floats[(i * width)..<((i + 1) * width)].map { .number(Double($0)) })
+                #expect(sameJSON(ours, reference))
+            }
+            let unknown = try await client.post("/v2/models/nope/infer", .object([]))
+            #expect(unknown.status == .notFound)
+            #expect(unknown.text == #"{"error":"Model with name nope does not exist."}"#)
+            let short = try await client.send(
+                .post, "/v2/models/\(folder)/infer", body: ByteBuffer(bytes: header + tail.dropLast()),
+                headers: [HTTPField.Name("Inference-Header-Content-Length")!: String(header.count)])
+            #expect(short.status == .badRequest)
+        }
+    }
+
+    @Test("KServe v1 predict and v2 infer on a classifier: label ids, and every label's score")
+    func kserveClassifier() async throws {
+        let folder = "text-classification-bert"
+        try await serving(folder) { client in
+            let texts: [JSONValue] = [.string("Hello world!"), .string("a fine day")]
+            let v1 = try await client.post(
+                "/v1/models/\(folder):predict", .object([("instances", .array(texts))]))
+            let v2 = try await client.post(
+                "/v2/models/\(folder)/infer",
+                .object([
+                    (
+                        "inputs",
+                        .array([
+                            .object([
+                                ("name", .string("input-0")), ("shape", .array([.int(2)])),
+                                ("datatype", .string("BYTES")), ("data", .array(texts)),
+                            ])
+                        ])
+                    )
+                ]))
+            let outputs = try v2.json()["outputs"]?.arrayValue ?? []
+            let ids = outputs.first { $0["name"] == .string("output-0") }?["data"]
+            let scores =
+                outputs.first { $0["name"] == .string("scores") }?["data"]?.arrayValue?.compactMap(
+                    \.doubleValue) ?? []
+            #expect(try v1.json()["predictions"] == ids)
+            let labels = scores.count / 2
+            #expect(labels >= 2)
+            let argmax = (0..<2).map { row in
+                JSONValue.int(
+                    (0..<labels).max { scores[row * labels + $0] < scores[row * labels + $1] } ?? -1)
+            }
+            #expect(ids == .array(argmax))
+        }
+    }
+
     @Test("a full queue is TEI's 429 and OpenAI's 503 with Retry-After")
     func fullQueue() async throws {
         let pipeline = FakePipeline(taskName: "sentence-embeddings")
@@ -296,14 +395,18 @@ struct DialectClient: Sendable {
 
     func get(_ path: String) async throws -> TestClient.Response { try await send(.get, path, body: nil) }
 
-    private func send(
-        _ method: HTTPRequest.Method, _ path: String, body: ByteBuffer?
-    ) async throws
-        -> TestClient.Response
-    {
+    /// A request with `headers`; JSON's content type unless they give another or carry the
+    /// binary extension's header (tritonclient sends no content type).
+    func send(
+        _ method: HTTPRequest.Method, _ path: String, body: ByteBuffer?, headers: HTTPFields = [:]
+    ) async throws -> TestClient.Response {
+        var headers = headers
+        if headers[.contentType] == nil && headers[HTTPField.Name("Inference-Header-Content-Length")!] == nil
+        {
+            headers[.contentType] = "application/json"
+        }
         let request = TestClient.Request(
-            path, method: method, authority: "localhost", headers: [.contentType: "application/json"],
-            body: body)
+            path, method: method, authority: "localhost", headers: headers, body: body)
         return try await TestClient.withClient(host: "localhost", port: port) {
             try await $0.execute(request)
         }

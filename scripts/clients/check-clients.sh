@@ -4,7 +4,7 @@
 #
 #   scripts/clients/check-clients.sh [path/to/sluice]
 #
-# 1. openai and huggingface_hub's InferenceClient (scripts/clients/check_clients.py), against
+# 1. openai, tritonclient and huggingface_hub's InferenceClient (scripts/clients/check_clients.py), against
 #    all-MiniLM-L6-v2 (models/, from scripts/setup.sh) and the task fixtures, each answer compared
 #    with the reference's;
 # 2. schemathesis with text-embeddings-inference's own OpenAPI document (TEI 1.9.3's
@@ -17,14 +17,14 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 SLUICE=${1:-.build/debug/sluice}
 VENV=${SLUICE_CLIENT_VENV:-$HOME/.cache/sluice-client-venv}
-if ! "$VENV/bin/python" -c "import openai, huggingface_hub, schemathesis, numpy" 2>/dev/null; then
+if ! "$VENV/bin/python" -c "import openai, huggingface_hub, schemathesis, numpy, tritonclient.http" 2>/dev/null; then
     python3 -m venv "$VENV"
-    "$VENV/bin/pip" install -q --disable-pip-version-check openai huggingface_hub schemathesis numpy
+    "$VENV/bin/pip" install -q --disable-pip-version-check openai huggingface_hub schemathesis numpy 'tritonclient[http]'
 fi
 PY="$VENV/bin/python"
 "$PY" - <<'EOF'
 import importlib.metadata as m
-print(", ".join(f"{p} {m.version(p)}" for p in ("openai", "huggingface_hub", "schemathesis")))
+print(", ".join(f"{p} {m.version(p)}" for p in ("openai", "huggingface_hub", "tritonclient", "schemathesis")))
 EOF
 
 tmp=$(mktemp -d)

@@ -4,6 +4,7 @@ starts them and passes their URLs):
 
   openai            embeddings as floats and as base64 (the SDK's default), dimensions, models
                     list and retrieve, an unknown model's error
+  tritonclient      the KServe v2 routes: live, ready, metadata, infer (binary and JSON)
   huggingface_hub   InferenceClient: feature_extraction, sentence_similarity, fill_mask,
                     text_classification, token_classification, question_answering,
                     zero_shot_classification, each checked against the reference outputs that
@@ -92,6 +93,58 @@ def check_openai(url):
         check("openai empty input is BadRequestError", True)
 
 
+def check_triton(embedding, text_classification, fill_mask):
+    """tritonclient.http against the KServe v2 routes: health, metadata, and infer with the
+    client's defaults (binary BYTES input, binary outputs) and in plain JSON."""
+    import numpy as np
+    import openai
+    import tritonclient.http as httpclient
+
+    def host(url):
+        return url.split("://", 1)[1]
+
+    client = httpclient.InferenceServerClient(host(embedding))
+    name = openai.OpenAI(base_url=embedding + "/v1", api_key="unused").models.list().data[0].id
+    check("tritonclient is_server_live", client.is_server_live())
+    check("tritonclient is_server_ready", client.is_server_ready())
+    check("tritonclient is_model_ready", client.is_model_ready(name))
+    check("tritonclient is_model_ready(unknown) is False", not client.is_model_ready("nope"))
+    metadata = client.get_model_metadata(name)
+    check("tritonclient get_model_metadata", metadata["outputs"][0]["datatype"] == "FP32", metadata)
+    check("tritonclient get_server_metadata", "binary_tensor_data" in client.get_server_metadata()["extensions"])
+    texts = ["The weather is lovely today.", "héllo wörld"]
+    floats = np.array([d.embedding for d in openai.OpenAI(base_url=embedding + "/v1", api_key="unused")
+                       .embeddings.create(model=name, input=texts, encoding_format="float").data], dtype=np.float32)
+    tensor = httpclient.InferInput("input-0", [len(texts)], "BYTES")
+    tensor.set_data_from_numpy(np.array(texts, dtype=object))  # binary, the client's default
+    result = client.infer(name, [tensor], request_id="r1")
+    vectors = result.as_numpy("output-0")
+    check("tritonclient infer (binary in and out): FP32 [2, d] equal to the OpenAI route's",
+          vectors is not None and vectors.dtype == np.float32 and np.allclose(vectors, floats, atol=1e-6), vectors)
+    check("tritonclient infer echoes the request id", result.get_response().get("id") == "r1")
+    tensor = httpclient.InferInput("input-0", [len(texts)], "BYTES")
+    tensor.set_data_from_numpy(np.array(texts, dtype=object), binary_data=False)
+    output = httpclient.InferRequestedOutput("output-0", binary_data=False)
+    vectors = client.infer(name, [tensor], outputs=[output]).as_numpy("output-0")
+    check("tritonclient infer (JSON in and out)", vectors is not None and np.allclose(vectors, floats, atol=1e-6))
+
+    classifier = httpclient.InferenceServerClient(host(text_classification))
+    cname = classifier.get_server_metadata() and "text-classification-bert"
+    tensor = httpclient.InferInput("input-0", [2], "BYTES")
+    tensor.set_data_from_numpy(np.array(["Hello world!", "A fine day"], dtype=object))
+    result = classifier.infer(cname, [tensor])
+    labels, scores = result.as_numpy("output-0"), result.as_numpy("scores")
+    check("tritonclient classification: INT64 label ids and FP32 scores",
+          labels is not None and labels.dtype == np.int64 and scores.shape[0] == 2
+          and np.array_equal(labels, scores.argmax(axis=1)), (labels, scores))
+
+    masked = httpclient.InferenceServerClient(host(fill_mask))
+    tensor = httpclient.InferInput("input-0", [1], "BYTES")
+    tensor.set_data_from_numpy(np.array(["Paris is the [MASK] of France."], dtype=object))
+    tokens = masked.infer("fill-mask-distilbert", [tensor]).as_numpy("output-0")
+    check("tritonclient fill-mask: BYTES decoded tokens", tokens is not None and isinstance(tokens[0], bytes), tokens)
+
+
 def check_inference_client(args):
     from huggingface_hub import InferenceClient
 
@@ -165,6 +218,7 @@ def main():
         parser.add_argument("--" + flag, required=True)
     args = parser.parse_args()
     check_openai(args.embedding)
+    check_triton(args.embedding, args.text_classification, args.fill_mask)
     check_inference_client(args)
     print(f"clients: {len(FAILURES)} failed")
     sys.exit(1 if FAILURES else 0)
