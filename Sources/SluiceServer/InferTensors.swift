@@ -128,7 +128,12 @@ struct InferRequest: Sendable {
             }
             shape.append(size)
         }
-        let expected = shape.reduce(1, *)
+        var expected = 1
+        for size in shape {
+            let (product, overflow) = expected.multipliedReportingOverflow(by: size)
+            guard !overflow else { throw invalid("input '\(name)': shape \(shape) holds too many elements") }
+            expected = product
+        }
         let values: InferTensor.Values
         if let data = fields["data"] {
             values = try jsonValues(data, datatype: datatype, name: name)

@@ -3,7 +3,8 @@ import Hummingbird
 import SluiceJSON
 import SluicePipelines
 
-/// The routes an operator and a load balancer use: `GET /health`, `GET /info`, `GET /metrics`.
+/// The routes an operator and a load balancer use: `GET /health`, `GET /info`, `GET /metrics`,
+/// and the API's description: `GET /openapi.json`, `GET /docs`.
 /// None of them touches the inference thread, so they answer while a batch computes.
 struct OperationsController<Pipeline: ServablePipeline> {
     let service: InferenceService<Pipeline>
@@ -11,7 +12,10 @@ struct OperationsController<Pipeline: ServablePipeline> {
     let metrics: ServerMetrics
 
     func addRoutes(to router: Router<SluiceRequestContext>) {
-        router.add([(.get, "/health", health), (.get, "/info", info), (.get, "/metrics", renderMetrics)])
+        router.add([
+            (.get, "/health", health), (.get, "/info", info), (.get, "/metrics", renderMetrics),
+            (.get, "/openapi.json", openAPI), (.get, "/docs", docs),
+        ])
     }
 
     /// 200 while the inference thread runs and admits jobs; 503 while the model loads and once a
@@ -93,6 +97,20 @@ struct OperationsController<Pipeline: ServablePipeline> {
         case "f16": return "float16"
         default: return format
         }
+    }
+
+    /// The OpenAPI document of every route (`OpenAPIDocument.swift`).
+    @Sendable func openAPI(_ request: Request, context: SluiceRequestContext) async throws -> Response {
+        Response(
+            status: .ok, headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: openAPIDocument)))
+    }
+
+    /// The document as a page (`DocsPage.swift`).
+    @Sendable func docs(_ request: Request, context: SluiceRequestContext) async throws -> Response {
+        Response(
+            status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: docsPage)))
     }
 
     @Sendable func renderMetrics(_ request: Request, context: SluiceRequestContext) async throws -> Response {

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import SluiceJSON
 import SluiceScheduler
 import SluiceServer
 import Testing
@@ -54,6 +55,31 @@ struct OperationsTests {
                     + #""max_input_tokens":64,"#
                     + #""limits":{"max_batch_size":8,"max_batch_tokens":1000,"max_batch_wait_ms":2,"max_refill_wait_ms":7,"#
                     + #""max_queue":50,"request_timeout_ms":3000,"max_body_bytes":4096,"max_inputs":16}}"#)
+        }
+    }
+
+    @Test("/openapi.json describes every dialect's routes; /docs draws it without fetching anything else")
+    func openAPIDocument() async throws {
+        try await withServer { server in
+            let document = try JSONValue.parse(
+                Data(try await server.request(.get, "/openapi.json").text.utf8))
+            let paths = Set(document["paths"]?.objectMembers?.map(\.key) ?? [])
+            for path in [
+                "/", "/health", "/info", "/metrics", "/embed", "/rerank", "/tokenize", "/v1/embeddings",
+                "/v1/models/{name}", "/v1/rerank", "/v2/models/{name}/infer", "/v1/models/{name}:predict",
+            ] {
+                #expect(paths.contains(path), "\(path)")
+            }
+            // Every documented route is served: none of them is the router's 404.
+            for path in paths where !path.contains("{") {
+                let method: HTTPRequest.Method = document["paths"]?[path]?["get"] != nil ? .get : .post
+                let response = try await server.request(
+                    method, path, headers: [.contentType: "application/json"], body: "{}")
+                #expect(response.status != .notFound && response.status != .methodNotAllowed, "\(path)")
+            }
+            let page = try await server.request(.get, "/docs")
+            #expect(page.headers[.contentType]?.hasPrefix("text/html") == true)
+            #expect(page.text.contains("fetch(\"/openapi.json\")") && !page.text.contains("https://"))
         }
     }
 

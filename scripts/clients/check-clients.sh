@@ -10,7 +10,8 @@
 # 2. schemathesis with text-embeddings-inference's own OpenAPI document (TEI 1.9.3's
 #    docs/openapi.json, Apache-2.0, kept here as tei-openapi-1.9.3.json) on the routes of an
 #    embedding model and of a re-ranker: no server error, every status code and every response
-#    body as the document says.
+#    body as the document says;
+# 3. schemathesis with Sluice's own document (/openapi.json) on five models, the same checks.
 #
 # The Python environment is SLUICE_CLIENT_VENV (default ~/.cache/sluice-client-venv, made here).
 set -euo pipefail
@@ -65,6 +66,17 @@ for url in "$embedding" "$reranker"; do
     if (cd "$tmp" && "$VENV/bin/schemathesis" run "$OLDPWD/scripts/clients/tei-openapi-1.9.3.json" --url "$url" \
         --checks not_a_server_error,status_code_conformance,response_schema_conformance \
         --max-examples 50 > "$tmp/schemathesis.out" 2>&1); then
+        grep -E "generated, " "$tmp/schemathesis.out"
+    else
+        cat "$tmp/schemathesis.out"
+        status=1
+    fi
+done
+for url in "$embedding" "$reranker" "$text_classification" "$fill_mask" "$question_answering"; do
+    echo "schemathesis, Sluice's own /openapi.json, against $url:"
+    if (cd "$tmp" && "$VENV/bin/schemathesis" run "$url/openapi.json" --url "$url" \
+        --checks not_a_server_error,status_code_conformance,response_schema_conformance \
+        --max-examples 30 > "$tmp/schemathesis.out" 2>&1); then
         grep -E "generated, " "$tmp/schemathesis.out"
     else
         cat "$tmp/schemathesis.out"
