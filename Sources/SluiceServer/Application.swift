@@ -4,21 +4,31 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 
-/// Builds the Sluice HTTP application: the routes of DESIGN.md, the model (loaded once, when the
-/// application runs), the scheduler that owns the inference thread, errors as JSON, the API key,
-/// and `/metrics`. The executable runs it with `runService()` (SIGTERM and SIGINT drain it);
-/// tests run it with HummingbirdTesting or a `ServiceGroup`.
-///
-/// The server listens while the model loads: `/health` and every other route answer 503 until
-/// `loadPipeline` returns. If it throws, the application stops with that error.
-///
-/// - Parameters:
-///   - configuration: address and limits; it must pass `validate()`.
-///   - metrics: where metrics go and what `/metrics` shows (one instance per server).
-///   - logger: for start-up, drain and internal errors.
-///   - onServerRunning: called with the bound port once the server listens.
-///   - loadPipeline: loads the model, on a thread of its own; its `forward` will only run on
-///     the scheduler's inference thread. `{ pipeline }` serves one already loaded.
+/// A model for `buildApplication(configuration:models:)`: the name clients give it, where it
+/// came from, and how to load it.
+public struct ServedModel<Pipeline: ServablePipeline>: Sendable {
+    /// The name clients use (OpenAI's `model`, KServe's path, `/models/{name}/…`).
+    public var name: String
+    /// The folder or hub id it is loaded from (a name for it too).
+    public var modelID: String
+    /// The hub revision asked for, if any.
+    public var revision: String?
+    /// Loads the model, on a thread of its own; its `forward` only runs on its inference thread.
+    public var load: @Sendable () throws -> Pipeline
+
+    public init(
+        name: String, modelID: String, revision: String? = nil,
+        load: @escaping @Sendable () throws -> Pipeline
+    ) {
+        self.name = name
+        self.modelID = modelID
+        self.revision = revision
+        self.load = load
+    }
+}
+
+/// Builds the Sluice HTTP application for one model, named as `configuration` names it (see
+/// `buildApplication(configuration:metrics:logger:onServerRunning:models:)`).
 public func buildApplication<Pipeline: ServablePipeline>(
     configuration: ServerConfiguration,
     metrics: ServerMetrics = ServerMetrics(),
@@ -26,8 +36,52 @@ public func buildApplication<Pipeline: ServablePipeline>(
     onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in },
     loadPipeline: @escaping @Sendable () throws -> Pipeline
 ) -> some ApplicationProtocol {
-    let service = InferenceService(
-        configuration: configuration, metrics: metrics, logger: logger, load: loadPipeline)
+    buildApplication(
+        configuration: configuration, metrics: metrics, logger: logger, onServerRunning: onServerRunning,
+        models: [
+            ServedModel(
+                name: configuration.modelName, modelID: configuration.modelID,
+                revision: configuration.modelRevision,
+                load: loadPipeline)
+        ])
+}
+
+/// Builds the Sluice HTTP application: the routes of DESIGN.md and of every API dialect, the
+/// models (each loaded once, when the application runs, with its own scheduler and inference
+/// thread; their forward passes take turns at the compute threads), errors as JSON, the API
+/// key, and `/metrics` (each model's scheduler metrics labelled `model`). The executable runs
+/// it with `runService()` (SIGTERM and SIGINT drain it); tests run it with HummingbirdTesting or
+/// a `ServiceGroup`.
+///
+/// The server listens while the models load: a model's routes answer 503 until it is loaded,
+/// `/health` until all are. If a load throws, the application stops with that error.
+///
+/// - Parameters:
+///   - configuration: address and limits; it must pass `validate()`.
+///   - metrics: where metrics go and what `/metrics` shows (one instance per server).
+///   - logger: for start-up, drain and internal errors.
+///   - onServerRunning: called with the bound port once the server listens.
+///   - models: the models, the first the default for routes that name none; names must differ.
+public func buildApplication<Pipeline: ServablePipeline>(
+    configuration: ServerConfiguration,
+    metrics: ServerMetrics = ServerMetrics(),
+    logger: Logger = Logger(label: "sluice"),
+    onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in },
+    models: [ServedModel<Pipeline>]
+) -> some ApplicationProtocol {
+    let turns = ComputeTurns()
+    let registry = ModelRegistry(
+        models.map { model in
+            var modelLogger = logger
+            if models.count > 1 { modelLogger[metadataKey: "model"] = "\(model.name)" }
+            return ModelRegistry<Pipeline>.Entry(
+                name: model.name, modelID: model.modelID, revision: model.revision,
+                service: InferenceService(
+                    configuration: configuration,
+                    metricsFactory: ModelMetricsFactory(base: metrics.factory, model: model.name),
+                    turns: turns,
+                    logger: modelLogger, load: model.load))
+        })
     let router = Router(context: SluiceRequestContext.self)
     // Order matters: the outermost middleware sees every error, the API key's included.
     router.add(
@@ -36,16 +90,15 @@ public func buildApplication<Pipeline: ServablePipeline>(
         router.add(middleware: APIKeyMiddleware(key: key))
     }
     let runner = TaskRunner(
-        service: service, body: BodyReader(maxBodyBytes: configuration.maxBodyBytes),
+        models: registry, body: BodyReader(maxBodyBytes: configuration.maxBodyBytes),
         maxInputs: configuration.effectiveMaxInputs)
+    let operations = OperationsController(runner: runner, configuration: configuration, metrics: metrics)
     InferenceAPIController(runner: runner).addRoutes(to: router)
     TEIController(runner: runner).addRoutes(to: router)
-    OpenAIController(runner: runner, modelName: configuration.modelName, modelID: configuration.modelID)
-        .addRoutes(to: router)
-    KServeController(runner: runner, modelName: configuration.modelName, modelID: configuration.modelID)
-        .addRoutes(to: router)
-    OperationsController(service: service, configuration: configuration, metrics: metrics).addRoutes(
-        to: router)
+    OpenAIController(runner: runner).addRoutes(to: router)
+    KServeController(runner: runner).addRoutes(to: router)
+    operations.addRoutes(to: router)
+    ModelPathController(runner: runner, operations: operations).addRoutes(to: router)
 
     let http = Application(
         router: router,
@@ -55,10 +108,11 @@ public func buildApplication<Pipeline: ServablePipeline>(
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
         logger: logger
     )
-    return SluiceApplication(http: http, inference: service)
+    return SluiceApplication(http: http, inference: registry.entries.map(\.service))
 }
 
-/// The HTTP application and the inference service, shut down in the order that drains cleanly.
+/// The HTTP application and the models' inference services, shut down in the order that drains
+/// cleanly.
 ///
 /// `run()` puts the HTTP server first and the inference service second in one `ServiceGroup`,
 /// which shuts services down in reverse: on SIGTERM the scheduler stops admitting (new
@@ -70,21 +124,21 @@ public func buildApplication<Pipeline: ServablePipeline>(
 struct SluiceApplication<Responder: HTTPResponder>: ApplicationProtocol
 where Responder.Context: InitializableFromSource<ApplicationRequestContextSource> {
     let http: Application<Responder>
-    let inference: any Service
+    let inference: [any Service]
 
     var responder: Responder { http.responder }
     var server: HTTPServerBuilder { http.server }
     var eventLoopGroup: any EventLoopGroup { http.eventLoopGroup }
     var configuration: ApplicationConfiguration { http.configuration }
     var logger: Logger { http.logger }
-    var services: [any Service] { [inference] }
+    var services: [any Service] { inference }
 
     func onServerRunning(_ channel: any Channel) async {
         await http.onServerRunning(channel)
     }
 
     func run() async throws {
-        let group = ServiceGroup(configuration: .init(services: [http, inference], logger: logger))
+        let group = ServiceGroup(configuration: .init(services: [http] + inference, logger: logger))
         try await group.run()
     }
 }

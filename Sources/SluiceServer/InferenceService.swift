@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import NIOConcurrencyHelpers
 import ServiceLifecycle
 import SluiceJSON
@@ -26,9 +27,11 @@ final class InferenceService<Pipeline: ServablePipeline>: Service, Sendable {
     /// Set once the model is loaded and the inference thread started; `forward` reads it too.
     private let loaded: NIOLockedValueBox<Pipeline?>
 
+    /// A service for one model: its scheduler's metrics go to `metricsFactory`, its forward
+    /// passes take `turns` at the compute threads with the other models'.
     init(
-        configuration: ServerConfiguration, metrics: ServerMetrics, logger: Logger,
-        load: @escaping @Sendable () throws -> Pipeline
+        configuration: ServerConfiguration, metricsFactory: any MetricsFactory, turns: ComputeTurns,
+        logger: Logger, load: @escaping @Sendable () throws -> Pipeline
     ) {
         self.verboseErrors = configuration.verboseErrors
         self.requestNice = configuration.requestNice
@@ -41,7 +44,7 @@ final class InferenceService<Pipeline: ServablePipeline>: Service, Sendable {
         let register = configuration.computePriorities.registerComputeThread
         scheduler = Scheduler(
             configuration: configuration.scheduler, clock: configuration.clock,
-            metricsFactory: metrics.factory,
+            metricsFactory: metricsFactory,
             threadStart: {
                 register()
                 registered.withLockedValue { $0 = true }
@@ -51,10 +54,12 @@ final class InferenceService<Pipeline: ServablePipeline>: Service, Sendable {
             guard let pipeline = loaded.withLockedValue({ $0 }) else {
                 throw ServerError(.internal, "no model is loaded")
             }
-            let start = ContinuousClock.now
-            let outputs = try pipeline.forward(batch)
-            let end = ContinuousClock.now
-            return outputs.map { Computed(output: $0, batchStart: start, batchEnd: end) }
+            return try turns.take {
+                let start = ContinuousClock.now
+                let outputs = try pipeline.forward(batch)
+                let end = ContinuousClock.now
+                return outputs.map { Computed(output: $0, batchStart: start, batchEnd: end) }
+            }
         }
     }
 

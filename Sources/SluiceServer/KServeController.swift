@@ -17,8 +17,6 @@ import SluicePipelines
 /// pipeline's answer. Each output in binary when asked (`binary_data`, `binary_data_output`).
 struct KServeController<Pipeline: ServablePipeline> {
     let runner: TaskRunner<Pipeline>
-    let modelName: String
-    let modelID: String
 
     func addRoutes(to router: Router<SluiceRequestContext>) {
         router.add([
@@ -47,14 +45,14 @@ struct KServeController<Pipeline: ServablePipeline> {
     }
 
     @Sendable func models(_ request: Request, context: SluiceRequestContext) async throws -> Response {
-        JSONValue.object([("models", .array([.string(modelName)]))]).response
+        JSONValue.object([("models", .array(runner.models.entries.map { .string($0.name) }))]).response
     }
 
     /// `/v2/models/{name}` (metadata) and `/v2/models/{name}/ready`, with or without
     /// `/versions/1`.
     @Sendable func model(_ request: Request, context: SluiceRequestContext) async throws -> Response {
-        let (name, action) = try route(context.parameters.getCatchAll(), actions: ["ready"])
-        guard action == "ready" else { return try metadata(name).response }
+        let (runner, name, action) = try route(context.parameters.getCatchAll(), actions: ["ready"])
+        guard action == "ready" else { return try Self.metadata(name, runner).response }
         guard runner.service.isReady else {
             throw ServerError(.overloaded, "Model with name \(name) is not ready.", retryAfterSeconds: 1)
         }
@@ -63,7 +61,7 @@ struct KServeController<Pipeline: ServablePipeline> {
 
     /// `POST /v2/models/{name}/infer`.
     @Sendable func infer(_ request: Request, context: SluiceRequestContext) async throws -> Response {
-        let (name, action) = try route(context.parameters.getCatchAll(), actions: ["infer"])
+        let (runner, name, action) = try route(context.parameters.getCatchAll(), actions: ["infer"])
         guard action == "infer" else { throw ServerError(.notFound, "no such route") }
         let body = try await runner.body.bytes(of: request)
         let headerLength = request.headers[HTTPField.Name("Inference-Header-Content-Length")!].map {
@@ -98,7 +96,7 @@ struct KServeController<Pipeline: ServablePipeline> {
     @Sendable func predictV1(_ request: Request, context: SluiceRequestContext) async throws -> Response {
         let path = OpenAIController<Pipeline>.pathName(context.parameters.getCatchAll())
         guard path.hasSuffix(":predict") else { throw ServerError(.notFound, "no such route") }
-        try checkName(String(path.dropLast(":predict".count)))
+        let runner = try serving(String(path.dropLast(":predict".count)))
         let fields = try await runner.body.object(of: request)
         guard case .array(let instances)? = fields["instances"] ?? fields["inputs"], !instances.isEmpty else {
             throw ServerError(.badRequest, "the request needs a non-empty list \"instances\"")
@@ -125,7 +123,7 @@ struct KServeController<Pipeline: ServablePipeline> {
     /// name this server does not serve.
     private func route(
         _ components: [Substring], actions: Set<String>
-    ) throws(ServerError) -> (String, String?) {
+    ) throws(ServerError) -> (TaskRunner<Pipeline>, String, String?) {
         var parts = components.map(String.init)
         var action: String?
         if let last = parts.last, actions.contains(last) {
@@ -139,14 +137,15 @@ struct KServeController<Pipeline: ServablePipeline> {
             parts.removeLast(2)
         }
         let name = OpenAIController<Pipeline>.pathName(parts[...].map { Substring($0) })
-        try checkName(name)
-        return (name, action)
+        return (try serving(name), name, action)
     }
 
-    private func checkName(_ name: String) throws(ServerError) {
-        guard name == modelName || name == modelID else {
+    /// The runner for the model of that name; 404 for a name not served.
+    private func serving(_ name: String) throws(ServerError) -> TaskRunner<Pipeline> {
+        guard let entry = runner.models.entries.first(where: { $0.answers(to: name) }) else {
             throw ServerError(.notFound, "Model with name \(name) does not exist.", detail: .unknownModel)
         }
+        return runner.serving(entry)
     }
 
     /// The task's inputs from the tensors: texts, pairs, questions with contexts, or token ids.
@@ -295,7 +294,9 @@ struct KServeController<Pipeline: ServablePipeline> {
     }
 
     /// Metadata: the input and output tensors the served task takes and gives.
-    private func metadata(_ name: String) throws(ServerError) -> JSONValue {
+    private static func metadata(
+        _ name: String, _ runner: TaskRunner<Pipeline>
+    ) throws(ServerError) -> JSONValue {
         let pipeline = try runner.loaded()
         func tensor(_ name: String, _ datatype: String, _ shape: [Int]) -> JSONValue {
             .object([

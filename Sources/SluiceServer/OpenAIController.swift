@@ -14,9 +14,6 @@ struct OpenAIController<Pipeline: ServablePipeline> {
     let runner: TaskRunner<Pipeline>
     var body: BodyReader { runner.body }
     var maxInputs: Int { runner.maxInputs }
-    /// The served model's name, and the other name it answers to (the folder or hub id given).
-    let modelName: String
-    let modelID: String
     /// When the server started (`created`), in Unix seconds.
     let created = Int(Date().timeIntervalSince1970)
 
@@ -33,7 +30,8 @@ struct OpenAIController<Pipeline: ServablePipeline> {
     /// float32 bytes with `"encoding_format": "base64"`.
     @Sendable func embeddings(_ request: Request, context: SluiceRequestContext) async throws -> Response {
         let fields = try await body.object(of: request)
-        let name = try checkedModel(fields)
+        let runner = try runner(for: fields)
+        let name = runner.model.name
         let inputs = try Self.embeddingInputs(try fields.required("input"))
         guard inputs.count <= maxInputs else {
             throw ServerError(
@@ -56,7 +54,7 @@ struct OpenAIController<Pipeline: ServablePipeline> {
         }
         let answer = try await runner.run(
             .sentenceEmbeddings, inputs, parameters, context: context,
-            unsupported: unsupported(.sentenceEmbeddings))
+            unsupported: Self.unsupported(.sentenceEmbeddings, runner))
         let data = answer.outputs.enumerated().map { index, embedding in
             JSONValue.object([
                 ("object", .string("embedding")),
@@ -71,21 +69,27 @@ struct OpenAIController<Pipeline: ServablePipeline> {
     }
 
     @Sendable func models(_ request: Request, context: SluiceRequestContext) async throws -> Response {
-        JSONValue.object([("object", .string("list")), ("data", .array([modelObject()]))]).response
+        JSONValue.object([
+            ("object", .string("list")), ("data", .array(runner.models.entries.map(modelObject))),
+        ])
+        .response
     }
 
     /// The model object, with KServe v1's `name` and `ready`; 404 for a name not served.
     @Sendable func model(_ request: Request, context: SluiceRequestContext) async throws -> Response {
         let name = Self.pathName(context.parameters.getCatchAll())
-        guard name == modelName || name == modelID else { throw Self.unknownModel(name) }
-        return modelObject().response
+        guard let entry = runner.models.entries.first(where: { $0.answers(to: name) }) else {
+            throw Self.unknownModel(name)
+        }
+        return modelObject(entry).response
     }
 
     /// Cohere's and Jina's rerank: `query`, `documents` (strings or `{"text"}`), `top_n`,
     /// `return_documents` (true by default, as vLLM and Jina); results by relevance, highest first.
     @Sendable func rerank(_ request: Request, context: SluiceRequestContext) async throws -> Response {
         let fields = try await body.object(of: request)
-        let name = try checkedModel(fields)
+        let runner = try runner(for: fields)
+        let name = runner.model.name
         guard let query = try fields.string("query") else {
             throw ServerError(.validation, "the request has no \"query\"")
         }
@@ -109,7 +113,8 @@ struct OpenAIController<Pipeline: ServablePipeline> {
             ("query", .string(query)), ("texts", .array(documents.map(JSONValue.string))),
         ])
         let answer = try await runner.run(
-            .textRanking, [input], parameters, context: context, unsupported: unsupported(.textRanking))
+            .textRanking, [input], parameters, context: context,
+            unsupported: Self.unsupported(.textRanking, runner))
         let ranked = answer.outputs.first?.arrayValue ?? []
         let results = ranked.map { item -> JSONValue in
             let index = item["corpus_id"]?.integralValue ?? 0
@@ -126,31 +131,33 @@ struct OpenAIController<Pipeline: ServablePipeline> {
 
     // MARK: Helpers
 
-    private func unsupported(_ task: PipelineTask) -> ServerError {
+    static func unsupported(_ task: PipelineTask, _ runner: TaskRunner<Pipeline>) -> ServerError {
         let answers = runner.service.pipeline?.taskNames.joined(separator: ", ") ?? ""
         return ServerError(
-            .unsupported, "the model \(modelName) does not answer \(task.rawValue) (it answers \(answers))")
+            .unsupported,
+            "the model \(runner.model.name) does not answer \(task.rawValue) (it answers \(answers))")
     }
 
-    private func modelObject() -> JSONValue {
+    private func modelObject(_ entry: ModelRegistry<Pipeline>.Entry) -> JSONValue {
         .object([
-            ("id", .string(modelName)), ("object", .string("model")), ("created", .int(created)),
-            ("owned_by", .string("sluice")), ("name", .string(modelName)),
-            ("ready", .bool(runner.service.isReady)),
+            ("id", .string(entry.name)), ("object", .string("model")), ("created", .int(created)),
+            ("owned_by", .string("sluice")), ("name", .string(entry.name)),
+            ("ready", .bool(entry.service.isReady)),
         ])
     }
 
-    /// The request's `model`, which must name the served model; the served name when absent.
-    /// An unknown name in a body is a 400 (`model_not_found`), a status TEI's OpenAI route
+    /// The runner for the model the request's `model` names (the default when absent). An
+    /// unknown name in a body is a 400 (`model_not_found`), a status TEI's OpenAI route
     /// documents; on `/v1/models/{id}` it is a 404.
-    private func checkedModel(_ fields: RequestFields) throws(ServerError) -> String {
-        guard let name = try fields.string("model") else { return modelName }
-        guard name == modelName || name == modelID else {
+    private func runner(for fields: RequestFields) throws(ServerError) -> TaskRunner<Pipeline> {
+        let name = try fields.string("model")
+        guard let name else { return runner }
+        guard let entry = runner.models.entries.first(where: { $0.answers(to: name) }) else {
             var error = Self.unknownModel(name)
             error.kind = .validation
             throw error
         }
-        return name
+        return runner.serving(entry)
     }
 
     static func unknownModel(_ name: String) -> ServerError {

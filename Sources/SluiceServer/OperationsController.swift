@@ -7,7 +7,8 @@ import SluicePipelines
 /// and the API's description: `GET /openapi.json`, `GET /docs`.
 /// None of them touches the inference thread, so they answer while a batch computes.
 struct OperationsController<Pipeline: ServablePipeline> {
-    let service: InferenceService<Pipeline>
+    /// The default model's runner; `/models/{name}/info` and `/health` use the named model's.
+    let runner: TaskRunner<Pipeline>
     let configuration: ServerConfiguration
     let metrics: ServerMetrics
 
@@ -18,26 +19,42 @@ struct OperationsController<Pipeline: ServablePipeline> {
         ])
     }
 
-    /// 200 while the inference thread runs and admits jobs; 503 while the model loads and once a
-    /// shutdown has begun.
+    /// 200 while every model's inference thread runs and admits jobs; 503 while a model loads
+    /// and once a shutdown has begun.
     @Sendable func health(_ request: Request, context: SluiceRequestContext) async throws -> Response {
+        for entry in runner.models.entries { try Self.checkHealth(entry.service) }
+        return JSONValue.object([("status", .string("ok"))]).response
+    }
+
+    /// `/models/{name}/health`: the one model's.
+    func health(of runner: TaskRunner<Pipeline>) throws -> Response {
+        try Self.checkHealth(runner.service)
+        return JSONValue.object([("status", .string("ok"))]).response
+    }
+
+    private static func checkHealth(_ service: InferenceService<Pipeline>) throws(ServerError) {
         guard service.pipeline != nil else { throw InferenceService<Pipeline>.loading }
         guard service.isReady else {
             throw ServerError(.overloaded, "the server is shutting down", retryAfterSeconds: 1)
         }
-        return JSONValue.object([("status", .string("ok"))]).response
+    }
+
+    /// The default model's `/info`.
+    @Sendable func info(_ request: Request, context: SluiceRequestContext) async throws -> Response {
+        try info(of: runner)
     }
 
     /// TEI's `/info` fields first (its clients read them), then Sluice's own: the tasks the
-    /// model answers, its architecture and weights, and every limit.
-    @Sendable func info(_ request: Request, context: SluiceRequestContext) async throws -> Response {
-        guard let pipeline = service.pipeline else { throw InferenceService<Pipeline>.loading }
+    /// model answers, its architecture and weights, every limit, and every model served.
+    func info(of runner: TaskRunner<Pipeline>) throws -> Response {
+        guard let pipeline = runner.service.pipeline else { throw InferenceService<Pipeline>.loading }
+        let model = runner.model
         let limits = configuration.scheduler
         let answer = JSONValue.object([
-            ("model_id", .string(configuration.modelID)),
-            ("model_sha", configuration.modelRevision.map(JSONValue.string) ?? .null),
+            ("model_id", .string(model.modelID)),
+            ("model_sha", model.revision.map(JSONValue.string) ?? .null),
             ("model_dtype", .string(Self.dtypeName(pipeline.weightFormat))),
-            ("served_model_name", .string(configuration.modelName)),
+            ("served_model_name", .string(model.name)),
             ("model_type", Self.teiModelType(pipeline)),
             ("max_concurrent_requests", .int(limits.maxQueue)),
             ("max_input_length", .int(pipeline.maxInputTokens)),
@@ -66,6 +83,7 @@ struct OperationsController<Pipeline: ServablePipeline> {
                     ("max_inputs", .int(configuration.effectiveMaxInputs)),
                 ])
             ),
+            ("models", .array(runner.models.entries.map { .string($0.name) })),
         ])
         return answer.response
     }

@@ -3,14 +3,37 @@ import Hummingbird
 import SluiceJSON
 import SluicePipelines
 
-/// What every API dialect's routes share: the request body reader, the loaded model, and
-/// running one of the model's tasks on a request's inputs as a list, cancelled if the client
-/// leaves.
+/// What every API dialect's routes share: the request body reader, the served models, the one
+/// a request goes to, and running one of its tasks on a request's inputs as a list, cancelled
+/// if the client leaves.
 struct TaskRunner<Pipeline: ServablePipeline>: Sendable {
-    let service: InferenceService<Pipeline>
+    let models: ModelRegistry<Pipeline>
     let body: BodyReader
     /// The most inputs one request may carry (`--max-inputs`, capped by the queue).
     let maxInputs: Int
+    /// The model requests go to: the default, unless `serving(_:)` chose another.
+    var model: ModelRegistry<Pipeline>.Entry
+
+    init(models: ModelRegistry<Pipeline>, body: BodyReader, maxInputs: Int) {
+        self.models = models
+        self.body = body
+        self.maxInputs = maxInputs
+        model = models.first
+    }
+
+    /// The same runner for the model `entry`.
+    func serving(_ entry: ModelRegistry<Pipeline>.Entry) -> TaskRunner {
+        var runner = self
+        runner.model = entry
+        return runner
+    }
+
+    /// The same runner for the model of that name (404 for a name not served).
+    func serving(named name: String?) throws(ServerError) -> TaskRunner {
+        serving(try models.entry(named: name))
+    }
+
+    var service: InferenceService<Pipeline> { model.service }
 
     /// The loaded model, or the 503 of a model still loading.
     func loaded() throws(ServerError) -> Pipeline {

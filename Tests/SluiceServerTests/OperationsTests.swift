@@ -54,7 +54,8 @@ struct OperationsTests {
                     + #""task":"fake-task","tasks":["fake-task"],"architecture":"FakeForTesting","weights":"f32","#
                     + #""max_input_tokens":64,"#
                     + #""limits":{"max_batch_size":8,"max_batch_tokens":1000,"max_batch_wait_ms":2,"max_refill_wait_ms":7,"#
-                    + #""max_queue":50,"request_timeout_ms":3000,"max_body_bytes":4096,"max_inputs":16}}"#)
+                    + #""max_queue":50,"request_timeout_ms":3000,"max_body_bytes":4096,"max_inputs":16},"#
+                    + #""models":["models/fake"]}"#)
         }
     }
 

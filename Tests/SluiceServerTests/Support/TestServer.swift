@@ -121,10 +121,21 @@ func errorBody(_ kind: String, _ message: String) -> String {
     #"{"error":"\#(message)","error_type":"\#(kind)"}"#
 }
 
-/// The value of a metric line in Prometheus text (`name{labels} value`), or nil if absent.
+/// The value of a metric line in Prometheus text (`name{labels} value`), or nil if absent. The
+/// line may carry labels `series` does not name (each model's metrics carry `model`).
 func metricValue(_ text: String, _ series: String) -> Double? {
-    for line in text.split(separator: "\n") where line.hasPrefix(series + " ") {
-        return Double(line.dropFirst(series.count + 1))
+    func split(_ series: Substring) -> (name: Substring, labels: Set<Substring>) {
+        guard let brace = series.firstIndex(of: "{"), series.hasSuffix("}") else { return (series, []) }
+        let labels = series[series.index(after: brace)..<series.index(before: series.endIndex)]
+        return (series[..<brace], Set(labels.split(separator: ",")))
+    }
+    let wanted = split(Substring(series))
+    for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+        guard let space = line.lastIndex(of: " ") else { continue }
+        let found = split(line[..<space])
+        if found.name == wanted.name && wanted.labels.isSubset(of: found.labels) {
+            return Double(line[line.index(after: space)...])
+        }
     }
     return nil
 }
