@@ -147,5 +147,24 @@ wait $servepid 2>/dev/null
 unset HF_ENDPOINT
 rm -rf "$hubtmp"
 
+# Several models: two names for two folders; a name given twice is refused before the port opens.
+expect_error "two models of one name" serve --model a="$FIX/bert-tiny-uncased" --model a="$FIX/tasks/fill-mask-distilbert" --port 18972
+"$SLUICE" serve --model "$FIX/bert-tiny-uncased" --model other="$FIX/tasks/fill-mask-distilbert" --port 18972 \
+    > /tmp/sluice-two-models.log 2>&1 &
+twopid=$!
+for _ in $(seq 300); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:18972/health)" = 200 ] && break
+    sleep 0.1
+done
+names=$(curl -s http://127.0.0.1:18972/v1/models | python3 -c 'import json,sys; print(",".join(m["id"] for m in json.load(sys.stdin)["data"]))')
+default=$(curl -s -X POST -d "test [MASK]" http://127.0.0.1:18972/)
+named=$(curl -s -X POST -d "test [MASK]" http://127.0.0.1:18972/models/bert-tiny-uncased)
+other=$(curl -s -o /dev/null -w '%{http_code}' -X POST -d "test [MASK]" http://127.0.0.1:18972/models/other)
+kill $twopid 2>/dev/null
+wait $twopid 2>/dev/null
+[ "$names" = "bert-tiny-uncased,other" ] && [ -n "$default" ] && [ "$default" = "$named" ] && [ "$other" = 200 ] &&
+    ok "serve with two models: both listed, the first by default and by name, the second by name" ||
+    bad "serve with two models: names $names, default $default, named $named, other $other"
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

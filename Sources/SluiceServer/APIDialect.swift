@@ -21,6 +21,12 @@ enum APIDialect: Sendable {
     /// The dialect of a request path.
     static func of(path: String) -> APIDialect {
         if teiPaths.contains(path) { return .tei }
+        // A TEI route of a model by name: `/models/{name}/embed`.
+        if path.hasPrefix("/models/"), let last = path.split(separator: "/").last,
+            teiPaths.contains("/" + last)
+        {
+            return .tei
+        }
         if path == "/v1/embeddings" || path == "/v1/rerank" || path == "/v2/rerank" || path == "/v1/models" {
             return .openAI
         }

@@ -1940,6 +1940,1217 @@ let openAPIDocument = #"""
          }
         ]
        }
+      },
+      "/models/{name}/embed": {
+       "post": {
+        "summary": "Pooled embeddings (TEI), of the model named in the path",
+        "tags": [
+         "TEI"
+        ],
+        "responses": {
+         "200": {
+          "description": "one vector per input",
+          "content": {
+           "application/json": {
+            "schema": {
+             "type": "array",
+             "items": {
+              "type": "array",
+              "items": {
+               "type": "number"
+              }
+             }
+            }
+           }
+          }
+         },
+         "400": {
+          "description": "malformed request",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "401": {
+          "description": "missing or wrong API key",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "413": {
+          "description": "body or input list too large",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "422": {
+          "description": "well-formed but unusable",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "424": {
+          "description": "the model cannot answer this route",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "429": {
+          "description": "queue full",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "503": {
+          "description": "loading, draining, or queue full",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "404": {
+          "description": "unknown route or model",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         }
+        },
+        "requestBody": {
+         "required": true,
+         "content": {
+          "application/json": {
+           "schema": {
+            "$ref": "#/components/schemas/EmbedRequest"
+           }
+          }
+         }
+        },
+        "parameters": [
+         {
+          "name": "name",
+          "in": "path",
+          "required": true,
+          "schema": {
+           "type": "string"
+          },
+          "description": "the served model's name (`/v1/models`), or the folder or hub id it was loaded from"
+         }
+        ]
+       }
+      },
+      "/models/{name}/embed_all": {
+       "post": {
+        "summary": "Every token's vector (TEI), of the model named in the path",
+        "tags": [
+         "TEI"
+        ],
+        "responses": {
+         "200": {
+          "description": "per input, one vector per token",
+          "content": {
+           "application/json": {
+            "schema": {
+             "type": "array",
+             "items": {
+              "type": "array",
+              "items": {
+               "type": "array",
+               "items": {
+                "type": "number"
+               }
+              }
+             }
+            }
+           }
+          }
+         },
+         "400": {
+          "description": "malformed request",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "401": {
+          "description": "missing or wrong API key",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "413": {
+          "description": "body or input list too large",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "422": {
+          "description": "well-formed but unusable",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "424": {
+          "description": "the model cannot answer this route",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "429": {
+          "description": "queue full",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "503": {
+          "description": "loading, draining, or queue full",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "404": {
+          "description": "unknown route or model",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         }
+        },
+        "requestBody": {
+         "required": true,
+         "content": {
+          "application/json": {
+           "schema": {
+            "$ref": "#/components/schemas/TokenEmbedRequest"
+           }
+          }
+         }
+        },
+        "parameters": [
+         {
+          "name": "name",
+          "in": "path",
+          "required": true,
+          "schema": {
+           "type": "string"
+          },
+          "description": "the served model's name (`/v1/models`), or the folder or hub id it was loaded from"
+         }
+        ]
+       }
+      },
+      "/models/{name}/embed_sparse": {
+       "post": {
+        "summary": "SPLADE sparse embeddings (TEI), of the model named in the path",
+        "tags": [
+         "TEI"
+        ],
+        "responses": {
+         "200": {
+          "description": "per input, the non-zero weights",
+          "content": {
+           "application/json": {
+            "schema": {
+             "type": "array",
+             "items": {
+              "type": "array",
+              "items": {
+               "$ref": "#/components/schemas/SparseValue"
+              }
+             }
+            }
+           }
+          }
+         },
+         "400": {
+          "description": "malformed request",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "401": {
+          "description": "missing or wrong API key",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "413": {
+          "description": "body or input list too large",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "422": {
+          "description": "well-formed but unusable",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "424": {
+          "description": "the model cannot answer this route",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "429": {
+          "description": "queue full",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "503": {
+          "description": "loading, draining, or queue full",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "404": {
+          "description": "unknown route or model",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         }
+        },
+        "requestBody": {
+         "required": true,
+         "content": {
+          "application/json": {
+           "schema": {
+            "$ref": "#/components/schemas/TokenEmbedRequest"
+           }
+          }
+         }
+        },
+        "parameters": [
+         {
+          "name": "name",
+          "in": "path",
+          "required": true,
+          "schema": {
+           "type": "string"
+          },
+          "description": "the served model's name (`/v1/models`), or the folder or hub id it was loaded from"
+         }
+        ]
+       }
+      },
+      "/models/{name}/predict": {
+       "post": {
+        "summary": "Every label's score (TEI), of the model named in the path",
+        "tags": [
+         "TEI"
+        ],
+        "responses": {
+         "200": {
+          "description": "a text's scores, or a batch's",
+          "content": {
+           "application/json": {
+            "schema": {
+             "oneOf": [
+              {
+               "type": "array",
+               "items": {
+                "$ref": "#/components/schemas/Prediction"
+               }
+              },
+              {
+               "type": "array",
+               "items": {
+                "type": "array",
+                "items": {
+                 "$ref": "#/components/schemas/Prediction"
+                }
+               }
+              }
+             ]
+            }
+           }
+          }
+         },
+         "400": {
+          "description": "malformed request",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "401": {
+          "description": "missing or wrong API key",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "413": {
+          "description": "body or input list too large",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "422": {
+          "description": "well-formed but unusable",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "424": {
+          "description": "the model cannot answer this route",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "429": {
+          "description": "queue full",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "503": {
+          "description": "loading, draining, or queue full",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "404": {
+          "description": "unknown route or model",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         }
+        },
+        "requestBody": {
+         "required": true,
+         "content": {
+          "application/json": {
+           "schema": {
+            "$ref": "#/components/schemas/PredictRequest"
+           }
+          }
+         }
+        },
+        "parameters": [
+         {
+          "name": "name",
+          "in": "path",
+          "required": true,
+          "schema": {
+           "type": "string"
+          },
+          "description": "the served model's name (`/v1/models`), or the folder or hub id it was loaded from"
+         }
+        ]
+       }
+      },
+      "/models/{name}/rerank": {
+       "post": {
+        "summary": "Texts ranked against a query (TEI), of the model named in the path",
+        "tags": [
+         "TEI"
+        ],
+        "responses": {
+         "200": {
+          "description": "highest first",
+          "content": {
+           "application/json": {
+            "schema": {
+             "type": "array",
+             "items": {
+              "$ref": "#/components/schemas/Rank"
+             }
+            }
+           }
+          }
+         },
+         "400": {
+          "description": "malformed request",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "401": {
+          "description": "missing or wrong API key",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "413": {
+          "description": "body or input list too large",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "422": {
+          "description": "well-formed but unusable",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "424": {
+          "description": "the model cannot answer this route",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "429": {
+          "description": "queue full",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "503": {
+          "description": "loading, draining, or queue full",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "404": {
+          "description": "unknown route or model",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         }
+        },
+        "requestBody": {
+         "required": true,
+         "content": {
+          "application/json": {
+           "schema": {
+            "$ref": "#/components/schemas/RerankRequest"
+           }
+          }
+         }
+        },
+        "parameters": [
+         {
+          "name": "name",
+          "in": "path",
+          "required": true,
+          "schema": {
+           "type": "string"
+          },
+          "description": "the served model's name (`/v1/models`), or the folder or hub id it was loaded from"
+         }
+        ]
+       }
+      },
+      "/models/{name}/similarity": {
+       "post": {
+        "summary": "Cosine similarities with a source sentence (TEI), of the model named in the path",
+        "tags": [
+         "TEI"
+        ],
+        "responses": {
+         "200": {
+          "description": "in input order",
+          "content": {
+           "application/json": {
+            "schema": {
+             "type": "array",
+             "items": {
+              "type": "number"
+             }
+            }
+           }
+          }
+         },
+         "400": {
+          "description": "malformed request",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "401": {
+          "description": "missing or wrong API key",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "413": {
+          "description": "body or input list too large",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "422": {
+          "description": "well-formed but unusable",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "424": {
+          "description": "the model cannot answer this route",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "429": {
+          "description": "queue full",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "503": {
+          "description": "loading, draining, or queue full",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "404": {
+          "description": "unknown route or model",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         }
+        },
+        "requestBody": {
+         "required": true,
+         "content": {
+          "application/json": {
+           "schema": {
+            "$ref": "#/components/schemas/SimilarityRequest"
+           }
+          }
+         }
+        },
+        "parameters": [
+         {
+          "name": "name",
+          "in": "path",
+          "required": true,
+          "schema": {
+           "type": "string"
+          },
+          "description": "the served model's name (`/v1/models`), or the folder or hub id it was loaded from"
+         }
+        ]
+       }
+      },
+      "/models/{name}/tokenize": {
+       "post": {
+        "summary": "Tokens with UTF-8 byte offsets (TEI), of the model named in the path",
+        "tags": [
+         "TEI"
+        ],
+        "responses": {
+         "200": {
+          "description": "per text",
+          "content": {
+           "application/json": {
+            "schema": {
+             "type": "array",
+             "items": {
+              "type": "array",
+              "items": {
+               "$ref": "#/components/schemas/Token"
+              }
+             }
+            }
+           }
+          }
+         },
+         "400": {
+          "description": "malformed request",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "401": {
+          "description": "missing or wrong API key",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "413": {
+          "description": "body or input list too large",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "422": {
+          "description": "well-formed but unusable",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "503": {
+          "description": "loading, draining, or queue full",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "404": {
+          "description": "unknown route or model",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         }
+        },
+        "requestBody": {
+         "required": true,
+         "content": {
+          "application/json": {
+           "schema": {
+            "$ref": "#/components/schemas/TokenizeRequest"
+           }
+          }
+         }
+        },
+        "parameters": [
+         {
+          "name": "name",
+          "in": "path",
+          "required": true,
+          "schema": {
+           "type": "string"
+          },
+          "description": "the served model's name (`/v1/models`), or the folder or hub id it was loaded from"
+         }
+        ]
+       }
+      },
+      "/models/{name}/decode": {
+       "post": {
+        "summary": "Token ids back to text (TEI), of the model named in the path",
+        "tags": [
+         "TEI"
+        ],
+        "responses": {
+         "200": {
+          "description": "per list of ids",
+          "content": {
+           "application/json": {
+            "schema": {
+             "type": "array",
+             "items": {
+              "type": "string"
+             }
+            }
+           }
+          }
+         },
+         "400": {
+          "description": "malformed request",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "401": {
+          "description": "missing or wrong API key",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "413": {
+          "description": "body or input list too large",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "422": {
+          "description": "well-formed but unusable",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "503": {
+          "description": "loading, draining, or queue full",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         },
+         "404": {
+          "description": "unknown route or model",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/TEIError"
+            }
+           }
+          }
+         }
+        },
+        "requestBody": {
+         "required": true,
+         "content": {
+          "application/json": {
+           "schema": {
+            "$ref": "#/components/schemas/DecodeRequest"
+           }
+          }
+         }
+        },
+        "parameters": [
+         {
+          "name": "name",
+          "in": "path",
+          "required": true,
+          "schema": {
+           "type": "string"
+          },
+          "description": "the served model's name (`/v1/models`), or the folder or hub id it was loaded from"
+         }
+        ]
+       }
+      },
+      "/models/{name}": {
+       "post": {
+        "summary": "Run the named model's task",
+        "tags": [
+         "Inference API"
+        ],
+        "responses": {
+         "200": {
+          "description": "the pipeline's answer (the Inference API's shape for JSON)",
+          "content": {
+           "application/json": {
+            "schema": {}
+           }
+          }
+         },
+         "400": {
+          "description": "malformed request",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/NativeError"
+            }
+           }
+          }
+         },
+         "401": {
+          "description": "missing or wrong API key",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/NativeError"
+            }
+           }
+          }
+         },
+         "404": {
+          "description": "unknown route or model",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/NativeError"
+            }
+           }
+          }
+         },
+         "413": {
+          "description": "body or input list too large",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/NativeError"
+            }
+           }
+          }
+         },
+         "422": {
+          "description": "well-formed but unusable",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/NativeError"
+            }
+           }
+          }
+         },
+         "503": {
+          "description": "loading, draining, or queue full",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/NativeError"
+            }
+           }
+          }
+         },
+         "504": {
+          "description": "timed out in the queue",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/NativeError"
+            }
+           }
+          }
+         }
+        },
+        "requestBody": {
+         "required": true,
+         "content": {
+          "text/plain": {
+           "schema": {
+            "type": "string"
+           }
+          },
+          "application/json": {
+           "schema": {
+            "$ref": "#/components/schemas/InferenceAPIRequest"
+           }
+          }
+         }
+        },
+        "parameters": [
+         {
+          "name": "name",
+          "in": "path",
+          "required": true,
+          "schema": {
+           "type": "string"
+          },
+          "description": "the served model's name (`/v1/models`), or the folder or hub id it was loaded from"
+         }
+        ]
+       }
+      },
+      "/models/{name}/info": {
+       "get": {
+        "summary": "The named model's /info",
+        "tags": [
+         "Operations"
+        ],
+        "responses": {
+         "200": {
+          "description": "the model",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/Info"
+            }
+           }
+          }
+         },
+         "401": {
+          "description": "missing or wrong API key",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/NativeError"
+            }
+           }
+          }
+         },
+         "503": {
+          "description": "loading, draining, or queue full",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/NativeError"
+            }
+           }
+          }
+         },
+         "404": {
+          "description": "unknown route or model",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/NativeError"
+            }
+           }
+          }
+         }
+        },
+        "parameters": [
+         {
+          "name": "name",
+          "in": "path",
+          "required": true,
+          "schema": {
+           "type": "string"
+          },
+          "description": "the served model's name (`/v1/models`), or the folder or hub id it was loaded from"
+         }
+        ]
+       }
+      },
+      "/models/{name}/health": {
+       "get": {
+        "summary": "The named model's health",
+        "tags": [
+         "Operations"
+        ],
+        "responses": {
+         "200": {
+          "description": "ready",
+          "content": {
+           "application/json": {
+            "schema": {
+             "type": "object",
+             "properties": {
+              "status": {
+               "type": "string"
+              }
+             }
+            }
+           }
+          }
+         },
+         "503": {
+          "description": "loading, draining, or queue full",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/NativeError"
+            }
+           }
+          }
+         },
+         "404": {
+          "description": "unknown route or model",
+          "content": {
+           "application/json": {
+            "schema": {
+             "$ref": "#/components/schemas/NativeError"
+            }
+           }
+          }
+         }
+        },
+        "parameters": [
+         {
+          "name": "name",
+          "in": "path",
+          "required": true,
+          "schema": {
+           "type": "string"
+          },
+          "description": "the served model's name (`/v1/models`), or the folder or hub id it was loaded from"
+         }
+        ]
+       }
       }
      },
      "components": {

@@ -140,9 +140,17 @@ struct Serve: AsyncParsableCommand {
             let names = PipelineTask.allCases.map(\.rawValue).joined(separator: ", ")
             throw ValidationError("unknown task \"\(task)\" (supported: \(names))")
         }
-        let source = try modelOptions.source()
-        if case .folder(let path) = source {
-            do { _ = try ModelFolder(path: path) } catch { fail("\(error)") }
+        let sources = try modelOptions.sources()
+        var names = Set<String>()
+        for (index, (named, _, source)) in sources.enumerated() {
+            if case .folder(let path) = source {
+                do { _ = try ModelFolder(path: path) } catch { fail("\(error)") }
+            }
+            // The first model's name may come from --served-model-name too.
+            let name = named ?? (index == 0 ? configuration.servedModelName : nil) ?? source.defaultServedName
+            if !names.insert(name).inserted {
+                fail("two models are named \(name): give each its own name (--model name=folder)")
+            }
         }
         let modelOptions = modelOptions
         let limits = configuration.scheduler
@@ -163,27 +171,31 @@ struct Serve: AsyncParsableCommand {
         let metrics = ServerMetrics()
         metrics.bootstrapGlobally()
         let host = configuration.host
+        let models = sources.enumerated().map { index, given -> ServedModel<Pipeline> in
+            let (named, model, source) = given
+            let name = named ?? (index == 0 ? configuration.servedModelName : nil) ?? source.defaultServedName
+            return ServedModel(name: name, modelID: model, revision: source.revision) {
+                // On the model's loading thread: its routes answer 503 until this returns.
+                logger.info("loading model", metadata: ["model": "\(name)", "from": "\(model)"])
+                let clock = ContinuousClock()
+                let start = clock.now
+                // A hub id is fetched into the cache here, while /health answers 503 "loading".
+                let folder = try source.folderWaiting(token: modelOptions.hfToken, logger: logger)
+                let pipeline = try modelOptions.loadPipeline(folder: folder, runtime: runtime)
+                logger.info(
+                    "model loaded",
+                    metadata: [
+                        "model": "\(name)", "task": "\(pipeline.taskName)",
+                        "architecture": "\(pipeline.architecture ?? "none")",
+                        "max_input_tokens": "\(pipeline.maxInputTokens)",
+                        "load_ms": "\(Int((clock.now - start) / .milliseconds(1)))",
+                    ])
+                return pipeline
+            }
+        }
         let app = buildApplication(
             configuration: configuration, metrics: metrics, logger: logger,
-            onServerRunning: { port in logger.info("listening on http://\(host):\(port)") }
-        ) {
-            // On the server's loading thread: the address answers 503 until this returns.
-            logger.info("loading model", metadata: ["model": "\(modelOptions.model)"])
-            let clock = ContinuousClock()
-            let start = clock.now
-            // A hub id is fetched into the cache here, while /health answers 503 "loading".
-            let folder = try source.folderWaiting(token: modelOptions.hfToken, logger: logger)
-            let pipeline = try modelOptions.loadPipeline(folder: folder, runtime: runtime)
-            logger.info(
-                "model loaded",
-                metadata: [
-                    "model": "\(modelOptions.model)", "task": "\(pipeline.taskName)",
-                    "architecture": "\(pipeline.architecture ?? "none")",
-                    "max_input_tokens": "\(pipeline.maxInputTokens)",
-                    "load_ms": "\(Int((clock.now - start) / .milliseconds(1)))",
-                ])
-            return pipeline
-        }
+            onServerRunning: { port in logger.info("listening on http://\(host):\(port)") }, models: models)
         try await app.runService()
         logger.info("stopped")
     }
@@ -213,9 +225,8 @@ struct Serve: AsyncParsableCommand {
             maxInputs: try environment.setting(maxInputs, "max-inputs", default: defaults.maxInputs),
             verboseErrors: try verboseErrors || environment.flag("verbose-errors"),
             modelID: modelOptions.model,
-            servedModelName: try environment.setting(servedModelName, "served-model-name")
-                ?? (try? modelOptions.source())?.defaultServedName,
-            modelRevision: (try? modelOptions.source())?.revision,
+            servedModelName: try environment.setting(servedModelName, "served-model-name"),
+            modelRevision: try? modelOptions.sources().first?.source.revision,
             // The one setting whose default differs from the library's: this process is the server.
             requestNice: try environment.setting(requestNice, "request-nice", default: 10)
         )

@@ -18,12 +18,22 @@ struct Sluice: AsyncParsableCommand {
 /// Options shared by the commands that load a model.
 struct ModelOptions: ParsableArguments {
     @Option(
-        name: .long,
+        name: .customLong("model"), parsing: .singleValue,
         help: ArgumentHelp(
             "Model folder (config.json, model.safetensors, tokenizer.json), or a hub id (org/name or org/name@revision): "
-                + "the Hugging Face cache's copy, downloaded from HF_ENDPOINT when missing (also SLUICE_MODEL).",
+                + "the Hugging Face cache's copy, downloaded from HF_ENDPOINT when missing (also SLUICE_MODEL). "
+                + "serve takes several, each name=folder or name=org/name to name it; the first is the default.",
             valueName: "folder|org/name"))
-    var model: String = ProcessInfo.processInfo.environment["SLUICE_MODEL"] ?? ""
+    var models: [String] = []
+
+    /// Every `--model`, or `SLUICE_MODEL` when none is given.
+    var givenModels: [String] {
+        if !models.isEmpty { return models }
+        return ProcessInfo.processInfo.environment["SLUICE_MODEL"].map { [$0] } ?? []
+    }
+
+    /// The one `--model` of a command that loads one model.
+    var model: String { givenModels.first ?? "" }
 
     @Option(
         name: .long,
@@ -85,11 +95,33 @@ struct ModelOptions: ParsableArguments {
     /// is loaded or port opened.
     func validate() throws { _ = try denseWeights() }
 
-    /// Where `--model` (and `--revision`, or `SLUICE_REVISION`) points.
+    /// Where `--model` (and `--revision`, or `SLUICE_REVISION`) points, for a command that
+    /// loads one model.
     func source() throws -> ModelSource {
         guard !model.isEmpty else { throw ValidationError("--model is required (or SLUICE_MODEL)") }
+        guard givenModels.count == 1 else { throw ValidationError("only serve takes several --model") }
         return try ModelSource(
             model, revision: revision ?? ProcessInfo.processInfo.environment["SLUICE_REVISION"])
+    }
+
+    /// Every `--model` of `serve`: its name (`name=` before it, if given), what it names, and
+    /// where that is.
+    func sources() throws -> [(name: String?, model: String, source: ModelSource)] {
+        guard !givenModels.isEmpty else { throw ValidationError("--model is required (or SLUICE_MODEL)") }
+        let revision = revision ?? ProcessInfo.processInfo.environment["SLUICE_REVISION"]
+        return try givenModels.map { given in
+            var name: String?
+            var model = given
+            // `name=` before a folder or hub id (neither holds `=`, unless a folder of that name exists).
+            if !FileManager.default.fileExists(atPath: given), let equals = given.firstIndex(of: "=") {
+                name = String(given[..<equals])
+                model = String(given[given.index(after: equals)...])
+                guard !name!.isEmpty, !model.isEmpty else {
+                    throw ValidationError("--model \(given): give name=folder or name=org/name")
+                }
+            }
+            return (name, model, try ModelSource(model, revision: revision))
+        }
     }
 
     /// The model's folder, a hub id's downloaded into the cache first.

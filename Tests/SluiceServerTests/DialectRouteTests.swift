@@ -373,6 +373,58 @@ struct DialectRouteTests {
         }
     }
 
+    @Test("two models in one server: each answered by name on every dialect, the first by default")
+    func twoModels() async throws {
+        let embedder = "sentence-embeddings-cls-dense-normalize"
+        let ranker = "text-ranking-bert"
+        func load(_ folder: String) -> @Sendable () throws -> Pipeline {
+            let path = Self.tasks.appendingPathComponent(folder).path
+            return { try Pipeline(folder: try ModelFolder(path: path), runtime: .forTests) }
+        }
+        let app = buildApplication(
+            configuration: ServerConfiguration(), logger: quietLogger,
+            models: [
+                ServedModel(name: "embedder", modelID: embedder, load: load(embedder)),
+                ServedModel(name: "org/ranker", modelID: ranker, load: load(ranker)),
+            ])
+        try await app.test(.live) { testClient in
+            let client = DialectClient(port: testClient.port!)
+            try await waitUntil { (try? await client.get("/health"))?.status == .ok }
+            let models = try await client.get("/v1/models").json()["data"]?.arrayValue?.compactMap {
+                $0["id"]
+            }
+            #expect(models == [.string("embedder"), .string("org/ranker")])
+            // The default model answers the routes that name none; the other by its name.
+            let embedded = try await client.post("/embed", .object([("inputs", .string("a fine day"))]))
+            let named = try await client.post(
+                "/models/embedder/embed", .object([("inputs", .string("a fine day"))]))
+            #expect(embedded.status == .ok && embedded.text == named.text)
+            let ranked = try await client.post(
+                "/models/org/ranker/rerank",
+                .object([("query", .string("q")), ("texts", .array([.string("a")]))]))
+            #expect(ranked.status == .ok)
+            let cohere = try await client.post(
+                "/v1/rerank",
+                .object([
+                    ("model", .string("org/ranker")), ("query", .string("q")),
+                    ("documents", .array([.string("a")])),
+                ]))
+            #expect(try cohere.json()["model"] == .string("org/ranker"))
+            let wrongModel = try await client.post(
+                "/models/org/ranker/embed", .object([("inputs", .string("a"))]))
+            #expect(wrongModel.status.code == 424)
+            let unknown = try await client.post("/models/nope/embed", .object([("inputs", .string("a"))]))
+            #expect(unknown.status == .notFound)
+            #expect(try await client.get("/v2/models/org/ranker/ready").status == .ok)
+            #expect(
+                try await client.get("/models/org/ranker/info").json()["served_model_name"]
+                    == .string("org/ranker"))
+            let metrics = try await client.get("/metrics").text
+            #expect(metricValue(metrics, #"sluice_compute_seconds_count{model="embedder"}"#) == 2)
+            #expect(metricValue(metrics, #"sluice_compute_seconds_count{model="org/ranker"}"#) == 2)
+        }
+    }
+
     @Test("a full queue is TEI's 429 and OpenAI's 503 with Retry-After")
     func fullQueue() async throws {
         let pipeline = FakePipeline(taskName: "sentence-embeddings")

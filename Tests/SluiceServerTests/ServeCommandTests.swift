@@ -79,7 +79,7 @@ struct ServeCommandTests {
         try await waitUntil("loaded") { try await server.get("/health").status == .ok }
         let startup = try String(contentsOf: log, encoding: .utf8)
         #expect(startup.contains("task=fill-mask"))
-        #expect(startup.contains("model=\(Self.fixture.path)"))
+        #expect(startup.contains("from=\(Self.fixture.path)"))
         #expect(startup.contains("max_batch_size=1"))
         #expect(startup.contains("max_queue=1024"))
         let info = try JSONValue.parse(Data(try await server.get("/info").text.utf8))

@@ -271,6 +271,20 @@ paths = {
         parameters=NAME)},
 }
 
+# One model of several by name: the default model's native and TEI routes under /models/{name}.
+for route in ["/embed", "/embed_all", "/embed_sparse", "/predict", "/rerank", "/similarity", "/tokenize", "/decode"]:
+    op = dict(paths[route]["post"])
+    op["summary"] += ", of the model named in the path"
+    op["parameters"] = NAME
+    op["responses"] = {**op["responses"], **errors("TEIError", [404])}
+    paths["/models/{name}" + route] = {"post": op}
+paths["/models/{name}"] = {"post": {**paths["/"]["post"], "summary": "Run the named model's task", "parameters": NAME}}
+paths["/models/{name}/info"] = {"get": {**paths["/info"]["get"], "summary": "The named model's /info", "parameters": NAME,
+                                        "responses": {**paths["/info"]["get"]["responses"], **errors("NativeError", [404])}}}
+paths["/models/{name}/health"] = {"get": {**paths["/health"]["get"], "summary": "The named model's health",
+                                          "parameters": NAME,
+                                          "responses": {**paths["/health"]["get"]["responses"], **errors("NativeError", [404])}}}
+
 document = {
     "openapi": "3.0.3",
     "info": {"title": "Sluice", "version": VERSION, "description":
