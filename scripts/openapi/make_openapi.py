@@ -296,11 +296,24 @@ document = {
     "components": {"schemas": schemas},
 }
 
-text = json.dumps(document, indent=1, ensure_ascii=False, sort_keys=False)
+# One line per path and per schema: short enough to read in a diff, and no run of lines repeats
+# another (the /models/{name} routes repeat the default model's).
+def line(value):
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+text = "{\n" + ",\n".join([
+    f'"openapi":{line(document["openapi"])}', f'"info":{line(document["info"])}',
+    '"paths":{\n' + ",\n".join(f"{line(path)}:{line(item)}" for path, item in paths.items()) + "\n}",
+    '"components":{"schemas":{\n' + ",\n".join(f"{line(name)}:{line(schema)}" for name, schema in schemas.items())
+    + "\n}}",
+]) + "\n}"
+json.loads(text)
 with open(OUT, "w", encoding="utf-8") as f:
     f.write("// Written by scripts/openapi/make_openapi.py: edit that script, run it, commit both.\n\n")
     f.write("/// Sluice's OpenAPI document, served at `/openapi.json`.\n")
     f.write("let openAPIDocument = #\"\"\"\n")
-    f.write(text)
-    f.write("\n\"\"\"#\n")
+    # Indented as swift-format indents a multi-line string (Swift strips it).
+    f.write("".join("    " + row + "\n" for row in text.split("\n")))
+    f.write("    \"\"\"#\n")
 print(f"{OUT}: {len(paths)} paths")
