@@ -78,7 +78,9 @@ final class InferenceService<Pipeline: ServablePipeline>: Service, Sendable {
     /// Reads a `POST /` request's inputs as the served task does and answers them (see `run`):
     /// a raw text as the transformers pipeline answers it, JSON in the Inference API's shapes
     /// (`InferenceAPIShapes`).
-    func infer(_ request: InferenceRequest, maxInputs: Int) async throws(ServerError) -> JSONValue {
+    func infer(
+        _ request: InferenceRequest, maxInputs: Int
+    ) async throws(ServerError) -> (JSONValue, ComputeCost) {
         guard let pipeline else { throw Self.loading }
         let call: TaskCall
         let task = pipeline.taskName
@@ -95,9 +97,9 @@ final class InferenceService<Pipeline: ServablePipeline>: Service, Sendable {
             throw failure(error)
         }
         let answer = try await run(call, maxInputs: maxInputs)
-        guard case .json = request.inputs else { return answer.json }
+        guard case .json = request.inputs else { return (answer.json, answer.cost) }
         let outputs = answer.outputs.map { InferenceAPIShapes.answer(task: task, $0) }
-        return answer.isList ? .array(outputs) : outputs[0]
+        return (answer.isList ? .array(outputs) : outputs[0], answer.cost)
     }
 
     /// Prepares every input of `call` (all fail as one if any is unusable), submits them

@@ -208,7 +208,7 @@ struct InferenceAPITests {
             let missing = try await server.request(.get, "/nope")
             #expect(missing.status == .notFound)
             #expect(missing.text == errorBody("not_found", "no such route"))
-            let wrongMethod = try await server.request(.get, "/")
+            let wrongMethod = try await server.request(.delete, "/")
             #expect(wrongMethod.status == .notFound)
             #expect(wrongMethod.headers[.contentType] == "application/json")
         }

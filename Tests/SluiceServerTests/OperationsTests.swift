@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import SluiceJSON
@@ -81,6 +82,19 @@ struct OperationsTests {
             let page = try await server.request(.get, "/docs")
             #expect(page.headers[.contentType]?.hasPrefix("text/html") == true)
             #expect(page.text.contains("fetch(\"/openapi.json\")") && !page.text.contains("https://"))
+        }
+    }
+
+    @Test("GET / is the playground for a browser and KServe v1's liveness for any other client")
+    func playgroundOrLiveness() async throws {
+        try await withServer { server in
+            let page = try await server.request(
+                .get, "/", headers: [.accept: "text/html,application/xhtml+xml"])
+            #expect(page.headers[.contentType]?.hasPrefix("text/html") == true)
+            #expect(page.text.contains("Sluice playground") && !page.text.contains("https://"))
+            #expect(try await server.request(.get, "/").text == #"{"status":"alive"}"#)
+            let answer = try await server.post("a b")
+            #expect(answer.headers[HTTPField.Name("Server-Timing")!]?.contains("inference;dur=") == true)
         }
     }
 

@@ -183,7 +183,12 @@ OPENAI = [400, 401, 413, 503, 504]
 KSERVE = [400, 401, 404, 413, 503, 504]
 
 paths = {
-    "/": {"post": operation(
+    "/": {"get": operation(
+        "The playground page (for a browser that accepts HTML), else KServe v1's liveness", "Operations", {
+            "200": {"description": "the page, or {\"status\": \"alive\"}", "content": {
+                "text/html": {"schema": {"type": "string"}},
+                "application/json": {"schema": {"type": "object", "properties": {"status": {"type": "string"}}}}}},
+            **errors("NativeError", [401])}), "post": operation(
         "Run the served task (the recipe's raw text, or the Hugging Face Inference API)", "Inference API",
         {"200": answer("the pipeline's answer (the Inference API's shape for JSON)", {}), **errors("NativeError", NATIVE)},
         body={"required": True, "content": {
