@@ -111,8 +111,9 @@ public struct HubCache: Sendable {
 /// Writes `data` to `url` through a temporary file renamed over it, so that no reader sees a
 /// half-written file.
 func atomicWrite(_ data: Data, to url: URL) throws {
+    // A name of its own for every write: two downloads in one process may write one file at once.
     let temporary = url.deletingLastPathComponent().appendingPathComponent(
-        ".\(url.lastPathComponent).\(getpid()).tmp")
+        ".\(url.lastPathComponent).\(UUID().uuidString).tmp")
     try data.write(to: temporary)
     guard rename(temporary.path, url.path) == 0 else {
         try? FileManager.default.removeItem(at: temporary)

@@ -231,8 +231,13 @@ extension TaskPipeline {
     func checkLength(_ count: Int) throws { try context.checkLength(count) }
 
     /// One input made ready, its task's request kept type-erased for the batch.
+    /// A sequence of no tokens (a text the normalizer empties, with a tokenizer that adds no
+    /// special tokens) is refused here: the model cannot compute it.
     func prepared(_ input: JSONValue, parameters: TaskParameters, asListItem: Bool) throws -> PreparedInput {
         let prepared = try prepare(input, parameters: parameters, asListItem: asListItem)
+        if prepared.sequences.contains(where: { $0.ids.isEmpty }) {
+            throw PipelineError.validation("the input has no tokens once normalized")
+        }
         return PreparedInput(
             sequences: prepared.sequences, rows: prepared.rows, request: prepared.request, answering: self)
     }
