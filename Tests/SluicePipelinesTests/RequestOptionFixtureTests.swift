@@ -137,7 +137,8 @@ final class RequestOptionFixtureTests: XCTestCase {
     /// Found by schemathesis: a text the normalizer empties, on a tokenizer that adds no special
     /// tokens, leaves a sequence of no tokens; it is a validation error, not a failed batch.
     func testAnInputOfNoTokensIsRefused() throws {
-        let pipeline = try Pipeline(folder: try Fixtures.folder("tasks/text-ranking-bert"), runtime: .forTests)
+        let pipeline = try Pipeline(
+            folder: try Fixtures.folder("tasks/text-ranking-bert"), runtime: .forTests)
         let input = JSONValue.object([("query", .string("\u{89}")), ("texts", .array([.string("")]))])
         XCTAssertThrowsError(try pipeline.prepare([input], asList: false, parameters: .none)) { error in
             XCTAssertEqual((error as? PipelineError)?.kind, .validation, "\(error)")
