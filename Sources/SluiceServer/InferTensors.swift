@@ -142,7 +142,7 @@ struct InferRequest: Sendable {
                 throw invalid("input '\(name)' has \(valuesCount(values)) values for shape \(shape)")
             }
         } else if let size = try RequestFields(fields["parameters"] ?? .object([])).int("binary_data_size") {
-            guard size >= 0, offset + size <= body.count else {
+            guard size >= 0, size <= body.count - offset else {
                 throw invalid("input '\(name)': binary_data_size \(size) runs past the end of the body")
             }
             values = try binaryValues(body[offset..<offset + size], datatype: datatype, name: name)

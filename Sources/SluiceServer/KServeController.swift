@@ -70,6 +70,9 @@ struct KServeController<Pipeline: ServablePipeline> {
         let inferRequest = try InferRequest(body: body, headerLength: headerLength)
         let pipeline = try runner.loaded()
         let items = try Self.items(of: inferRequest.inputs, task: pipeline.taskName)
+        guard !items.isEmpty else {
+            throw ServerError(.badRequest, "the input tensors hold no texts or token ids")
+        }
         let answer = try await runner.run(
             nil, items, try taskParameters(inferRequest, pipeline), context: context,
             unsupported: ServerError(.unsupported, "the model cannot answer this request"))

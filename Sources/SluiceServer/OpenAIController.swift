@@ -104,6 +104,11 @@ struct OpenAIController<Pipeline: ServablePipeline> {
             documents.append(text)
         }
         guard !documents.isEmpty else { throw ServerError(.validation, "\"documents\" is empty") }
+        guard documents.count <= maxInputs else {
+            throw ServerError(
+                .validation,
+                "\"documents\" has \(documents.count) items; this server takes at most \(maxInputs)")
+        }
         let topN = try fields.int("top_n") ?? 0
         guard topN >= 0 else { throw ServerError(.validation, "top_n must not be negative") }
         let returnDocuments = try fields.bool("return_documents") ?? true

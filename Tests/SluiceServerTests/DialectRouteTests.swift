@@ -204,6 +204,13 @@ struct DialectRouteTests {
                 ]))
             #expect(tooMany.status == .unprocessableContent)
             #expect(tooMany.text.contains("batch size 300 > maximum allowed batch size"))
+            let tooManyDocuments = try await client.post(
+                "/v1/rerank",
+                .object([
+                    ("query", .string("q")),
+                    ("documents", .array(Array(repeating: .string("t"), count: 300))),
+                ]))
+            #expect(tooManyDocuments.status == .badRequest)
         }
     }
 
@@ -333,6 +340,37 @@ struct DialectRouteTests {
                     )
                 ]))
             #expect(huge.status == .badRequest)
+            // Found in review: a binary_data_size near Int.max is a 400, not an overflow.
+            let beyond = try await client.post(
+                "/v2/models/\(folder)/infer",
+                .object([
+                    (
+                        "inputs",
+                        .array([
+                            .object([
+                                ("name", .string("x")), ("datatype", .string("BYTES")),
+                                ("shape", .array([.int(1)])),
+                                ("parameters", .object([("binary_data_size", .int(Int.max))])),
+                            ])
+                        ])
+                    )
+                ]))
+            #expect(beyond.status == .badRequest)
+            let empty = try await client.post(
+                "/v2/models/\(folder)/infer",
+                .object([
+                    (
+                        "inputs",
+                        .array([
+                            .object([
+                                ("name", .string("x")), ("datatype", .string("BYTES")),
+                                ("shape", .array([.int(0)])),
+                                ("data", .array([])),
+                            ])
+                        ])
+                    )
+                ]))
+            #expect(empty.status == .badRequest)
             #expect(try await client.get("/v2/health/live").status == .ok)
         }
     }
