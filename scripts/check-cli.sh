@@ -8,6 +8,17 @@ FIX=Tests/Fixtures/models
 passed=0
 failed=0
 ok() { passed=$((passed + 1)); echo "ok   $*"; }
+# `health_becomes PORT STATUS TRIES`: polls /health every 0.1 s until it answers STATUS (at most
+# TRIES times) and prints the last status seen.
+health_becomes() {
+    local seen=""
+    for _ in $(seq "$3"); do
+        seen=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/health")
+        [ "$seen" = "$2" ] && break
+        sleep 0.1
+    done
+    echo "$seen"
+}
 bad() { failed=$((failed + 1)); echo "FAIL $*"; }
 
 # `sluice predict` against the reference pipeline's JSON for the first case of a fixture folder
@@ -125,19 +136,9 @@ for _ in $(seq 50); do grep -q listening "$hubtmp/hub2.out" 2>/dev/null && break
 HF_ENDPOINT=$(awk '{print $3}' "$hubtmp/hub2.out")
 HF_HUB_CACHE="$hubtmp/cache-serve" "$SLUICE" serve --model org/tiny-bert --port 18971 > "$hubtmp/serve.log" 2>&1 &
 servepid=$!
-loading=""
-for _ in $(seq 300); do
-    loading=$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:18971/health)
-    [ "$loading" = 503 ] && break
-    sleep 0.1
-done
+loading=$(health_becomes 18971 503 300)
 touch "$hubtmp/release"
-ready=""
-for _ in $(seq 600); do
-    ready=$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:18971/health)
-    [ "$ready" = 200 ] && break
-    sleep 0.1
-done
+ready=$(health_becomes 18971 200 600)
 answer=$(curl -s -X POST -d "test [MASK]" http://127.0.0.1:18971/)
 kill $servepid $hubpid 2>/dev/null
 wait $servepid 2>/dev/null
@@ -152,10 +153,7 @@ expect_error "two models of one name" serve --model a="$FIX/bert-tiny-uncased" -
 "$SLUICE" serve --model "$FIX/bert-tiny-uncased" --model other="$FIX/tasks/fill-mask-distilbert" --port 18972 \
     > /tmp/sluice-two-models.log 2>&1 &
 twopid=$!
-for _ in $(seq 300); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:18972/health)" = 200 ] && break
-    sleep 0.1
-done
+health_becomes 18972 200 300 > /dev/null
 names=$(curl -s http://127.0.0.1:18972/v1/models | python3 -c 'import json,sys; print(",".join(m["id"] for m in json.load(sys.stdin)["data"]))')
 default=$(curl -s -X POST -d "test [MASK]" http://127.0.0.1:18972/)
 named=$(curl -s -X POST -d "test [MASK]" http://127.0.0.1:18972/models/bert-tiny-uncased)

@@ -72,6 +72,18 @@ public enum JSONValue: Sendable, Equatable {
         return nil
     }
 
+    /// The elements of an array whose every element is an integer (`[]` for an empty array).
+    public var integerArray: [Int]? {
+        guard case .array(let items) = self else { return nil }
+        var integers: [Int] = []
+        integers.reserveCapacity(items.count)
+        for item in items {
+            guard case .int(let value) = item else { return nil }
+            integers.append(value)
+        }
+        return integers
+    }
+
     /// The members of an object.
     public var objectMembers: [(key: String, value: JSONValue)]? {
         if case .object(let value) = self { return value }

@@ -146,13 +146,7 @@ extension JSONValue {
     /// A list of token ids (`[101, 2023, 102]`), as TEI's and OpenAI's embedding routes take
     /// instead of a text; nil for anything else.
     var tokenIds: [Int]? {
-        guard case .array(let items) = self, !items.isEmpty else { return nil }
-        var ids: [Int] = []
-        ids.reserveCapacity(items.count)
-        for item in items {
-            guard case .int(let id) = item else { return nil }
-            ids.append(id)
-        }
+        guard let ids = integerArray, !ids.isEmpty else { return nil }
         return ids
     }
 }

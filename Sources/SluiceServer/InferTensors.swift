@@ -12,6 +12,14 @@ struct InferTensor: Sendable, Equatable {
         case bytes([String])
         case ints([Int])
         case floats([Float])
+
+        var count: Int {
+            switch self {
+            case .bytes(let texts): return texts.count
+            case .ints(let ints): return ints.count
+            case .floats(let floats): return floats.count
+            }
+        }
     }
 
     var name: String
@@ -23,14 +31,6 @@ struct InferTensor: Sendable, Equatable {
         case .bytes: return "BYTES"
         case .ints: return "INT64"
         case .floats: return "FP32"
-        }
-    }
-
-    var count: Int {
-        switch values {
-        case .bytes(let texts): return texts.count
-        case .ints(let ints): return ints.count
-        case .floats(let floats): return floats.count
         }
     }
 
@@ -138,8 +138,8 @@ struct InferRequest: Sendable {
         if let data = fields["data"] {
             values = try jsonValues(data, datatype: datatype, name: name)
             // KServe's clients send a text batch with any shape (even `[]`); numbers must fit it.
-            if datatype != "BYTES", valuesCount(values) != expected {
-                throw invalid("input '\(name)' has \(valuesCount(values)) values for shape \(shape)")
+            if datatype != "BYTES", values.count != expected {
+                throw invalid("input '\(name)' has \(values.count) values for shape \(shape)")
             }
         } else if let size = try RequestFields(fields["parameters"] ?? .object([])).int("binary_data_size") {
             guard size >= 0, size <= body.count - offset else {
@@ -147,17 +147,13 @@ struct InferRequest: Sendable {
             }
             values = try binaryValues(body[offset..<offset + size], datatype: datatype, name: name)
             offset += size
-            guard valuesCount(values) == expected else {
-                throw invalid("input '\(name)' has \(valuesCount(values)) values for shape \(shape)")
+            guard values.count == expected else {
+                throw invalid("input '\(name)' has \(values.count) values for shape \(shape)")
             }
         } else {
             throw invalid("'data' field is missing for input '\(name)'")
         }
         return InferTensor(name: name, shape: shape, values: values)
-    }
-
-    private static func valuesCount(_ values: InferTensor.Values) -> Int {
-        InferTensor(name: "", shape: [], values: values).count
     }
 
     /// `data`, nested or flat, row-major.

@@ -145,7 +145,7 @@ struct KServeController<Pipeline: ServablePipeline> {
 
     /// The runner for the model of that name; 404 for a name not served.
     private func serving(_ name: String) throws(ServerError) -> TaskRunner<Pipeline> {
-        guard let entry = runner.models.entries.first(where: { $0.answers(to: name) }) else {
+        guard let entry = runner.models.entry(answering: name) else {
             throw ServerError(.notFound, "Model with name \(name) does not exist.", detail: .unknownModel)
         }
         return runner.serving(entry)

@@ -27,10 +27,13 @@ final class ModelRegistry<Pipeline: ServablePipeline>: Sendable {
     /// The default model.
     var first: Entry { entries[0] }
 
+    /// The model that answers to `name` (its served name, or where it came from), if any.
+    func entry(answering name: String) -> Entry? { entries.first { $0.answers(to: name) } }
+
     /// The model of that name (the default for nil); 404 for a name not served.
     func entry(named name: String?) throws(ServerError) -> Entry {
         guard let name else { return first }
-        guard let entry = entries.first(where: { $0.answers(to: name) }) else {
+        guard let entry = entry(answering: name) else {
             throw ServerError(
                 .notFound,
                 "Model with name \(name) does not exist (served: \(entries.map(\.name).joined(separator: ", ")))",

@@ -78,7 +78,7 @@ struct OpenAIController<Pipeline: ServablePipeline> {
     /// The model object, with KServe v1's `name` and `ready`; 404 for a name not served.
     @Sendable func model(_ request: Request, context: SluiceRequestContext) async throws -> Response {
         let name = Self.pathName(context.parameters.getCatchAll())
-        guard let entry = runner.models.entries.first(where: { $0.answers(to: name) }) else {
+        guard let entry = runner.models.entry(answering: name) else {
             throw Self.unknownModel(name)
         }
         return modelObject(entry).response
@@ -157,7 +157,7 @@ struct OpenAIController<Pipeline: ServablePipeline> {
     private func runner(for fields: RequestFields) throws(ServerError) -> TaskRunner<Pipeline> {
         let name = try fields.string("model")
         guard let name else { return runner }
-        guard let entry = runner.models.entries.first(where: { $0.answers(to: name) }) else {
+        guard let entry = runner.models.entry(answering: name) else {
             var error = Self.unknownModel(name)
             error.kind = .validation
             throw error
@@ -186,11 +186,11 @@ struct OpenAIController<Pipeline: ServablePipeline> {
             guard !text.isEmpty else { throw invalid }
             return [input]
         case .array(let items) where !items.isEmpty:
-            if TEIController<Pipeline>.idList(input) != nil { return [input] }
+            if input.integerArray != nil { return [input] }
             for item in items {
                 switch item {
                 case .string(let text) where !text.isEmpty: continue
-                case .array(let ids) where !ids.isEmpty && TEIController<Pipeline>.idList(item) != nil:
+                case .array(let ids) where !ids.isEmpty && item.integerArray != nil:
                     continue
                 default: throw invalid
                 }

@@ -171,9 +171,9 @@ struct TEIController<Pipeline: ServablePipeline> {
         let fields = try await body.object(of: request)
         let lists: [[Int]]
         let ids = try fields.required("ids")
-        if let single = Self.idList(ids) {
+        if let single = ids.integerArray {
             lists = [single]
-        } else if case .array(let items) = ids, let batch = Optional(items.compactMap(Self.idList)),
+        } else if case .array(let items) = ids, let batch = Optional(items.compactMap(\.integerArray)),
             batch.count == items.count
         {
             lists = batch
@@ -205,10 +205,10 @@ struct TEIController<Pipeline: ServablePipeline> {
         let items: [JSONValue]
         switch inputs {
         case .string: items = [inputs]
-        case .array(let elements) where elements.isEmpty || Self.idList(inputs) != nil: items = [inputs]
+        case .array(let elements) where elements.isEmpty || inputs.integerArray != nil: items = [inputs]
         case .array(let elements):
             for element in elements {
-                guard element.stringValue != nil || Self.idList(element) != nil else {
+                guard element.stringValue != nil || element.integerArray != nil else {
                     throw ServerError(
                         .validation, "\"inputs\" must be a string, a list of token ids, or a list of those")
                 }
@@ -366,16 +366,6 @@ struct TEIController<Pipeline: ServablePipeline> {
         return scores.indices.sorted { a, b in
             values[a] != values[b] ? values[a] > values[b] : keys[a] > keys[b]
         }
-    }
-
-    static func idList(_ value: JSONValue) -> [Int]? {
-        guard case .array(let items) = value else { return nil }
-        var ids: [Int] = []
-        for item in items {
-            guard case .int(let id) = item else { return nil }
-            ids.append(id)
-        }
-        return ids
     }
 
     static func floats(_ value: JSONValue) -> [Float] {

@@ -226,7 +226,6 @@ struct Serve: AsyncParsableCommand {
             verboseErrors: try verboseErrors || environment.flag("verbose-errors"),
             modelID: modelOptions.model,
             servedModelName: try environment.setting(servedModelName, "served-model-name"),
-            modelRevision: try? modelOptions.sources().first?.source.revision,
             // The one setting whose default differs from the library's: this process is the server.
             requestNice: try environment.setting(requestNice, "request-nice", default: 10)
         )

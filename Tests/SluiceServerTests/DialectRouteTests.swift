@@ -327,49 +327,17 @@ struct DialectRouteTests {
             // Found by schemathesis: a shape whose element count overflows is a 400, not a crash.
             let huge = try await client.post(
                 "/v2/models/\(folder)/infer",
-                .object([
-                    (
-                        "inputs",
-                        .array([
-                            .object([
-                                ("name", .string("x")), ("datatype", .string("INT64")),
-                                ("shape", .array([.int(28_492_534_973), .int(1_892_101_785), .int(485)])),
-                                ("data", .array([.int(1)])),
-                            ])
-                        ])
-                    )
-                ]))
+                inferBody(
+                    "INT64", shape: [28_492_534_973, 1_892_101_785, 485], ("data", .array([.int(1)]))))
             #expect(huge.status == .badRequest)
             // Found in review: a binary_data_size near Int.max is a 400, not an overflow.
             let beyond = try await client.post(
                 "/v2/models/\(folder)/infer",
-                .object([
-                    (
-                        "inputs",
-                        .array([
-                            .object([
-                                ("name", .string("x")), ("datatype", .string("BYTES")),
-                                ("shape", .array([.int(1)])),
-                                ("parameters", .object([("binary_data_size", .int(Int.max))])),
-                            ])
-                        ])
-                    )
-                ]))
+                inferBody(
+                    "BYTES", shape: [1], ("parameters", .object([("binary_data_size", .int(Int.max))]))))
             #expect(beyond.status == .badRequest)
             let empty = try await client.post(
-                "/v2/models/\(folder)/infer",
-                .object([
-                    (
-                        "inputs",
-                        .array([
-                            .object([
-                                ("name", .string("x")), ("datatype", .string("BYTES")),
-                                ("shape", .array([.int(0)])),
-                                ("data", .array([])),
-                            ])
-                        ])
-                    )
-                ]))
+                "/v2/models/\(folder)/infer", inferBody("BYTES", shape: [0], ("data", .array([]))))
             #expect(empty.status == .badRequest)
             #expect(try await client.get("/v2/health/live").status == .ok)
         }
@@ -383,18 +351,7 @@ struct DialectRouteTests {
             let v1 = try await client.post(
                 "/v1/models/\(folder):predict", .object([("instances", .array(texts))]))
             let v2 = try await client.post(
-                "/v2/models/\(folder)/infer",
-                .object([
-                    (
-                        "inputs",
-                        .array([
-                            .object([
-                                ("name", .string("input-0")), ("shape", .array([.int(2)])),
-                                ("datatype", .string("BYTES")), ("data", .array(texts)),
-                            ])
-                        ])
-                    )
-                ]))
+                "/v2/models/\(folder)/infer", inferBody("BYTES", shape: [2], ("data", .array(texts))))
             let outputs = try v2.json()["outputs"]?.arrayValue ?? []
             let ids = outputs.first { $0["name"] == .string("output-0") }?["data"]
             let scores =
@@ -490,6 +447,22 @@ struct DialectRouteTests {
             #expect(try await queued.value.status == .ok)
         }
     }
+}
+
+/// A KServe v2 request of one input tensor of `datatype` and `shape`, its values given by
+/// `values` (`data`, or `parameters` for the binary extension).
+func inferBody(_ datatype: String, shape: [Int], _ values: (String, JSONValue)) -> JSONValue {
+    .object([
+        (
+            "inputs",
+            .array([
+                .object([
+                    ("name", .string("input-0")), ("datatype", .string(datatype)),
+                    ("shape", .array(shape.map(JSONValue.int))), values,
+                ])
+            ])
+        )
+    ])
 }
 
 /// Sends JSON to a live server, one connection per request.
