@@ -98,6 +98,68 @@ else
 fi
 rm -rf "$refused"
 
+# A broken model folder stops `serve` at start-up with a message naming the file (exit 1, not a
+# crash): truncated weights, a tensor's offsets past the end, a corrupt tokenizer.json, a config
+# field of the wrong type, a config.json that is not JSON.
+broken=$(mktemp -d)
+for case in truncated offsets tokenizer config-type config-json; do
+    cp -r "$FIX/bert-tiny-uncased" "$broken/$case"
+done
+python3 - "$broken" <<'PY'
+import json, struct, sys
+root = sys.argv[1]
+path = f"{root}/truncated/model.safetensors"
+data = open(path, "rb").read()
+open(path, "wb").write(data[: len(data) // 2])
+path = f"{root}/offsets/model.safetensors"
+data = open(path, "rb").read()
+length = struct.unpack("<Q", data[:8])[0]
+header = json.loads(data[8 : 8 + length])
+header["bert.embeddings.LayerNorm.weight"]["data_offsets"][1] += 1 << 24
+text = json.dumps(header).encode()
+text += b" " * (-len(text) % 8)
+open(path, "wb").write(struct.pack("<Q", len(text)) + text + data[8 + length :])
+path = f"{root}/tokenizer/tokenizer.json"
+text = open(path).read()
+open(path, "w").write(text[: len(text) // 3])
+path = f"{root}/config-type/config.json"
+config = json.load(open(path))
+config["num_attention_heads"] = "four"
+json.dump(config, open(path, "w"))
+open(f"{root}/config-json/config.json", "wb").write(b"\x00\xff not json")
+PY
+for case in truncated:model.safetensors offsets:model.safetensors tokenizer:tokenizer.json \
+    config-type:config.json config-json:config.json; do
+    folder=$broken/${case%%:*}
+    "$SLUICE" serve --model "$folder" --port 0 > /dev/null 2> "$broken/err"
+    status=$?
+    said=$(grep "^Error: " "$broken/err")
+    if [ $status -eq 1 ] && [[ $said == "Error: $folder/${case#*:}"* ]] && ! grep -q "Fatal error" "$broken/err"; then
+        ok "serve on a broken folder (${case%%:*}) → exit 1: $said"
+    else
+        bad "serve on a broken folder (${case%%:*}) → exit $status: $(cat "$broken/err")"
+    fi
+done
+rm -rf "$broken"
+
+# Connection limits are checked like every other flag: a usage error (exit 64) naming the flag.
+expect_usage_error() {
+    local flag=$1
+    shift
+    local err
+    err=$("$SLUICE" serve --model "$FIX/bert-tiny-uncased" --port 0 "$@" 2>&1 >/dev/null)
+    local status=$?
+    if [ $status -eq 64 ] && [[ $(head -n 1 <<< "$err") == "Error: $flag must be"* ]]; then
+        ok "serve $* → exit 64: $(head -n 1 <<< "$err")"
+    else
+        bad "serve $* → exit $status: $err"
+    fi
+}
+expect_usage_error --read-timeout-s --read-timeout-s 0
+expect_usage_error --read-timeout-s --read-timeout-s nan
+expect_usage_error --idle-timeout-s --idle-timeout-s=-1
+expect_usage_error --max-connections --max-connections 0
+
 if [ -f models/all-MiniLM-L6-v2/model.safetensors ]; then
     dims=$("$SLUICE" predict --model models/all-MiniLM-L6-v2 "Hello world" |
         python3 -c 'import json,sys; v=json.load(sys.stdin); print(len(v), round(sum(x*x for x in v), 4))')

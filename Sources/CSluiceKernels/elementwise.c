@@ -5,6 +5,8 @@
 #include "sluice_elementwise.h"
 
 #include <math.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "sluice_cpu.h"
 
@@ -216,6 +218,19 @@ AVX2 static size_t first_above_avx2(const float *x, size_t start, size_t n, floa
     return n;
 }
 #endif
+
+int sluice_all_finite(const float *x, size_t n) {
+    // A float is NaN or infinite when its exponent bits are all set: keep the largest exponent
+    // field seen (an integer max the compiler vectorises), one read of x.
+    uint32_t worst = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t bits;
+        memcpy(&bits, &x[i], sizeof bits);
+        uint32_t exponent = bits & 0x7f800000u;
+        worst = exponent > worst ? exponent : worst;
+    }
+    return worst != 0x7f800000u;
+}
 
 size_t sluice_first_above(const float *x, size_t start, size_t n, float threshold) {
 #ifdef SLUICE_X86

@@ -270,6 +270,12 @@ public final class Pipeline: Sendable {
             values = hidden.values
             width = hidden.hidden
         }
+        // A checkpoint holding NaN, or activations that overflow, must not reach a client as
+        // numbers (or as JSON's NaN): the batch fails, its requests get 500, the thread lives on.
+        guard values.withUnsafeBufferPointer({ allFinite($0) }) else {
+            throw PipelineError(
+                .internal, "the model computed NaN or infinity for a batch of \(inputs.count) inputs")
+        }
         var start = 0
         return counts.map { perSequence in
             ModelOutput(

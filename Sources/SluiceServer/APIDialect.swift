@@ -100,7 +100,8 @@ enum APIDialect: Sendable {
     private static func teiStatusAndType(_ error: ServerError) -> (HTTPResponse.Status, String) {
         switch error.kind {
         case .validation where error.detail == .emptyInput: return (.badRequest, "Empty")
-        case .validation, .badRequest, .payloadTooLarge, .notFound, .methodNotAllowed, .unauthorized:
+        case .validation, .badRequest, .payloadTooLarge, .notFound, .methodNotAllowed, .unauthorized,
+            .requestTimeout, .headersTooLarge:
             return (error.kind.status, "Validation")
         case .unsupported, .internal:
             return (HTTPResponse.Status(code: 424, reasonPhrase: "Failed Dependency"), "Backend")
@@ -122,7 +123,7 @@ enum APIDialect: Sendable {
             return (.badRequest, "invalid_request_error", "model_not_found")
         case .badRequest, .validation, .unsupported: return (.badRequest, "invalid_request_error", nil)
         case .unauthorized: return (.unauthorized, "invalid_request_error", "invalid_api_key")
-        case .notFound, .methodNotAllowed, .payloadTooLarge:
+        case .notFound, .methodNotAllowed, .payloadTooLarge, .requestTimeout, .headersTooLarge:
             return (error.kind.status, "invalid_request_error", nil)
         case .overloaded, .timeout, .clientClosedRequest, .internal:
             return (error.kind.status, "server_error", nil)

@@ -102,7 +102,13 @@ public func buildApplication<Pipeline: ServablePipeline>(
 
     let http = Application(
         router: router,
-        server: .http1(configuration: .init(additionalChannelHandlers: [ClientDisconnectHandler()])),
+        server: GuardedHTTP1Channel.server(
+            limits: ConnectionLimits(
+                readTimeout: TimeAmount(configuration.readTimeout),
+                idleTimeout: TimeAmount(configuration.idleTimeout),
+                maxConnections: configuration.maxConnections),
+            counter: ConnectionCounter(factory: metrics.factory),
+            additionalChannelHandlers: { [ClientDisconnectHandler()] }),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "sluice"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },

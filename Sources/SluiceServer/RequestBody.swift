@@ -1,4 +1,6 @@
 import Hummingbird
+import NIOCore
+import NIOHTTP1
 import SluiceJSON
 
 /// Reads request bodies within the server's size limit (413 above it), and JSON bodies as the
@@ -15,6 +17,11 @@ struct BodyReader: Sendable {
         do {
             return try await request.body.collect(upTo: maxBodyBytes)
         } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw tooLarge
+        } catch let error as HTTPParserError {
+            throw RequestBoundaryHandler.serverError(error)
+        } catch is NIOTooManyBytesError {
+            // A chunked body carries no length to check first: it is cut off at the limit.
             throw tooLarge
         } catch {
             throw ServerError(.badRequest, "the request body could not be read")

@@ -15,6 +15,13 @@ public struct ServerConfiguration: Sendable {
     public var maxBodyBytes: Int
     /// The most inputs one request may carry in its `inputs` list (413 above it).
     public var maxInputs: Int
+    /// How long a client may take to send a whole request, from its first byte (408 after it).
+    public var readTimeout: Duration
+    /// How long a connection may sit with no request before it is closed.
+    public var idleTimeout: Duration
+    /// The most connections open at once; a connection beyond it has its requests answered 503
+    /// (health probes excepted) and is closed.
+    public var maxConnections: Int
     /// Whether a 500 answer may say what failed inside (off by default: internals stay in the log).
     public var verboseErrors: Bool
     /// How `/info` names the model (the folder or hub id it was loaded from).
@@ -44,6 +51,9 @@ public struct ServerConfiguration: Sendable {
         apiKey: String? = nil,
         maxBodyBytes: Int = 1 << 20,
         maxInputs: Int = 256,
+        readTimeout: Duration = .seconds(30),
+        idleTimeout: Duration = .seconds(90),
+        maxConnections: Int = 4096,
         verboseErrors: Bool = false,
         modelID: String = "",
         servedModelName: String? = nil,
@@ -58,6 +68,9 @@ public struct ServerConfiguration: Sendable {
         self.apiKey = apiKey
         self.maxBodyBytes = maxBodyBytes
         self.maxInputs = maxInputs
+        self.readTimeout = readTimeout
+        self.idleTimeout = idleTimeout
+        self.maxConnections = maxConnections
         self.verboseErrors = verboseErrors
         self.modelID = modelID
         self.servedModelName = servedModelName
@@ -88,6 +101,15 @@ public struct ServerConfiguration: Sendable {
             throw InvalidServerConfiguration(reason: "--max-body-bytes must be at least 1")
         }
         if maxInputs < 1 { throw InvalidServerConfiguration(reason: "--max-inputs must be at least 1") }
+        if readTimeout <= .zero {
+            throw InvalidServerConfiguration(reason: "--read-timeout-s must be more than 0")
+        }
+        if idleTimeout <= .zero {
+            throw InvalidServerConfiguration(reason: "--idle-timeout-s must be more than 0")
+        }
+        if maxConnections < 1 {
+            throw InvalidServerConfiguration(reason: "--max-connections must be at least 1")
+        }
         if !(0...19).contains(requestNice) {
             throw InvalidServerConfiguration(reason: "--request-nice must be between 0 and 19")
         }

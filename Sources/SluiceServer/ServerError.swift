@@ -22,6 +22,10 @@ public struct ServerError: Error, Sendable, CustomStringConvertible {
         case unsupported
         case overloaded
         case timeout
+        /// The client did not send its whole request within the read timeout.
+        case requestTimeout = "request_timeout"
+        /// The request line and headers are over the HTTP decoder's limit.
+        case headersTooLarge = "headers_too_large"
         case clientClosedRequest = "client_closed_request"
         case `internal`
 
@@ -36,6 +40,8 @@ public struct ServerError: Error, Sendable, CustomStringConvertible {
             case .validation, .unsupported: return .unprocessableContent
             case .overloaded: return .serviceUnavailable
             case .timeout: return .gatewayTimeout
+            case .requestTimeout: return .requestTimeout
+            case .headersTooLarge: return .requestHeaderFieldsTooLarge
             // nginx's code: nobody reads it, but logs and metrics tell it from a server failure.
             case .clientClosedRequest:
                 return HTTPResponse.Status(code: 499, reasonPhrase: "Client Closed Request")

@@ -30,7 +30,7 @@ public func attentionForward(
         kvHeads > 0 && heads % kvHeads == 0, "\(kvHeads) key/value heads do not divide \(heads) heads")
     let group = heads / kvHeads
     let scale = 1 / Float(headDim).squareRoot()
-    if let relativeBias, let longest = sequences.map(\.count).max() {
+    if relativeBias != nil, let longest = sequences.map(\.count).max() {
         precondition(longest <= span, "sequence of \(longest) tokens is longer than the bias span \(span)")
     }
     let directLimit = directAttentionMaxLength(headDim: headDim)

@@ -188,6 +188,12 @@ public func firstIndex(in values: UnsafeBufferPointer<Float>, from start: Int, a
     return sluice_first_above(base, start, values.count, threshold)
 }
 
+/// Whether every value is finite (no NaN, no infinity): one vector pass.
+public func allFinite(_ values: UnsafeBufferPointer<Float>) -> Bool {
+    guard let base = values.baseAddress else { return true }
+    return sluice_all_finite(base, values.count) != 0
+}
+
 /// In place over `rows` rows of `cols`: `x = (x + residual - mean) / sqrt(var + eps) · gamma + beta`,
 /// with the biased variance, as `torch.nn.LayerNorm` applied to `x + residual` (`residual` nil:
 /// to `x`). Mean and variance are accumulated in f64 so that long rows lose nothing to rounding.

@@ -90,6 +90,24 @@ struct Serve: AsyncParsableCommand {
             valueName: "n"))
     var maxInputs: Int?
 
+    @Option(
+        help: ArgumentHelp(
+            "Seconds a client may take to send a whole request, from its first byte; then 408 and the "
+                + "connection closes (default 30).", valueName: "seconds"))
+    var readTimeoutS: Double?
+
+    @Option(
+        help: ArgumentHelp(
+            "Seconds a connection may sit with no request before it is closed (default 90).",
+            valueName: "seconds"))
+    var idleTimeoutS: Double?
+
+    @Option(
+        help: ArgumentHelp(
+            "Most open connections; requests on a connection beyond it are answered 503 and it "
+                + "closes, health probes excepted (default 4096).", valueName: "n"))
+    var maxConnections: Int?
+
     @Flag(help: "Let 500 answers say what failed inside (off: internals stay in the log).")
     var verboseErrors = false
 
@@ -166,7 +184,19 @@ struct Serve: AsyncParsableCommand {
                 "max_inputs": "\(configuration.effectiveMaxInputs)", "threads": "\(runtime.threads)",
                 "api_key": "\(configuration.apiKey == nil ? "off" : "on")",
                 "request_nice": "\(configuration.requestNice)",
+                "read_timeout_s": "\(configuration.readTimeout)",
+                "idle_timeout_s": "\(configuration.idleTimeout)",
+                "max_connections": "\(configuration.maxConnections)",
             ])
+
+        let descriptors = Self.raiseDescriptorLimit()
+        if descriptors < UInt64(configuration.maxConnections) + 64 {
+            logger.warning(
+                "the open-file limit is below --max-connections: connections beyond it fail at accept",
+                metadata: [
+                    "open_file_limit": "\(descriptors)", "max_connections": "\(configuration.maxConnections)",
+                ])
+        }
 
         let metrics = ServerMetrics()
         metrics.bootstrapGlobally()
@@ -200,6 +230,28 @@ struct Serve: AsyncParsableCommand {
         logger.info("stopped")
     }
 
+    /// Raises this process's soft open-file limit to its hard limit (a connection is a file
+    /// descriptor; many systems start processes at 1024) and returns the limit in force.
+    private static func raiseDescriptorLimit() -> UInt64 {
+        var limit = rlimit()
+        let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+        guard getrlimit(resource, &limit) == 0 else { return .max }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(resource, &raised) == 0 { limit = raised }
+        }
+        return UInt64(limit.rlim_cur)
+    }
+
+    /// A duration flag's value, which must be a number of seconds above 0 and at most a day.
+    private static func seconds(_ value: Double, flag: String) throws -> Duration {
+        guard value.isFinite, value > 0, value <= 86_400 else {
+            throw ValidationError("--\(flag) must be more than 0 and at most 86400")
+        }
+        return .milliseconds(Int64((value * 1000).rounded(.up)))
+    }
+
     private func serverConfiguration(_ environment: EnvironmentSettings) throws -> ServerConfiguration {
         let defaults = ServerConfiguration()
         let scheduler = SchedulerConfiguration(
@@ -223,6 +275,14 @@ struct Serve: AsyncParsableCommand {
             maxBodyBytes: try environment.setting(
                 maxBodyBytes, "max-body-bytes", default: defaults.maxBodyBytes),
             maxInputs: try environment.setting(maxInputs, "max-inputs", default: defaults.maxInputs),
+            readTimeout: try Self.seconds(
+                try environment.setting(readTimeoutS, "read-timeout-s", default: 30.0), flag: "read-timeout-s"
+            ),
+            idleTimeout: try Self.seconds(
+                try environment.setting(idleTimeoutS, "idle-timeout-s", default: 90.0), flag: "idle-timeout-s"
+            ),
+            maxConnections: try environment.setting(
+                maxConnections, "max-connections", default: defaults.maxConnections),
             verboseErrors: try verboseErrors || environment.flag("verbose-errors"),
             modelID: modelOptions.model,
             servedModelName: try environment.setting(servedModelName, "served-model-name"),

@@ -42,4 +42,7 @@ void sluice_softmax_rows(float *x, size_t rows, size_t cols);
 /// The first index i in [start, n) with x[i] > threshold (NaN never is), or n.
 size_t sluice_first_above(const float *x, size_t start, size_t n, float threshold);
 
+/// 1 when every x[i] is finite (neither NaN nor an infinity), else 0.
+int sluice_all_finite(const float *x, size_t n);
+
 #endif

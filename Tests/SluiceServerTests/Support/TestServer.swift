@@ -57,9 +57,12 @@ let quietLogger: Logger = {
 func withServer<Value: Sendable>(
     _ pipeline: FakePipeline = FakePipeline(),
     configuration: ServerConfiguration = ServerConfiguration(),
+    metrics: ServerMetrics = ServerMetrics(),
     _ body: @escaping @Sendable (TestServer) async throws -> Value
 ) async throws -> Value {
-    let app = buildApplication(configuration: configuration, logger: quietLogger) { pipeline }
+    let app = buildApplication(configuration: configuration, metrics: metrics, logger: quietLogger) {
+        pipeline
+    }
     return try await app.test(.live) { client in
         let server = TestServer(port: client.port!, pipeline: pipeline)
         // The inference service starts beside the server; wait for it, as a load balancer would.

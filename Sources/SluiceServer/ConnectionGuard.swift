@@ -1,0 +1,329 @@
+import Hummingbird
+import HummingbirdCore
+import Logging
+import Metrics
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+
+/// What each client connection may hold: the time to send a request, the time to sit idle, and
+/// how many connections may be open at once (`--read-timeout-s`, `--idle-timeout-s`,
+/// `--max-connections`).
+///
+/// - A request whose head or body has not fully arrived `readTimeout` after its first byte is
+///   answered 408 and its connection closed (a slow or stalled client cannot hold a connection,
+///   its memory and its descriptor for ever). When the server has already begun its answer
+///   (a 413 before the body ended), the connection is only closed.
+/// - A connection with no request in progress and no byte read or written for `idleTimeout` is
+///   closed without an answer (Hummingbird's idle timer), as keep-alive clients expect.
+/// - A connection accepted while `maxConnections` are open is refused: each request on it is
+///   answered 503 (`Retry-After: 1`) and the connection closed, except health probes
+///   (`/health`, `/v2/health/live`, `/v2/health/ready`), which are answered as usual so that
+///   a load balancer does not take a busy server for a dead one. The open connections go on
+///   undisturbed.
+struct ConnectionLimits: Sendable {
+    var readTimeout: TimeAmount
+    var idleTimeout: TimeAmount
+    var maxConnections: Int
+
+    /// Paths a refused connection still answers.
+    static let probePaths: Set<String> = ["/health", "/v2/health/live", "/v2/health/ready"]
+}
+
+/// The count of open connections and the metrics of `ConnectionLimits`:
+/// `sluice_open_connections` (a gauge), `sluice_connections_refused_total` and
+/// `sluice_request_read_timeouts_total`.
+final class ConnectionCounter: Sendable {
+    private let open = NIOLockedValueBox(0)
+    private let openGauge: Gauge
+    private let refused: Counter
+    private let readTimeouts: Counter
+
+    init(factory: any MetricsFactory) {
+        openGauge = Gauge(label: "sluice_open_connections", factory: factory)
+        refused = Counter(label: "sluice_connections_refused_total", factory: factory)
+        readTimeouts = Counter(label: "sluice_request_read_timeouts_total", factory: factory)
+        openGauge.record(0)
+    }
+
+    /// Counts a new connection; false when it makes more than `limit` open.
+    func accept(limit: Int) -> Bool {
+        // The gauge is set under the lock, so that concurrent changes reach it in order.
+        let count = open.withLockedValue { count in
+            count += 1
+            openGauge.record(count)
+            return count
+        }
+        if count > limit { refused.increment() }
+        return count <= limit
+    }
+
+    /// Counts a connection gone.
+    func close() {
+        open.withLockedValue { count in
+            count -= 1
+            openGauge.record(count)
+        }
+    }
+
+    /// Counts a request cut off by the read timeout.
+    func countReadTimeout() { readTimeouts.increment() }
+}
+
+/// Hummingbird's HTTP/1 child channel with `ConnectionLimits` around it: a byte-level handler
+/// first in each connection's pipeline (it sees a request's first byte before the HTTP decoder
+/// does) and a request-level one after the decoder (it sees where a request ends and where its
+/// answer begins).
+struct GuardedHTTP1Channel: ServerChildChannel {
+    typealias Value = HTTP1Channel.Value
+
+    let http: HTTP1Channel
+    let limits: ConnectionLimits
+    let counter: ConnectionCounter
+
+    /// Builds the server: `additionalChannelHandlers` come after the guard's request-level handler.
+    static func server(
+        limits: ConnectionLimits, counter: ConnectionCounter,
+        additionalChannelHandlers: @escaping @Sendable () -> [any RemovableChannelHandler]
+    ) -> HTTPServerBuilder {
+        HTTPServerBuilder { responder in
+            GuardedHTTP1Channel(
+                http: HTTP1Channel(
+                    responder: responder,
+                    configuration: .init(
+                        additionalChannelHandlers: [RequestBoundaryHandler()] + additionalChannelHandlers(),
+                        idleTimeout: limits.idleTimeout)),
+                limits: limits, counter: counter)
+        }
+    }
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        let accepted = counter.accept(limit: limits.maxConnections)
+        let counter = counter
+        channel.closeFuture.whenComplete { _ in counter.close() }
+        if !accepted {
+            logger.debug("connection refused: too many open", metadata: ["limit": "\(limits.maxConnections)"])
+        }
+        let guardHandler = ReadTimeoutHandler(
+            readTimeout: limits.readTimeout, refusing: !accepted, counter: counter, logger: logger)
+        return channel.eventLoop.makeCompletedFuture {
+            try channel.pipeline.syncOperations.addHandler(guardHandler, position: .first)
+        }.flatMap {
+            http.setup(channel: channel, logger: logger)
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await http.handle(value: value, logger: logger)
+    }
+}
+
+/// First in the pipeline, on raw bytes: starts the read timer at a request's first byte and, when
+/// it fires before the request has fully arrived, answers 408 (unless an answer has begun) and
+/// closes. `RequestBoundaryHandler` tells it where requests end and answers begin.
+final class ReadTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    let readTimeout: TimeAmount
+    /// Whether this connection is over the limit (`RequestBoundaryHandler` refuses its requests).
+    let refusing: Bool
+    private let counter: ConnectionCounter
+    private let logger: Logger
+
+    /// Whether part of a request has been read and not yet its end.
+    private var requestOpen = false
+    /// Whether the server has begun answering the open request.
+    private var answerBegun = false
+    private var timer: Scheduled<Void>?
+
+    init(readTimeout: TimeAmount, refusing: Bool, counter: ConnectionCounter, logger: Logger) {
+        self.readTimeout = readTimeout
+        self.refusing = refusing
+        self.counter = counter
+        self.logger = logger
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if !requestOpen, unwrapInboundIn(data).readableBytes > 0 {
+            requestOpen = true
+            answerBegun = false
+            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            timer = context.eventLoop.scheduleTask(in: readTimeout) {
+                let (handler, context) = loopBound.value
+                handler.timeoutFired(context: context)
+            }
+        }
+        context.fireChannelRead(data)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
+        context.fireChannelInactive()
+    }
+
+    /// The decoder has read a request's end: the next byte starts a new request.
+    func requestEnded() {
+        requestOpen = false
+        timer?.cancel()
+        timer = nil
+    }
+
+    /// The server has begun an answer to the open request.
+    func answerBegan() {
+        answerBegun = true
+    }
+
+    private func timeoutFired(context: ChannelHandlerContext) {
+        timer = nil
+        guard requestOpen, context.channel.isActive else { return }
+        counter.countReadTimeout()
+        logger.debug("request not received in time; closing", metadata: ["answered": "\(answerBegun)"])
+        guard !answerBegun else {
+            context.close(promise: nil)
+            return
+        }
+        // The HTTP encoder may be half-way through nothing: no answer has begun, so these bytes
+        // are the whole of what the client reads on this connection.
+        let error = ServerError(.requestTimeout, "the request did not arrive in time")
+        let body = error.body
+        let head =
+            "HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\n"
+            + "content-length: \(body.utf8.count)\r\nconnection: close\r\n\r\n"
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: head + body))).whenComplete { _ in
+            channel.close(promise: nil)
+        }
+    }
+}
+
+/// After the HTTP decoder: tells `ReadTimeoutHandler` where each request ends and where its
+/// answer begins, answers the requests of a refused connection (see `ConnectionLimits`), and
+/// answers a request the decoder cannot parse with a JSON error (Hummingbird's own answer is an
+/// empty 400) when no other answer is under way on the connection.
+final class RequestBoundaryHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    private var readTimeout: ReadTimeoutHandler?
+    /// Whether the request being read is refused (answered here, at its end, and never passed on).
+    private var refusingRequest = false
+    /// Requests passed on whose answers have not ended.
+    private var answersOwed = 0
+    /// Whether the last request passed on has been read to its end.
+    private var lastRequestRead = true
+    /// A parse error that followed complete requests still being answered: answered after them.
+    private var deferredAnswer: ServerError?
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        readTimeout = try? context.pipeline.syncOperations.handler(type: ReadTimeoutHandler.self)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = unwrapInboundIn(data)
+        switch part {
+        case .head(let request):
+            refusingRequest =
+                readTimeout?.refusing == true && !ConnectionLimits.probePaths.contains(request.path ?? "")
+        case .body:
+            break
+        case .end:
+            readTimeout?.requestEnded()
+        }
+        guard refusingRequest else {
+            switch part {
+            case .head:
+                answersOwed += 1
+                lastRequestRead = false
+            case .body: break
+            case .end: lastRequestRead = true
+            }
+            context.fireChannelRead(data)
+            return
+        }
+        if case .end = part {
+            answer(
+                ServerError(.overloaded, "the server has too many open connections", retryAfterSeconds: 1),
+                context: context)
+        }
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch unwrapOutboundIn(data) {
+        case .head: readTimeout?.answerBegan()
+        case .body: break
+        case .end:
+            answersOwed -= 1
+            context.write(data, promise: promise)
+            if answersOwed == 0, let deferred = deferredAnswer {
+                deferredAnswer = nil
+                answer(deferred, context: context)
+            }
+            return
+        }
+        context.write(data, promise: promise)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A parse error inside a request being read goes to its route (whose body read fails);
+        // one between requests is this connection's last answer, since the decoder reads
+        // nothing after an error: now, or after the answers still owed.
+        guard let parseError = error as? HTTPParserError, lastRequestRead else {
+            context.fireErrorCaught(error)
+            return
+        }
+        readTimeout?.requestEnded()
+        if answersOwed == 0 {
+            answer(Self.serverError(parseError), context: context)
+        } else {
+            deferredAnswer = Self.serverError(parseError)
+        }
+    }
+
+    /// What a client is told of a request the decoder could not parse.
+    static func serverError(_ error: HTTPParserError) -> ServerError {
+        switch error {
+        case .headerOverflow:
+            return ServerError(.headersTooLarge, "the request line and headers are too large")
+        case .invalidContentLength, .unexpectedContentLength:
+            return ServerError(.badRequest, "the request's Content-Length is invalid")
+        case .invalidChunkSize:
+            return ServerError(.badRequest, "the request's chunked body is malformed")
+        case .invalidMethod:
+            return ServerError(.badRequest, "the request's method is not an HTTP method")
+        case .invalidURL:
+            return ServerError(.badRequest, "the request's target is not a valid URL path")
+        case .invalidVersion:
+            return ServerError(.badRequest, "the request is not HTTP/1.x")
+        default:
+            return ServerError(.badRequest, "the request is not valid HTTP/1.1")
+        }
+    }
+
+    /// Answers `error` in place of the request being read, once it has been read whole (closing
+    /// with unread bytes would reset the connection and lose the answer), then closes.
+    private func answer(_ error: ServerError, context: ChannelHandlerContext) {
+        let body = ByteBuffer(string: error.body)
+        var fields: HTTPFields = [
+            .contentType: "application/json", .connection: "close",
+            .contentLength: String(body.readableBytes),
+        ]
+        if let seconds = error.retryAfterSeconds { fields[.retryAfter] = String(seconds) }
+        context.write(
+            wrapOutboundOut(.head(HTTPResponse(status: error.kind.status, headerFields: fields))),
+            promise: nil)
+        context.write(wrapOutboundOut(.body(body)), promise: nil)
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+    }
+}
