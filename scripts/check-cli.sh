@@ -166,6 +166,16 @@ if [ -f models/all-MiniLM-L6-v2/model.safetensors ]; then
     [ "$dims" = "384 1.0" ] && ok "default model: a unit 384-vector" || bad "default model gave: $dims"
 fi
 
+# SIGTERM under full load: every accepted request answered 200, new ones 503 until the server
+# stops listening, the exit clean (scripts/overload/check_drain.py prints the counts).
+if [ -f models/all-MiniLM-L6-v2/model.safetensors ]; then
+    if drained=$(python3 scripts/overload/check_drain.py "$SLUICE" models/all-MiniLM-L6-v2 --clients 4 --items 2); then
+        ok "SIGTERM under load: $(tr '\n' ' ' <<< "$drained")"
+    else
+        bad "SIGTERM under load: $drained"
+    fi
+fi
+
 # A hub id, downloaded from the stand-in hub (scripts/hub/standin_hub.py) into a fresh cache,
 # answers as the folder does; then without the network from the cache; a gated repository
 # without a token, and an unknown one, are one-line errors.
