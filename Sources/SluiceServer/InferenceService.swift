@@ -98,7 +98,7 @@ final class InferenceService<Pipeline: ServablePipeline>: Service, Sendable {
         }
         let answer = try await run(call, maxInputs: maxInputs)
         guard case .json = request.inputs else { return (answer.json, answer.cost) }
-        let outputs = answer.outputs.map { InferenceAPIShapes.answer(task: task, $0) }
+        let outputs = answer.outputs.map { InferenceAPIShapes.answer(task: task, $0, inList: answer.isList) }
         return (answer.isList ? .array(outputs) : outputs[0], answer.cost)
     }
 

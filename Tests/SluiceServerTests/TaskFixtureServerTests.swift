@@ -165,4 +165,31 @@ struct TaskFixtureServerTests {
             }
         }
     }
+
+    @Test("a JSON list of texts to a classifier answers one list of labels per text, as the Inference API")
+    func classificationList() async throws {
+        guard let model = Self.models.first(where: { $0.task == .textClassification }) else {
+            Issue.record("no text-classification fixture")
+            return
+        }
+        let folder = Self.tasks.appendingPathComponent(model.folder).path
+        try await withLiveServer(modelID: model.folder) {
+            try Pipeline(folder: try ModelFolder(path: folder), task: model.task, runtime: .forTests)
+        } _: { port in
+            func post(_ inputs: JSONValue) async throws -> JSONValue {
+                let response = try await TestClient.withClient(host: "localhost", port: port) {
+                    try await $0.post(
+                        "/", headers: [.contentType: "application/json"],
+                        body: ByteBuffer(string: JSONValue.object([("inputs", inputs)]).pythonJSON))
+                }
+                return try JSONValue.parse(Data(response.text.utf8))
+            }
+            let first = try await post("a first text")
+            let second = try await post("another one")
+            let both = try await post(.array(["a first text", "another one"]))
+            // Each lone text: [[labels]]; the list: [[labels of the first], [labels of the second]].
+            #expect(first.arrayValue?.count == 1 && second.arrayValue?.count == 1)
+            #expect(sameJSON(both, .array([first.arrayValue?[0] ?? .null, second.arrayValue?[0] ?? .null])))
+        }
+    }
 }
