@@ -91,6 +91,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // libFuzzer targets (scripts/fuzz/run.sh); a normal build replays files through them.
+        .executableTarget(
+            name: "sluice-fuzz",
+            dependencies: ["SluiceJSON", "SluiceSafeTensors", "SluiceTokenizers"],
+            path: "Fuzz"
+        ),
         .testTarget(name: "SluiceJSONTests", dependencies: ["SluiceJSON"]),
         .testTarget(name: "SluiceHubTests", dependencies: ["SluiceHub", "SluiceJSON"]),
         .testTarget(name: "SluiceSafeTensorsTests", dependencies: ["SluiceSafeTensors", "SluiceJSON"]),

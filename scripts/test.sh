@@ -8,12 +8,17 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 
 echo "== format (swift format lint --strict)"
-swift format lint --strict --recursive --parallel Package.swift Sources Tests
+swift format lint --strict --recursive --parallel Package.swift Sources Tests Fuzz
 
 echo "== build and unit tests"
 export SLUICE_TEST_MODEL_DIR="$PWD/models/all-MiniLM-L6-v2"
 swift build -j 2 --build-tests
 swift test -j 2 --skip-build
+
+echo "== fuzz seed corpora and crash reproducers, replayed (scripts/fuzz/run.sh fuzzes)"
+for target in json tokenizer encode safetensors; do
+    .build/debug/sluice-fuzz "$target" Fuzz/corpus/"$target"/*
+done
 
 echo "== command line"
 scripts/check-cli.sh .build/debug/sluice

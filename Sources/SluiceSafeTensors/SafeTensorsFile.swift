@@ -35,6 +35,15 @@ public final class SafeTensorsFile: @unchecked Sendable {
     /// The tensor names, sorted.
     public var names: [String] { sortedNames }
 
+    /// Validates the header of a whole file image held in memory, as `init(url:)` validates a
+    /// file's, and returns its tensor names, sorted; `path` names it in errors (the fuzzer's
+    /// entry point, and for tools that hold a file's bytes already).
+    public static func tensorNames(
+        inFileImage bytes: UnsafeRawBufferPointer, path: String = "<memory>"
+    ) throws(SafeTensorsError) -> [String] {
+        try parseHeader(file: bytes, path: path).tensors.keys.sorted()
+    }
+
     /// The dtype, shape and location of tensor `name`, or nil if the file has no such tensor.
     public func info(_ name: String) -> SafeTensorInfo? {
         tensors[name]

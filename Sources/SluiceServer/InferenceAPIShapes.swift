@@ -23,7 +23,9 @@ enum InferenceAPIShapes {
         switch task {
         case PipelineTask.textClassification.rawValue:
             // A lone text's labels come as a list in a list; a list's, as one list per text.
-            if !inList, case .array(let items) = answer, items.first?["label"] != nil { return .array([answer]) }
+            if !inList, case .array(let items) = answer, items.first?["label"] != nil {
+                return .array([answer])
+            }
             return answer
         case "zero-shot-classification":
             guard case .array(let labels)? = answer["labels"], case .array(let scores)? = answer["scores"]

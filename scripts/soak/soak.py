@@ -65,7 +65,8 @@ def make_request(rng):
         return kind, "/models/mask", body, check
     if kind == "pairs":
         n = 2
-        body = {"inputs": [{"text": sentence(rng, 3, 10), "text_pair": sentence(rng, 3, 10)} for _ in range(n)]}
+        body = {"inputs": [{"text": sentence(rng, 3, 10), "text_pair": sentence(rng, 3, 10)} for _ in range(n)],
+                "parameters": {"truncation": True}}
 
         def check(answer):
             # The Inference API's shape: one list of labels per text.

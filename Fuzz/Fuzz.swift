@@ -1,0 +1,130 @@
+// libFuzzer targets (issue 16): the JSON reader, tokenizer.json loading plus encoding, encoding
+// of arbitrary text by real tokenizers, and the safetensors header. `scripts/fuzz/run.sh` builds
+// this target with `-sanitize=fuzzer,address` and `-D SLUICE_FUZZING`, where libFuzzer supplies
+// `main` and calls `LLVMFuzzerTestOneInput`; the target is chosen by `SLUICE_FUZZ_TARGET`.
+// A normal build gets a `main` that replays files through a target instead (crash reproducers,
+// the committed seed corpora): `sluice-fuzz TARGET FILE...`.
+
+import Foundation
+import SluiceJSON
+import SluiceSafeTensors
+import SluiceTokenizers
+
+/// The targets by name.
+enum FuzzTarget: String, CaseIterable {
+    /// `JSONValue.parse`, then writing the value back and reading that again: it must agree
+    /// (unless a number overflowed to infinity, which Python's writer, and so ours, spells
+    /// `Infinity`: not JSON, so not read back).
+    case json
+    /// Input: a tokenizer.json, a 0xFF byte, then a text; load it, then encode the text (and it
+    /// as a pair with itself).
+    case tokenizer
+    /// Input: arbitrary bytes as text (invalid UTF-8 repaired), encoded by each real tokenizer
+    /// of the fixtures (WordPiece, byte-level BPE, SentencePiece Unigram).
+    case encode
+    /// Input: a safetensors file image; validate its header.
+    case safetensors
+
+    func run(_ bytes: UnsafeRawBufferPointer) {
+        switch self {
+        case .json:
+            guard let value = try? JSONValue.parse(Data(bytes)), Self.allFinite(value) else { return }
+            let written = value.pythonJSON
+            guard let again = try? JSONValue.parse(Data(written.utf8)) else {
+                fatalError("written JSON does not read back: \(written)")
+            }
+            if again.pythonJSON != written { fatalError("JSON changed on a second round: \(written)") }
+        case .tokenizer:
+            let split = bytes.firstIndex(of: 0xFF) ?? bytes.count
+            guard let tokenizer = try? Tokenizer(json: Data(bytes[..<split])) else { return }
+            let text = String(decoding: bytes[min(split + 1, bytes.count)...], as: UTF8.self)
+            _ = try? tokenizer.encode(text)
+            _ = try? tokenizer.encode(text, pair: text)
+        case .encode:
+            let text = String(decoding: bytes, as: UTF8.self)
+            for tokenizer in FuzzTarget.realTokenizers {
+                guard let encoding = try? tokenizer.encode(text, pair: text) else { continue }
+                if encoding.ids.count != encoding.offsets.count {
+                    fatalError(
+                        "an encoding has \(encoding.ids.count) ids and \(encoding.offsets.count) offsets")
+                }
+            }
+        case .safetensors:
+            _ = try? SafeTensorsFile.tensorNames(inFileImage: bytes)
+        }
+    }
+
+    static func allFinite(_ value: JSONValue) -> Bool {
+        switch value {
+        case .number(let number): return number.isFinite
+        case .array(let items): return items.allSatisfy(allFinite)
+        case .object(let members): return members.allSatisfy { allFinite($0.value) }
+        default: return true
+        }
+    }
+
+    /// The fixtures' tokenizers, loaded once.
+    static let realTokenizers: [Tokenizer] = {
+        let models = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Tests/Fixtures/models")
+        return ["bert-tiny-uncased", "tasks/fill-mask-roberta", "tasks/fill-mask-xlm-roberta"].compactMap {
+            try? Tokenizer(
+                contentsOf: models.appendingPathComponent($0).appendingPathComponent("tokenizer.json"))
+        }
+    }()
+
+    /// The target `SLUICE_FUZZ_TARGET` names.
+    static let chosen: FuzzTarget = {
+        let name = ProcessInfo.processInfo.environment["SLUICE_FUZZ_TARGET"] ?? ""
+        guard let target = FuzzTarget(rawValue: name) else {
+            fatalError(
+                "set SLUICE_FUZZ_TARGET to one of: \(allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if target == .encode, realTokenizers.count != 3 {
+            fatalError("the fixtures' tokenizers did not load")
+        }
+        return target
+    }()
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    FuzzTarget.chosen.run(UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : size))
+    return 0
+}
+
+#if SLUICE_FUZZING
+/// libFuzzer's driver (libFuzzer's own `main` calls it too).
+@_silgen_name("LLVMFuzzerRunDriver")
+func runFuzzerDriver(
+    _ argc: UnsafeMutablePointer<Int32>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
+) -> Int32
+
+/// The executable's entry point (SwiftPM names an executable module's `main` this way): hands
+/// the command line to libFuzzer.
+@_cdecl("sluice_fuzz_main")
+func fuzzerMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    var argc = argc
+    var argv = argv
+    return runFuzzerDriver(&argc, &argv) { data, size in fuzzOneInput(data, size) }
+}
+#else
+@main
+enum Replay {
+    static func main() throws {
+        let arguments = CommandLine.arguments.dropFirst()
+        guard let name = arguments.first, let target = FuzzTarget(rawValue: name) else {
+            let names = FuzzTarget.allCases.map(\.rawValue).joined(separator: "|")
+            print("usage: sluice-fuzz \(names) FILE...")
+            return
+        }
+        for path in arguments.dropFirst() {
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            data.withUnsafeBytes { target.run($0) }
+        }
+        print("replayed \(arguments.count - 1) files through \(name)")
+    }
+}
+#endif
