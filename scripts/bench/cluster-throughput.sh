@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Throughput of the local cluster (scripts/cluster.sh) with 1, 2 and 3 replicas behind nginx,
+# and of one replica alone without nginx, under the same wrk load: POST one sentence to
+# all-MiniLM-L6-v2 (or --model/--body). Each replica gets --threads = cores / replicas (at
+# least 1), so the replicas share this host's cores rather than fight over them; on a host with
+# fewer cores than replicas they still do. Prints one line per setting with requests/s, the
+# latency percentiles and the errors, then the machine (lscpu's model name, cores, load).
+# Not run by CI.
+#
+#   scripts/bench/cluster-throughput.sh [--model DIR] [--body TEXT] [--seconds 15]
+#                                       [--connections 32] [--replicas 1,2,3] [--port 18090]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+model=models/all-MiniLM-L6-v2
+body="The quick brown fox jumps over the lazy dog."
+seconds=15
+connections=32
+replica_counts=1,2,3
+port=18090
+while [ $# -gt 0 ]; do
+    case $1 in
+        --model) model=$2; shift 2 ;;
+        --body) body=$2; shift 2 ;;
+        --seconds) seconds=$2; shift 2 ;;
+        --connections) connections=$2; shift 2 ;;
+        --replicas) replica_counts=$2; shift 2 ;;
+        --port) port=$2; shift 2 ;;
+        *) echo "usage: $0 [--model DIR] [--body TEXT] [--seconds S] [--connections C] [--replicas 1,2,3] [--port P]" >&2; exit 2 ;;
+    esac
+done
+
+scripts/setup.sh
+need=()
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
+if [ ${#need[@]} -gt 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+export SLUICE=${SLUICE:-.build/release/sluice}
+[ -x "$SLUICE" ] || swift build -c release -j 2 --product sluice
+cores=$(nproc)
+out=$(mktemp -d -t sluice-cluster-bench.XXXXXX)
+cluster_pid=""
+server_pid=""
+cleanup() {
+    for pid in $cluster_pid $server_pid; do kill -TERM "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$out"
+}
+trap cleanup EXIT
+health_of() { curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/health" || true; }
+wait_healthy() { for _ in $(seq 600); do [ "$(health_of "$1")" = 200 ] && return 0; sleep 0.1; done; return 1; }
+
+# run_wrk NAME PORT: a 2 s warm-up, then the measured run; prints the result line.
+run_wrk() {
+    BODY=$body wrk -t2 -c"$connections" -d2s -s scripts/bench/post.lua "http://127.0.0.1:$2/" >/dev/null 2>&1
+    BODY=$body wrk -t2 -c"$connections" -d"${seconds}s" --timeout 10s --latency \
+        -s scripts/bench/post.lua "http://127.0.0.1:$2/" >"$out/$1.txt" 2>&1
+    awk -v name="$1" '
+        /Requests\/sec/ {rps = $2}
+        /^ +50%/ {p50 = $2} /^ +90%/ {p90 = $2} /^ +99%/ {p99 = $2}
+        /Non-2xx/ {non2xx = $NF}
+        /Socket errors/ {sub(/.*Socket errors: /, ""); socket = $0}
+        END {printf "%-34s %9.1f %9s %9s %9s   non-2xx %s, socket errors %s\n", name, rps, p50, p90, p99, non2xx ? non2xx : 0, socket ? socket : "none"}
+    ' "$out/$1.txt"
+}
+
+echo "wrk -t2 -c$connections -d${seconds}s, POST \"$body\" to $model; $cores cores"
+printf '%-34s %9s %9s %9s %9s\n' setting "req/s" p50 p90 p99
+"$SLUICE" serve --model "$model" --host 127.0.0.1 --port "$((port + 50))" --threads "$cores" >"$out/alone.log" 2>&1 &
+server_pid=$!
+wait_healthy "$((port + 50))"
+run_wrk "1 replica alone, --threads $cores" "$((port + 50))"
+kill -TERM "$server_pid"
+wait "$server_pid" || true
+server_pid=""
+
+for n in ${replica_counts//,/ }; do
+    threads=$((cores / n))
+    [ "$threads" -ge 1 ] || threads=1
+    scripts/cluster.sh --replicas "$n" --port "$port" -- --model "$model" --threads "$threads" \
+        >"$out/cluster-$n.out" 2>"$out/cluster-$n.err" &
+    cluster_pid=$!
+    for _ in $(seq 100); do [ "$(grep -c '^replica ' "$out/cluster-$n.out" || true)" -eq "$n" ] && break; sleep 0.1; done
+    for rport in $(awk '/^replica /{print $3}' "$out/cluster-$n.out"); do wait_healthy "$rport"; done
+    wait_healthy "$port"
+    run_wrk "nginx + $n replica(s), --threads $threads" "$port"
+    kill -TERM "$cluster_pid"
+    wait "$cluster_pid" || true
+    cluster_pid=""
+done
+echo "CPU: $(lscpu | sed -n 's/^Model name: *//p'), $cores cores; load average $(cut -d' ' -f1-3 /proc/loadavg)"
