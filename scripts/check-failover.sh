@@ -64,7 +64,7 @@ SLUICE_CLUSTER_KEEP=1 scripts/cluster.sh --replicas 3 --port "$port" -- \
 cluster_pid=$!
 
 for _ in $(seq 300); do
-    [ "$(grep -c '^replica ' "$out/cluster.out" || true)" -eq 3 ] && grep -q 'logs in' "$out/cluster.err" && break
+    [ "$(grep -sc '^replica ' "$out/cluster.out" || true)" = 3 ] && grep -qs 'logs in' "$out/cluster.err" && break
     sleep 0.1
 done
 mapfile -t rpids < <(awk '/^replica /{print $2}' "$out/cluster.out")

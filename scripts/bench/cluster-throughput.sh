@@ -106,7 +106,7 @@ for n in ${replica_counts//,/ }; do
     scripts/cluster.sh --replicas "$n" --port "$port" -- --model "$model" --threads "$threads" \
         >"$out/cluster-$n.out" 2>"$out/cluster-$n.err" &
     cluster_pid=$!
-    for _ in $(seq 100); do [ "$(grep -c '^replica ' "$out/cluster-$n.out" || true)" -eq "$n" ] && break; sleep 0.1; done
+    for _ in $(seq 100); do [ "$(grep -sc '^replica ' "$out/cluster-$n.out" || true)" = "$n" ] && break; sleep 0.1; done
     for rport in $(awk '/^replica /{print $3}' "$out/cluster-$n.out"); do wait_healthy "$rport"; done
     wait_healthy "$port"
     nginx_pid=$(sed -n 's/.*nginx (pid \([0-9]*\)).*/\1/p' "$out/cluster-$n.err" | head -1)
