@@ -35,15 +35,8 @@ if [ ${#need[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-# The Debian release of the Containerfile's runtime stage (debian:<release>-slim).
-release=$(sed -n 's|^ARG RUNTIME_IMAGE=.*debian:\([a-z]*\)-slim$|\1|p' Containerfile)
-[ -n "$release" ] || { echo "build-image: no debian:<release>-slim in Containerfile" >&2; exit 1; }
-# The archive apt uses here (deb822 sources or a sources.list line), else Debian's own.
-mirror=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '/^URIs:/ && $2 ~ /\/debian\/?$/ {print $2; exit}')
-[ -n "$mirror" ] || mirror=$(awk '/^deb / && $2 ~ /\/debian\/?$/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
-mirror=${mirror:-http://deb.debian.org/debian}
-security=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '/^URIs:/ && $2 ~ /debian-security\/?$/ {print $2; exit}')
-security=${security:-http://deb.debian.org/debian-security}
+# shellcheck source=scripts/image/debian.sh
+source scripts/image/debian.sh
 packages=$(grep -v '^#' scripts/image/runtime-packages.txt | paste -sd, -)
 
 # The binary: static Swift runtime, so that the image needs no Swift libraries.
@@ -58,27 +51,7 @@ if ldd "$BINARY" | grep -qE 'libswift|libFoundation|libdispatch|libBlocksRuntime
     exit 1
 fi
 
-mkdir -p "$WORK/debs"
-rm -rf "$ROOTFS"
-echo "build-image: debootstrap --variant=minbase $release from $mirror with $packages"
-debootstrap --variant=minbase --include="$packages" --cache-dir="$WORK/debs" \
-    "$release" "$ROOTFS" "$mirror" >"$WORK/debootstrap.log" 2>&1 ||
-    { tail -20 "$WORK/debootstrap.log"; exit 1; }
-
-cat >"$ROOTFS/etc/apt/sources.list.d/debian.sources" <<EOF
-Types: deb
-URIs: $mirror
-Suites: $release $release-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-Types: deb
-URIs: $security
-Suites: $release-security
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOF
-rm -f "$ROOTFS/etc/apt/sources.list"
+debian_minbase "$ROOTFS" "$WORK" "$packages"
 install -m 0755 -D "$BINARY" "$ROOTFS/usr/local/bin/sluice"
 strip "$ROOTFS/usr/local/bin/sluice"
 install -m 0755 scripts/image/healthcheck.sh "$ROOTFS/usr/local/bin/sluice-healthcheck"
