@@ -5,7 +5,8 @@
 # README's `curl -X POST -d "test [MASK]"` with the transformers pipeline's JSON for the BERT
 # fill-mask fixture (the fixture's expected/fill_mask.jsonl: keys, order, scores within 1e-4)
 # and with exactly the bytes the same binary answers outside the container; its health check
-# passes; it runs as uid 10001 and can write its cache; `stop` drains it and it exits 0. With
+# passes; it runs as uid 10001 and can write its cache; `stop` drains it and it exits 0. podman
+# runs it as the Kubernetes manifest does: read-only root file system, no capabilities. With
 # models/all-MiniLM-L6-v2 (scripts/setup.sh) it also runs the image's default command
 # (`--model sentence-transformers/all-MiniLM-L6-v2`) from the cache and compares its answer the
 # same way. Not run by CI (it needs build-image.sh's image).
@@ -106,7 +107,10 @@ start_image() {
     shift
     if [ "$runner" = podman ]; then
         container=sluice-check-$name-$$
+        # As deploy/kubernetes/deployment.yaml runs it: read-only root, /tmp and the cache
+        # writable, no capabilities, no privilege escalation.
         "${PODMAN_RUN[@]}" -d --name "$container" -v "$cache:/var/cache/huggingface" \
+            --read-only --tmpfs /tmp --cap-drop ALL --security-opt no-new-privileges \
             -e HF_HUB_OFFLINE=1 -e SLUICE_HOST=127.0.0.1 -e SLUICE_PORT="$port" \
             "$IMAGE" "$@" >/dev/null 2>"$tmp/podman.err"
     else
