@@ -99,7 +99,7 @@ bad_bodies=$(awk -F': ' '/Bad bodies/{print $2}' "$out/wrk.txt")
 check "wrk completed $requests requests" '[ "${requests:-0}" -gt 0 ]'
 check "no non-2xx answer (${non2xx:-none reported})" '[ -z "$non2xx" ] || [ "$non2xx" -eq 0 ]'
 check "no socket error (${socket_errors:-none reported})" '[ -z "$socket_errors" ]'
-check "every 2xx body is JSON (bad bodies: ${bad_bodies:-?})" '[ "${bad_bodies:-1}" -eq 0 ]'
+check "every 2xx body is a JSON array or object (bad bodies: ${bad_bodies:-?})" '[ "${bad_bodies:-1}" -eq 0 ]'
 
 for _ in $(seq 400); do kill -0 "${rpids[0]}" 2>/dev/null || break; sleep 0.1; done
 check "the SIGTERM'd replica drained and exited" '! kill -0 "${rpids[0]}" 2>/dev/null && grep -q draining "$logs/replica-1.log"'
