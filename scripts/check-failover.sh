@@ -3,8 +3,9 @@
 # wrk's POST load through nginx, sends SIGTERM to one replica a third of the way in (it drains)
 # and SIGKILL to another at two thirds (it dies mid-request), and fails unless wrk saw no
 # non-2xx answer, no socket error (connect, read, write or timeout) and no 2xx whose body is
-# not a JSON array or object. Then it checks the survivor still gives the same answer through nginx as directly,
-# that the drained replica exited, and that stopping the cluster leaves no process behind.
+# not a JSON array or object. Then it checks the survivor still gives the same answer through
+# nginx as directly, that the drained replica exited, and that stopping the cluster leaves no
+# process behind.
 # Not run by CI (about a minute, and it needs a release build).
 #
 #   scripts/check-failover.sh [--model DIR] [--body TEXT] [--seconds 30] [--connections 32]
