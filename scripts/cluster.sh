@@ -5,15 +5,16 @@
 #
 #   scripts/cluster.sh --replicas N --port P [--replica-port Q] -- <sluice serve arguments>
 #
-# nginx listens on 127.0.0.1:P; replica i on 127.0.0.1:Q+i (Q defaults to P+1). Prints one line
-# `replica PID PORT` per replica on standard output as it starts them (everything else goes to
-# standard error), then stays in the foreground until it gets SIGINT or SIGTERM, or nginx exits;
-# then it drains the replicas (SIGTERM, SIGKILL after 40 s) and stops nginx. Replicas and nginx
-# also get SIGTERM if this script is killed outright (setpriv --pdeathsig), so nothing outlives
-# it. A replica that exits is not restarted: the others keep serving. Logs and nginx's
-# configuration are in a temporary folder (named on standard error), removed on exit unless
-# SLUICE_CLUSTER_KEEP=1. The binary is $SLUICE (default .build/release/sluice, built if
-# missing); --host and --port are the script's, so leave them out of the serve arguments.
+# nginx listens on 127.0.0.1:P, the replicas on 127.0.0.1:Q, Q+1, … (Q defaults to P+1). Prints
+# one line `replica PID PORT` per replica on standard output as it starts them (everything else
+# goes to standard error, among it a line once the replicas are ready), then stays in the
+# foreground until it gets SIGINT or SIGTERM, or nginx exits; then it drains the replicas
+# (SIGTERM, SIGKILL after 40 s) and stops nginx. Replicas and nginx also get SIGTERM if this
+# script is killed outright (setpriv --pdeathsig), so nothing outlives it. A replica that exits
+# is not restarted: the others keep serving. Logs and nginx's configuration are in a temporary
+# folder (named on standard error), removed on exit unless SLUICE_CLUSTER_KEEP=1. The binary is
+# $SLUICE (default .build/release/sluice, built if missing); --host and --port are the
+# script's, so leave them out of the serve arguments.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -146,6 +147,23 @@ EOF
 setpriv --pdeathsig TERM "$NGINX" -c "$dir/nginx.conf" -e "$dir/nginx-error.log" &
 nginx_pid=$!
 echo "cluster: nginx (pid $nginx_pid) on 127.0.0.1:$port, logs in $dir" >&2
+
+# Say on standard error once every replica is ready (GET /health 200), or which one exited.
+if command -v curl >/dev/null 2>&1; then
+    ready=0
+    for i in "${!pids[@]}"; do
+        rport=$((replica_port + i))
+        while [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$rport/health")" != 200 ]; do
+            if ! kill -0 "${pids[$i]}" 2>/dev/null; then
+                echo "cluster: replica ${pids[$i]} exited: $(tail -1 "$dir/replica-$((i + 1)).log")" >&2
+                continue 2
+            fi
+            sleep 0.2
+        done
+        ready=$((ready + 1))
+    done
+    echo "cluster: $ready of $replicas replicas ready" >&2
+fi
 
 # Stay in the foreground while nginx runs; `wait` returns early on a trapped signal.
 while kill -0 "$nginx_pid" 2>/dev/null; do
