@@ -113,6 +113,10 @@ http {
     # forwards it, which is what lets it send the same body to another replica.
     client_max_body_size 8m;
 
+    # Idle connections to the replicas are kept, and closed by nginx after 30 s: before a
+    # replica would close them itself (sluice serve --idle-timeout-s, 90 s by default), so a
+    # request is seldom sent on a connection the replica is closing (and if it is, it is
+    # retried elsewhere like any other error).
     upstream sluice {
 $upstreams        keepalive 64;
         keepalive_timeout 30s;
