@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs what is missing (scripts/setup.sh),
 # checks formatting, builds, runs every test, then checks the command line end to end and that
-# serving a model opens each file of its folder once.
+# serving a model opens each file of its folder once, and that the deployment manifests agree
+# with the server (scripts/deploy/check_deploy_properties.py, which needs only PyYAML).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,3 +26,7 @@ scripts/check-cli.sh .build/debug/sluice
 
 echo "== a model folder is read once"
 scripts/check-folder-reads.sh .build/debug/sluice
+
+echo "== deployment manifests agree with each other, the image and the server"
+python3 -c 'import yaml' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check PyYAML
+python3 scripts/deploy/check_deploy_properties.py
