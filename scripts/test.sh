@@ -27,6 +27,5 @@ scripts/check-cli.sh .build/debug/sluice
 echo "== a model folder is read once"
 scripts/check-folder-reads.sh .build/debug/sluice
 
-echo "== deployment manifests agree with each other, the image and the server"
-python3 -c 'import yaml' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check PyYAML
-python3 scripts/deploy/check_deploy_properties.py
+echo "== deployment manifests: Kubernetes' and KServe's schemas, strict, and their agreement with the server"
+scripts/deploy/check-manifests.sh
