@@ -95,7 +95,8 @@ let package = Package(
         .executableTarget(
             name: "sluice-fuzz",
             dependencies: ["SluiceJSON", "SluiceSafeTensors", "SluiceTokenizers"],
-            path: "Fuzz"
+            path: "Fuzz",
+            exclude: ["corpus"]
         ),
         .testTarget(name: "SluiceJSONTests", dependencies: ["SluiceJSON"]),
         .testTarget(name: "SluiceHubTests", dependencies: ["SluiceHub", "SluiceJSON"]),

@@ -13,8 +13,11 @@ RUNS=${RUNS:-10000000}
 JOBS=${JOBS:-1}
 targets=${*:-json tokenizer encode safetensors}
 
+mkdir -p .fuzz
+echo "== build (log: .fuzz/build.log)"
 swift build --build-path .build-fuzz -j 2 --product sluice-fuzz \
-    -Xswiftc -sanitize=fuzzer,address -Xswiftc -D -Xswiftc SLUICE_FUZZING
+    -Xswiftc -sanitize=fuzzer,address -Xswiftc -D -Xswiftc SLUICE_FUZZING > .fuzz/build.log 2>&1 ||
+    { tail -n 30 .fuzz/build.log; exit 1; }
 for target in $targets; do
     mkdir -p ".fuzz/$target" .fuzz/crashes
     echo "== $target: $RUNS executions"
