@@ -94,7 +94,13 @@ let package = Package(
         // libFuzzer targets (scripts/fuzz/run.sh); a normal build replays files through them.
         .executableTarget(
             name: "sluice-fuzz",
-            dependencies: ["SluiceJSON", "SluiceSafeTensors", "SluiceTokenizers"],
+            dependencies: [
+                "SluiceJSON", "SluiceModels", "SluicePipelines", "SluiceSafeTensors", "SluiceServer",
+                "SluiceTensors", "SluiceTokenizers",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Fuzz",
             exclude: ["corpus"]
         ),

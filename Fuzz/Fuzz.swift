@@ -1,13 +1,21 @@
 // libFuzzer targets (issue 16): the JSON reader, tokenizer.json loading plus encoding, encoding
-// of arbitrary text by real tokenizers, and the safetensors header. `scripts/fuzz/run.sh` builds
+// of arbitrary text by real tokenizers, the safetensors header, and the request bodies of every
+// API dialect through the server's own router. `scripts/fuzz/run.sh` builds
 // this target with `-sanitize=fuzzer,address` and `-D SLUICE_FUZZING`, where libFuzzer supplies
 // `main` and calls `LLVMFuzzerTestOneInput`; the target is chosen by `SLUICE_FUZZ_TARGET`.
 // A normal build gets a `main` that replays files through a target instead (crash reproducers,
 // the committed seed corpora): `sluice-fuzz TARGET FILE...`.
 
 import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
 import SluiceJSON
+import SluiceModels
+import SluicePipelines
 import SluiceSafeTensors
+import SluiceServer
+import SluiceTensors
 import SluiceTokenizers
 
 /// The targets by name.
@@ -24,6 +32,10 @@ enum FuzzTarget: String, CaseIterable {
     case encode
     /// Input: a safetensors file image; validate its header.
     case safetensors
+    /// Input: a route number, a flags byte, two bytes of a KServe binary header length, then a
+    /// request body; sent through the server's router (three small models behind it, computing
+    /// for real). An internal error (500) is a finding.
+    case bodies
 
     func run(_ bytes: UnsafeRawBufferPointer) {
         switch self {
@@ -51,6 +63,8 @@ enum FuzzTarget: String, CaseIterable {
             }
         case .safetensors:
             _ = try? SafeTensorsFile.tensorNames(inFileImage: bytes)
+        case .bodies:
+            BodyFuzzer.shared.send(bytes)
         }
     }
 
@@ -63,10 +77,13 @@ enum FuzzTarget: String, CaseIterable {
         }
     }
 
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent()
+        .appendingPathComponent("Tests/Fixtures/models")
+
     /// The fixtures' tokenizers, loaded once.
     static let realTokenizers: [Tokenizer] = {
-        let models = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Tests/Fixtures/models")
+        let models = fixtures
         return ["bert-tiny-uncased", "tasks/fill-mask-roberta", "tasks/fill-mask-xlm-roberta"].compactMap {
             try? Tokenizer(
                 contentsOf: models.appendingPathComponent($0).appendingPathComponent("tokenizer.json"))
@@ -85,6 +102,90 @@ enum FuzzTarget: String, CaseIterable {
         }
         return target
     }()
+}
+
+/// The server's application, run once with HummingbirdTesting's in-process router client; each
+/// input becomes one request, answered before the next.
+final class BodyFuzzer: @unchecked Sendable {
+    static let shared = BodyFuzzer()
+
+    static let routes = [
+        "/", "/models/emb", "/models/mask", "/models/cls", "/embed", "/embed_all", "/embed_sparse",
+        "/predict",
+        "/rerank", "/similarity", "/tokenize", "/decode", "/v1/embeddings", "/v1/rerank", "/v2/rerank",
+        "/v2/models/emb/infer", "/v2/models/mask/infer", "/v2/models/cls/infer", "/v1/models/emb:predict",
+        "/models/cls/rerank", "/models/mask/embed_sparse",
+    ]
+
+    private struct Job: @unchecked Sendable {  // `status` is written once, before `done` signals
+        var path: String
+        var headers: HTTPFields
+        var body: ByteBuffer
+        var done: DispatchSemaphore
+        var status: UnsafeMutablePointer<Int>
+    }
+
+    private let jobs: AsyncStream<Job>.Continuation
+
+    private init() {
+        let (stream, jobs) = AsyncStream.makeStream(of: Job.self)
+        self.jobs = jobs
+        var logger = Logger(label: "fuzz")
+        logger.logLevel = .critical
+        let folders = [
+            ("emb", "tasks/sentence-embeddings-roberta-mean-normalize"), ("mask", "bert-tiny-uncased"),
+            ("cls", "tasks/text-classification-mpnet-one-label"),
+        ]
+        let models = folders.map { name, folder in
+            ServedModel(name: name, modelID: folder) {
+                try Pipeline(
+                    folder: try ModelFolder(path: FuzzTarget.fixtures.appendingPathComponent(folder).path),
+                    runtime: ComputeRuntime(threads: 1))
+            }
+        }
+        let app = buildApplication(configuration: ServerConfiguration(), logger: logger, models: models)
+        let ready = DispatchSemaphore(value: 0)
+        Task.detached {
+            try await app.test(.router) { client in
+                while try await client.execute(uri: "/health", method: .get).status != .ok {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+                ready.signal()
+                for await job in stream {
+                    let response = try await client.execute(
+                        uri: job.path, method: .post, headers: job.headers, body: job.body)
+                    if response.status == .internalServerError {
+                        fatalError("500 from \(job.path): \(String(buffer: response.body))")
+                    }
+                    job.status.pointee = response.status.code
+                    job.done.signal()
+                }
+            }
+        }
+        ready.wait()
+    }
+
+    /// Sends one request; returns its status (0 for an input too short to be one).
+    @discardableResult
+    func send(_ bytes: UnsafeRawBufferPointer) -> Int {
+        guard bytes.count >= 4 else { return 0 }
+        let flags = bytes[1]
+        var headers: HTTPFields = [.contentType: flags & 1 == 0 ? "application/json" : "text/plain"]
+        let body = bytes[4...]
+        if flags & 2 != 0 {
+            let length = (Int(bytes[2]) | Int(bytes[3]) << 8) % (body.count + 8)
+            headers[.init("Inference-Header-Content-Length")!] = String(length)
+        }
+        let done = DispatchSemaphore(value: 0)
+        let status = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+        defer { status.deallocate() }
+        jobs.yield(
+            Job(
+                path: Self.routes[Int(bytes[0]) % Self.routes.count], headers: headers,
+                body: ByteBuffer(bytes: body), done: done, status: status))
+        done.wait()
+        return status.pointee
+    }
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -122,7 +223,11 @@ enum Replay {
         }
         for path in arguments.dropFirst() {
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
-            data.withUnsafeBytes { target.run($0) }
+            if target == .bodies {
+                print(path, data.withUnsafeBytes { BodyFuzzer.shared.send($0) })
+            } else {
+                data.withUnsafeBytes { target.run($0) }
+            }
         }
         print("replayed \(arguments.count - 1) files through \(name)")
     }

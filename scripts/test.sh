@@ -17,8 +17,8 @@ swift build -j 2 --build-tests
 swift test -j 2 --skip-build
 
 echo "== fuzz seed corpora and crash reproducers, replayed (scripts/fuzz/run.sh fuzzes)"
-for target in json tokenizer encode safetensors; do
-    .build/debug/sluice-fuzz "$target" Fuzz/corpus/"$target"/*
+for target in json tokenizer encode safetensors bodies; do
+    .build/debug/sluice-fuzz "$target" Fuzz/corpus/"$target"/* > /dev/null
 done
 
 echo "== command line"

@@ -61,3 +61,6 @@ write("safetensors", "small", save({"a.weight": rng.standard_normal((3, 4)).asty
 write("safetensors", "empty", save({}))
 write("safetensors", "bf16", save({"w": rng.standard_normal((2, 2)).astype(np.float32)}).replace(b'"F32"', b'"I32"'))
 print("seeds written to", ROOT)
+# The `bodies` seeds (one request per route, a KServe binary body, a raw text) are written by
+# hand-made JSON in Fuzz/corpus/bodies/: four header bytes (route, flags, binary header length)
+# then the body; see BodyFuzzer in Fuzz/Fuzz.swift.

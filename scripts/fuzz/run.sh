@@ -6,12 +6,12 @@
 # .fuzz/TARGET and crashes to .fuzz/crashes/ (neither is committed; a crash becomes a
 # regression test); each run's log and libFuzzer's final stats go to .fuzz/TARGET.log.
 #
-#   scripts/fuzz/run.sh [json|tokenizer|encode|safetensors ...]     RUNS=1000000 JOBS=2 to change
+#   scripts/fuzz/run.sh [json|tokenizer|encode|safetensors|bodies ...]     RUNS=1000000 JOBS=2 to change
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${RUNS:-10000000}
 JOBS=${JOBS:-1}
-targets=${*:-json tokenizer encode safetensors}
+targets=${*:-json tokenizer encode safetensors bodies}
 
 mkdir -p .fuzz
 echo "== build (log: .fuzz/build.log)"
