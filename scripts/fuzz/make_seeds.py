@@ -60,7 +60,39 @@ write("safetensors", "small", save({"a.weight": rng.standard_normal((3, 4)).asty
                                    metadata={"format": "pt"}))
 write("safetensors", "empty", save({}))
 write("safetensors", "bf16", save({"w": rng.standard_normal((2, 2)).astype(np.float32)}).replace(b'"F32"', b'"I32"'))
+
+# `bodies`: four header bytes (route number, flags, a KServe binary header length) then a body,
+# as BodyFuzzer in Fuzz/Fuzz.swift reads them: one request per route, in its order there.
+requests = [
+    ("/", {"inputs": "a sentence to embed"}),
+    ("/models/emb", {"inputs": ["one", "two"], "normalize": False}),
+    ("/models/mask", {"inputs": "test [MASK]", "parameters": {"top_k": 2}}),
+    ("/models/cls", {"inputs": {"text": "a", "text_pair": "b"}}),
+    ("/embed", {"inputs": ["hello", [101, 102]], "truncate": True, "dimensions": 8}),
+    ("/embed_all", {"inputs": "hello world"}),
+    ("/embed_sparse", {"inputs": "hello"}),
+    ("/predict", {"inputs": [["a", "b"]], "raw_scores": True}),
+    ("/rerank", {"query": "q", "texts": ["a", "b"], "return_text": True}),
+    ("/similarity", {"inputs": {"source_sentence": "a", "sentences": ["b", "c"]}}),
+    ("/tokenize", {"inputs": ["hello world"], "add_special_tokens": True, "return_offsets": True}),
+    ("/decode", {"ids": [[0, 5, 6]], "skip_special_tokens": True}),
+    ("/v1/embeddings", {"model": "emb", "input": ["a", "b"], "encoding_format": "base64", "dimensions": 4}),
+    ("/v1/rerank", {"model": "cls", "query": "q", "documents": ["a", "b"], "top_n": 1}),
+    ("/v2/rerank", {"model": "cls", "query": "q", "documents": [{"text": "a"}], "return_documents": False}),
+    ("/v2/models/emb/infer", {"inputs": [{"name": "text", "shape": [2], "datatype": "BYTES", "data": ["a", "b"]}]}),
+    ("/v2/models/mask/infer",
+     {"inputs": [{"name": "input_ids", "shape": [1, 3], "datatype": "INT64", "data": [101, 103, 102]}]}),
+    ("/v2/models/cls/infer",
+     {"inputs": [{"name": "text", "shape": [1], "datatype": "BYTES", "data": ["x"]}], "outputs": [{"name": "scores"}]}),
+    ("/v1/models/emb:predict", {"instances": ["a", "b"]}),
+    ("/models/cls/rerank", {"query": "q", "texts": ["a"]}),
+    ("/models/mask/embed_sparse", {"inputs": ["x [MASK]"]}),
+]
+for i, (route, body) in enumerate(requests):
+    write("bodies", f"route-{i:02d}", bytes([i, 0, 0, 0]) + json.dumps(body).encode())
+header = json.dumps({"inputs": [{"name": "text", "shape": [1], "datatype": "BYTES",
+                                 "parameters": {"binary_data_size": 9}}]}).encode()
+write("bodies", "kserve-binary",
+      bytes([15, 2, len(header) & 255, len(header) >> 8]) + header + (5).to_bytes(4, "little") + b"hello")
+write("bodies", "raw-text", bytes([2, 1, 0, 0]) + b"test [MASK]")
 print("seeds written to", ROOT)
-# The `bodies` seeds (one request per route, a KServe binary body, a raw text) are written by
-# hand-made JSON in Fuzz/corpus/bodies/: four header bytes (route, flags, binary header length)
-# then the body; see BodyFuzzer in Fuzz/Fuzz.swift.
