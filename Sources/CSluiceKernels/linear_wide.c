@@ -9,6 +9,7 @@
 // once and from cache for the other row tiles.
 #include "sluice_linear.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -246,13 +247,21 @@ void sluice_linear_wide_to_panels(float *out_t, const float *xt, const float *w,
     linear_wide(out_t, xt, w, bias, m, k, n_total, n_begin, n_end, activation < 0 ? 0 : activation);
 }
 
+// Each thread's scratch buffer is freed when the thread exits (found by LeakSanitizer: the
+// test suite starts and stops many inference threads).
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_key_once = PTHREAD_ONCE_INIT;
+static void make_scratch_key(void) { pthread_key_create(&scratch_key, free); }
+
 float *sluice_wide_scratch(size_t floats) {
     static _Thread_local float *buffer;
     static _Thread_local size_t capacity;
     if (floats > capacity) {
+        pthread_once(&scratch_key_once, make_scratch_key);
         free(buffer);
         buffer = aligned_alloc(64, (floats * sizeof(float) + 63) & ~(size_t)63);
         capacity = buffer ? floats : 0;
+        pthread_setspecific(scratch_key, buffer);
     }
     return buffer;
 }

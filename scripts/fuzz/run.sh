@@ -6,11 +6,10 @@
 # .fuzz/TARGET and crashes to .fuzz/crashes/ (neither is committed; a crash becomes a
 # regression test); each run's log and libFuzzer's final stats go to .fuzz/TARGET.log.
 #
-#   scripts/fuzz/run.sh [json|tokenizer|encode|safetensors|bodies ...]     RUNS=1000000 JOBS=2 to change
+#   scripts/fuzz/run.sh [json|tokenizer|encode|safetensors|bodies ...]     RUNS=1000000 to change
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${RUNS:-10000000}
-JOBS=${JOBS:-1}
 targets=${*:-json tokenizer encode safetensors bodies}
 
 mkdir -p .fuzz
@@ -21,9 +20,9 @@ swift build --build-path .build-fuzz -j 2 --product sluice-fuzz \
 for target in $targets; do
     mkdir -p ".fuzz/$target" .fuzz/crashes
     echo "== $target: $RUNS executions"
-    # -jobs splits the executions over workers, each with its own log (fuzz-N.log).
     status=0
-    SWIFT_BACKTRACE=enable=no SLUICE_FUZZ_TARGET=$target .build-fuzz/debug/sluice-fuzz ".fuzz/$target" "Fuzz/corpus/$target" \
+    LSAN_OPTIONS="suppressions=$PWD/scripts/lsan-suppressions.txt" SWIFT_BACKTRACE=enable=no \
+        SLUICE_FUZZ_TARGET=$target .build-fuzz/debug/sluice-fuzz ".fuzz/$target" "Fuzz/corpus/$target" \
         -runs="$RUNS" -timeout=10 -rss_limit_mb=4096 -detect_leaks=1 -print_final_stats=1 \
         -artifact_prefix=".fuzz/crashes/$target-" > ".fuzz/$target.log" 2>&1 || status=$?
     grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb|Done [0-9]+ runs|ERROR|SUMMARY" \
