@@ -21,6 +21,9 @@ final class Job<Input: Sendable, Output: Sendable>: @unchecked Sendable {
     let input: Input
     /// Real tokens of this job (no padding), counted against `maxBatchTokens`.
     let tokens: Int
+    /// Lower is more urgent (0 by default, as vLLM's `priority`): batches take more urgent jobs
+    /// first (see `JobQueue`).
+    let priority: Int
     var phase = Phase.created
     /// Set when the submitter was cancelled before admission could look at the job.
     var cancelledBeforeAdmission = false
@@ -34,9 +37,10 @@ final class Job<Input: Sendable, Output: Sendable>: @unchecked Sendable {
         case member(JobGroup<Output>, index: Int)
     }
 
-    init(input: Input, tokens: Int) {
+    init(input: Input, tokens: Int, priority: Int = 0) {
         self.input = input
         self.tokens = tokens
+        self.priority = priority
     }
 
     /// Puts the job in the queue's care: from now on its submitter waits for `finish`.

@@ -48,7 +48,7 @@ extension Scheduler {
                 return nil
             }
             closeWindow(&state)
-            let batch = state.queue.removeFirst(plan.count)
+            let batch = state.queue.remove(plan)
             for job in batch {
                 job.phase = .running
                 metrics.queueWait.recordNanoseconds((now - job.arrival).nanoseconds)

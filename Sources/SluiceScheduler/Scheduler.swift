@@ -48,7 +48,9 @@ public final class Scheduler<Input: Sendable, Output: Sendable>: Sendable {
         self.forward = forward
         self.threadStart = threadStart
         self.metrics = SchedulerMetrics(factory: metricsFactory ?? MetricsSystem.factory)
-        self.state = Monitor(SchedulerState())
+        var state = SchedulerState<Input, Output>()
+        state.queue.maxBypass = configuration.maxPriorityBypass
+        self.state = Monitor(state)
     }
 
     /// The number of jobs waiting in the queue (not counting the batch being computed).
@@ -96,12 +98,15 @@ public final class Scheduler<Input: Sendable, Output: Sendable>: Sendable {
     /// - Parameters:
     ///   - input: what `forward` receives for this job.
     ///   - tokens: the job's real token count, counted against `maxBatchTokens`.
+    ///   - priority: lower is more urgent (0 by default): batches take more urgent jobs first,
+    ///     within `maxPriorityBypass` (see `SchedulerConfiguration`).
     /// - Throws: `SchedulerError`: `timedOut` at the deadline (`requestTimeout` after this call)
     ///   if the job is still queued then; `cancelled` as soon as the calling task is cancelled;
     ///   `forwardFailed` if its batch failed.
-    public func submit(_ input: Input, tokens: Int) async throws(SchedulerError) -> Output {
+    public func submit(_ input: Input, tokens: Int, priority: Int = 0) async throws(SchedulerError) -> Output
+    {
         precondition(tokens >= 0, "a job cannot have a negative token count (\(tokens))")
-        let job = Job<Input, Output>(input: input, tokens: tokens)
+        let job = Job<Input, Output>(input: input, tokens: tokens, priority: priority)
         let result = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 if let refusal = admit([job], waiters: [.task(continuation)]) {
@@ -127,15 +132,19 @@ public final class Scheduler<Input: Sendable, Output: Sendable>: Sendable {
     /// A list longer than `maxQueue` could never be admitted: it is a programming error (the
     /// server caps `--max-inputs` at `--max-queue`).
     ///
-    /// - Parameter inputs: each input with its real token count, as `submit(_:tokens:)` takes.
-    public func submit(_ inputs: [(input: Input, tokens: Int)]) async throws(SchedulerError) -> [Output] {
+    /// - Parameters:
+    ///   - inputs: each input with its real token count, as `submit(_:tokens:priority:)` takes.
+    ///   - priority: every job's priority, as `submit(_:tokens:priority:)` takes it.
+    public func submit(
+        _ inputs: [(input: Input, tokens: Int)], priority: Int = 0
+    ) async throws(SchedulerError) -> [Output] {
         guard !inputs.isEmpty else { return [] }
         precondition(
             inputs.count <= configuration.maxQueue,
             "a list of \(inputs.count) inputs can never fit in a queue of \(configuration.maxQueue)")
         let jobs = inputs.map { item in
             precondition(item.tokens >= 0, "a job cannot have a negative token count (\(item.tokens))")
-            return Job<Input, Output>(input: item.input, tokens: item.tokens)
+            return Job<Input, Output>(input: item.input, tokens: item.tokens, priority: priority)
         }
         let group = JobGroup<Output>(count: jobs.count)
         var admitted = false

@@ -17,6 +17,10 @@ public struct SchedulerConfiguration: Sendable, Equatable {
     public var maxQueue: Int
     /// How long after submission a job may wait before it is answered with a timeout.
     public var requestTimeout: Duration
+    /// How many batches in a row may be cut from more urgent jobs (a lower `priority`) while
+    /// the oldest waiting job is passed over; the next batch is then cut in arrival order. This
+    /// bounds how long the less urgent level can starve.
+    public var maxPriorityBypass: Int
 
     /// Creates a configuration; the defaults match the command line's.
     public init(
@@ -25,7 +29,8 @@ public struct SchedulerConfiguration: Sendable, Equatable {
         maxBatchWait: Duration = .zero,
         maxRefillWait: Duration = .milliseconds(20),
         maxQueue: Int = 1024,
-        requestTimeout: Duration = .seconds(30)
+        requestTimeout: Duration = .seconds(30),
+        maxPriorityBypass: Int = 4
     ) {
         self.maxBatchSize = maxBatchSize
         self.maxBatchTokens = maxBatchTokens
@@ -33,6 +38,7 @@ public struct SchedulerConfiguration: Sendable, Equatable {
         self.maxRefillWait = maxRefillWait
         self.maxQueue = maxQueue
         self.requestTimeout = requestTimeout
+        self.maxPriorityBypass = maxPriorityBypass
     }
 
     /// Checks every limit, and names the first one that cannot work.
@@ -54,6 +60,10 @@ public struct SchedulerConfiguration: Sendable, Equatable {
         }
         if requestTimeout <= .zero {
             throw InvalidSchedulerConfiguration(parameter: "requestTimeout", reason: "must be positive")
+        }
+        if maxPriorityBypass < 0 {
+            throw InvalidSchedulerConfiguration(
+                parameter: "maxPriorityBypass", reason: "must not be negative")
         }
     }
 }

@@ -21,6 +21,8 @@ struct InferenceRequest {
 
     var inputs: Inputs
     var parameters: TaskParameters
+    /// The request's `priority` (lower is more urgent, 0 by default; see `Scheduler.submit`).
+    var priority = 0
 
     /// Decodes `body`.
     init(body: ByteBuffer, contentType: String?) throws(ServerError) {
@@ -46,11 +48,17 @@ struct InferenceRequest {
         // The Inference API's feature extraction sends its parameters at the root, beside
         // `inputs` (huggingface_hub's `feature_extraction(normalize=..., truncate=...)`).
         var rootParameters: [(key: String, value: JSONValue)] = []
-        for (key, value) in members where !["inputs", "parameters", "options"].contains(key) {
+        if let value = document["priority"], value != .null {
+            guard case .int(let priority) = value else {
+                throw ServerError(.validation, "\"priority\" must be an integer")
+            }
+            self.priority = priority
+        }
+        for (key, value) in members where !["inputs", "parameters", "options", "priority"].contains(key) {
             guard Self.rootParameterNames.contains(key) else {
                 throw ServerError(
                     .validation,
-                    "unknown field \"\(key)\" (accepted: inputs, parameters, options, and feature extraction's \(Self.rootParameterNames.sorted().joined(separator: ", ")))"
+                    "unknown field \"\(key)\" (accepted: inputs, parameters, options, priority, and feature extraction's \(Self.rootParameterNames.sorted().joined(separator: ", ")))"
                 )
             }
             rootParameters.append((key, value))

@@ -91,7 +91,8 @@ final class InferenceService<Pipeline: ServablePipeline>: Service, Sendable {
             case .json(let inputs):
                 call = TaskCall(
                     items: try pipeline.items(of: inputs, parameters: request.parameters),
-                    parameters: try InferenceAPIShapes.parameters(task: task, request.parameters))
+                    parameters: try InferenceAPIShapes.parameters(task: task, request.parameters),
+                    priority: request.priority)
             }
         } catch {
             throw failure(error)
@@ -127,8 +128,8 @@ final class InferenceService<Pipeline: ServablePipeline>: Service, Sendable {
             let submitted = ContinuousClock.now
             let computed =
                 prepared.count == 1
-                ? [try await scheduler.submit(prepared[0], tokens: tokens[0])]
-                : try await scheduler.submit(Array(zip(prepared, tokens)))
+                ? [try await scheduler.submit(prepared[0], tokens: tokens[0], priority: call.priority)]
+                : try await scheduler.submit(Array(zip(prepared, tokens)), priority: call.priority)
             let outputs = try zip(prepared, computed).map { try pipeline.finish($0, $1.output) }
             let batchStart = computed.map(\.batchStart).min() ?? submitted
             let batchEnd = computed.map(\.batchEnd).max() ?? submitted
@@ -214,6 +215,8 @@ struct TaskCall: Sendable {
     /// The inputs, and whether the answer is a list.
     var items: InputItems
     var parameters: TaskParameters = .none
+    /// Lower is more urgent (0 by default): batches take more urgent requests first.
+    var priority = 0
 }
 
 /// The answers to a `TaskCall`, one per input, and what they cost.

@@ -53,7 +53,7 @@ struct OpenAIController<Pipeline: ServablePipeline> {
             parameters.append(("dimensions", .int(dimensions)))
         }
         let answer = try await runner.run(
-            .sentenceEmbeddings, inputs, parameters, context: context,
+            .sentenceEmbeddings, inputs, parameters, priority: try fields.priority(), context: context,
             unsupported: Self.unsupported(.sentenceEmbeddings, runner))
         let data = answer.outputs.enumerated().map { index, embedding in
             JSONValue.object([
@@ -118,7 +118,7 @@ struct OpenAIController<Pipeline: ServablePipeline> {
             ("query", .string(query)), ("texts", .array(documents.map(JSONValue.string))),
         ])
         let answer = try await runner.run(
-            .textRanking, [input], parameters, context: context,
+            .textRanking, [input], parameters, priority: try fields.priority(), context: context,
             unsupported: Self.unsupported(.textRanking, runner))
         let ranked = answer.outputs.first?.arrayValue ?? []
         let results = ranked.map { item -> JSONValue in

@@ -86,6 +86,10 @@ struct RequestFields: Sendable {
         return number
     }
 
+    /// The request's `priority`: lower is more urgent, 0 when absent (vLLM's field, which TEI's
+    /// and OpenAI's routes take as an extension).
+    func priority() throws(ServerError) -> Int { try int("priority") ?? 0 }
+
     func string(_ key: String) throws(ServerError) -> String? {
         guard let value = self[key] else { return nil }
         guard case .string(let text) = value else {

@@ -37,7 +37,8 @@ struct TEIController<Pipeline: ServablePipeline> {
         }
         if let name = try fields.string("prompt_name") { parameters.append(("prompt_name", .string(name))) }
         let answer = try await runner.run(
-            .sentenceEmbeddings, try embeddingInputs(fields), parameters, context: context,
+            .sentenceEmbeddings, try embeddingInputs(fields), parameters, priority: try fields.priority(),
+            context: context,
             unsupported: Self.unsupported("Model is not an embedding model"))
         return Self.response(.array(answer.outputs), answer.cost)
     }
@@ -46,7 +47,8 @@ struct TEIController<Pipeline: ServablePipeline> {
         let fields = try await body.object(of: request)
         let inputs = try withPrompt(try fields.string("prompt_name"), try embeddingInputs(fields))
         let answer = try await runner.run(
-            .featureExtraction, inputs, try truncation(fields), context: context,
+            .featureExtraction, inputs, try truncation(fields), priority: try fields.priority(),
+            context: context,
             unsupported: Self.unsupported("Model is not an embedding model"))
         // Feature extraction answers a batch of one (`[[token vector, ...]]`) per input.
         return Self.response(.array(answer.outputs.map { $0.arrayValue?.first ?? .array([]) }), answer.cost)
@@ -56,7 +58,8 @@ struct TEIController<Pipeline: ServablePipeline> {
         let fields = try await body.object(of: request)
         let inputs = try withPrompt(try fields.string("prompt_name"), try embeddingInputs(fields))
         let answer = try await runner.run(
-            .sparseEmbeddings, inputs, try truncation(fields), context: context,
+            .sparseEmbeddings, inputs, try truncation(fields), priority: try fields.priority(),
+            context: context,
             unsupported: Self.unsupported("Model is not an embedding model with SPLADE pooling"))
         return Self.response(.array(answer.outputs), answer.cost)
     }
@@ -70,7 +73,8 @@ struct TEIController<Pipeline: ServablePipeline> {
         try checkBatch(items.count, isBatch: isBatch)
         let labels = try classifierLabels(unsupported: "Model is not a classifier model")
         let answer = try await runner.run(
-            .textClassification, items, try scoring(fields, labels: labels), context: context,
+            .textClassification, items, try scoring(fields, labels: labels), priority: try fields.priority(),
+            context: context,
             unsupported: Self.unsupported("Model is not a classifier model"))
         let predictions = answer.outputs.map { Self.teiPredictions($0, labels: labels) }
         return Self.response(isBatch ? .array(predictions) : predictions[0], answer.cost)
@@ -91,7 +95,8 @@ struct TEIController<Pipeline: ServablePipeline> {
         for text in texts where query.isEmpty && text.isEmpty { throw Self.emptyInputs }
         let items = texts.map { JSONValue.object([("text", .string(query)), ("text_pair", .string($0))]) }
         let answer = try await runner.run(
-            .textClassification, items, try scoring(fields, labels: labels), context: context,
+            .textClassification, items, try scoring(fields, labels: labels), priority: try fields.priority(),
+            context: context,
             unsupported: Self.unsupported("model is not a re-ranker model"))
         let scores = answer.outputs.map { $0.arrayValue?.first?["score"] ?? .null }
         let returnText = try fields.flag("return_text") ?? false
@@ -125,7 +130,8 @@ struct TEIController<Pipeline: ServablePipeline> {
         try checkBatch(texts.count, isBatch: true)
         guard !texts.contains("") else { throw Self.emptyInputs }
         let answer = try await runner.run(
-            .sentenceEmbeddings, texts.map(JSONValue.string), parameters, context: context,
+            .sentenceEmbeddings, texts.map(JSONValue.string), parameters, priority: try fields.priority(),
+            context: context,
             unsupported: Self.unsupported("Model is not an embedding model"))
         let vectors = answer.outputs.map(Self.floats)
         let similarities = vectors.dropFirst().map { JSONValue.number(Double(Self.cosine(vectors[0], $0))) }

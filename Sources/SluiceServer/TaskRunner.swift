@@ -41,16 +41,16 @@ struct TaskRunner<Pipeline: ServablePipeline>: Sendable {
         return pipeline
     }
 
-    /// Runs `task` (nil: the served one) on `inputs` with `parameters`; `unsupported` is the
-    /// error for a model that does not answer the task.
+    /// Runs `task` (nil: the served one) on `inputs` with `parameters` at `priority` (lower is
+    /// more urgent); `unsupported` is the error for a model that does not answer the task.
     func run(
-        _ task: PipelineTask?, _ inputs: [JSONValue], _ parameters: [(String, JSONValue)],
+        _ task: PipelineTask?, _ inputs: [JSONValue], _ parameters: [(String, JSONValue)], priority: Int = 0,
         context: SluiceRequestContext, unsupported: ServerError
     ) async throws -> TaskAnswer {
         if let task, !(try loaded().taskNames.contains(task.rawValue)) { throw unsupported }
         let call = TaskCall(
             task: task?.rawValue, items: try failing { try InputItems(items: inputs, isList: true) },
-            parameters: try failing { try TaskParameters(.object(parameters)) })
+            parameters: try failing { try TaskParameters(.object(parameters)) }, priority: priority)
         return try await context.whileClientWaits { [service, maxInputs] in
             try await service.run(call, maxInputs: maxInputs)
         }

@@ -124,7 +124,7 @@ struct InferenceAPITests {
                 ),
                 (
                     #"{"text": "a"}"#, "application/json",
-                    #"unknown field \"text\" (accepted: inputs, parameters, options, and feature extraction's normalize, prompt_name, truncate, truncation_direction)"#
+                    #"unknown field \"text\" (accepted: inputs, parameters, options, priority, and feature extraction's normalize, prompt_name, truncate, truncation_direction)"#
                 ),
                 (#"{"parameters": {}}"#, "application/json", #"the JSON body has no \"inputs\""#),
                 (
@@ -185,6 +185,32 @@ struct InferenceAPITests {
             #expect(try await server.postJSON(#"{"inputs": ["a", "b"]}"#).status == .ok)
             let info = try await server.request(.get, "/info").text
             #expect(info.contains(#""max_inputs":2"#))
+        }
+    }
+
+    @Test("a request's priority orders the queue: lower first, the running batch untouched")
+    func priorityOrdersTheQueue() async throws {
+        let pipeline = FakePipeline()
+        let configuration = ServerConfiguration(
+            scheduler: SchedulerConfiguration(maxBatchSize: 1, maxRefillWait: .zero))
+        try await withServer(pipeline, configuration: configuration) { server in
+            pipeline.hold()
+            defer { pipeline.release() }
+            let first = Task { try await server.post("first") }
+            try await waitUntil("first computing") { pipeline.isComputing }
+            let low = Task { try await server.postJSON(#"{"inputs": "low", "priority": 5}"#) }
+            try await waitUntil("low queued") { try await queueDepth(server) == 1 }
+            let normal = Task { try await server.postJSON(#"{"inputs": "normal"}"#) }
+            try await waitUntil("normal queued") { try await queueDepth(server) == 2 }
+            let urgent = Task { try await server.postJSON(#"{"inputs": "urgent", "priority": -1}"#) }
+            try await waitUntil("urgent queued") { try await queueDepth(server) == 3 }
+            pipeline.release()
+            for task in [first, low, normal, urgent] { #expect(try await task.value.status == .ok) }
+            #expect(pipeline.batches == [["first"], ["urgent"], ["normal"], ["low"]])
+
+            let wrong = try await server.postJSON(#"{"inputs": "x", "priority": "high"}"#)
+            #expect(wrong.status == .unprocessableContent)
+            #expect(wrong.text == errorBody("validation", #"\"priority\" must be an integer"#))
         }
     }
 

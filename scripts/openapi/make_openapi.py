@@ -60,6 +60,8 @@ NUMBER = {"type": "number"}
 FLOATS = {"type": "array", "items": NUMBER}
 TOKEN_IDS = {"type": "array", "items": {"type": "integer", "minimum": 0}}
 TEXT_OR_IDS = {"oneOf": [{"type": "string"}, TOKEN_IDS]}
+PRIORITY = {"priority": {"type": "integer", "description": "lower is more urgent (default 0, as vLLM's): "
+                                                            "batches take more urgent requests first"}}
 TRUNCATION = {
     "truncate": {"type": "boolean", "nullable": True, "description": "cut inputs longer than the model (default true)"},
     "truncation_direction": {"type": "string", "enum": ["Left", "Right", "left", "right"]},
@@ -85,7 +87,7 @@ schemas = {
                                   "`{query, texts}`, `{source_sentence, sentences}`), or a list of them"},
         "parameters": {"type": "object", "nullable": True, "description": "the task's parameters"},
         "options": {"type": "object", "description": "accepted and ignored"},
-        "normalize": {"type": "boolean"}, "prompt_name": {"type": "string"}, **TRUNCATION}},
+        "normalize": {"type": "boolean"}, "prompt_name": {"type": "string"}, **TRUNCATION, **PRIORITY}},
     "Info": {"type": "object", "required": ["model_id", "model_type", "max_input_length", "max_client_batch_size",
                                             "task", "tasks", "version"], "properties": {
         "model_id": {"type": "string"}, "model_sha": {"type": "string", "nullable": True},
@@ -100,27 +102,27 @@ schemas = {
     "EmbedRequest": {"type": "object", "required": ["inputs"], "properties": {
         "inputs": {"oneOf": [TEXT_OR_IDS, {"type": "array", "items": TEXT_OR_IDS}]},
         "normalize": {"type": "boolean"}, "dimensions": {"type": "integer", "nullable": True},
-        "prompt_name": {"type": "string", "nullable": True}, **TRUNCATION}},
+        "prompt_name": {"type": "string", "nullable": True}, **TRUNCATION, **PRIORITY}},
     "TokenEmbedRequest": {"type": "object", "required": ["inputs"], "properties": {
         "inputs": {"oneOf": [TEXT_OR_IDS, {"type": "array", "items": TEXT_OR_IDS}]},
-        "prompt_name": {"type": "string", "nullable": True}, **TRUNCATION}},
+        "prompt_name": {"type": "string", "nullable": True}, **TRUNCATION, **PRIORITY}},
     "PredictRequest": {"type": "object", "required": ["inputs"], "properties": {
         "inputs": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 2},
                              {"type": "array", "items": {"type": "array", "items": {"type": "string"},
                                                           "minItems": 1, "maxItems": 2}}]},
-        "raw_scores": {"type": "boolean"}, **TRUNCATION}},
+        "raw_scores": {"type": "boolean"}, **TRUNCATION, **PRIORITY}},
     "Prediction": {"type": "object", "required": ["score", "label"],
                    "properties": {"score": NUMBER, "label": {"type": "string"}}},
     "RerankRequest": {"type": "object", "required": ["query", "texts"], "properties": {
         "query": {"type": "string"}, "texts": {"type": "array", "items": {"type": "string"}},
-        "raw_scores": {"type": "boolean"}, "return_text": {"type": "boolean"}, **TRUNCATION}},
+        "raw_scores": {"type": "boolean"}, "return_text": {"type": "boolean"}, **TRUNCATION, **PRIORITY}},
     "Rank": {"type": "object", "required": ["index", "score"], "properties": {
         "index": {"type": "integer"}, "text": {"type": "string"}, "score": NUMBER}},
     "SimilarityRequest": {"type": "object", "required": ["inputs"], "properties": {
         "inputs": {"type": "object", "required": ["source_sentence", "sentences"], "properties": {
             "source_sentence": {"type": "string"}, "sentences": {"type": "array", "items": {"type": "string"}}}},
         "parameters": {"type": "object", "nullable": True, "properties": {
-            "prompt_name": {"type": "string", "nullable": True}, **TRUNCATION}}}},
+            "prompt_name": {"type": "string", "nullable": True}, **TRUNCATION}}, **PRIORITY}},
     "TokenizeRequest": {"type": "object", "required": ["inputs"], "properties": {
         "inputs": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
         "add_special_tokens": {"type": "boolean"}, "prompt_name": {"type": "string", "nullable": True}}},
@@ -135,7 +137,8 @@ schemas = {
     "OpenAIEmbeddingRequest": {"type": "object", "required": ["input"], "properties": {
         "input": {"oneOf": [TEXT_OR_IDS, {"type": "array", "items": TEXT_OR_IDS}]},
         "model": {"type": "string", "nullable": True}, "encoding_format": {"type": "string", "enum": ["float", "base64"]},
-        "dimensions": {"type": "integer", "nullable": True}, "user": {"type": "string", "nullable": True}}},
+        "dimensions": {"type": "integer", "nullable": True}, "user": {"type": "string", "nullable": True},
+        **PRIORITY}},
     "OpenAIEmbeddingResponse": {"type": "object", "required": ["object", "data", "model", "usage"], "properties": {
         "object": {"type": "string", "enum": ["list"]},
         "data": {"type": "array", "items": {"type": "object", "required": ["object", "embedding", "index"], "properties": {
@@ -152,7 +155,8 @@ schemas = {
         "model": {"type": "string", "nullable": True}, "query": {"type": "string"},
         "documents": {"type": "array", "items": {"oneOf": [{"type": "string"}, {
             "type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}}]}},
-        "top_n": {"type": "integer", "nullable": True}, "return_documents": {"type": "boolean", "nullable": True}}},
+        "top_n": {"type": "integer", "nullable": True}, "return_documents": {"type": "boolean", "nullable": True},
+        **PRIORITY}},
     "CohereRerankResponse": {"type": "object", "required": ["id", "model", "usage", "results"], "properties": {
         "id": {"type": "string"}, "model": {"type": "string"}, "usage": ref("Usage"),
         "results": {"type": "array", "items": {"type": "object", "required": ["index", "relevance_score"], "properties": {

@@ -17,19 +17,19 @@ struct Harness {
     }
 
     /// Submits `input` from a new task; the job may not be queued yet when this returns.
-    func submit(_ input: Int, tokens: Int = 1) -> Submission {
-        Submission(scheduler, input, tokens: tokens)
+    func submit(_ input: Int, tokens: Int = 1, priority: Int = 0) -> Submission {
+        Submission(scheduler, input, tokens: tokens, priority: priority)
     }
 
     /// Submits `input` and waits until it is queued, so that the next job queues behind it.
     /// Only while the inference thread takes nothing: before `start()`, or while a batch is held.
     func enqueue(
-        _ input: Int, tokens: Int = 1, sourceLocation: SourceLocation = #_sourceLocation
+        _ input: Int, tokens: Int = 1, priority: Int = 0, sourceLocation: SourceLocation = #_sourceLocation
     ) async
         -> Submission
     {
         let depth = scheduler.queueDepth
-        let submission = submit(input, tokens: tokens)
+        let submission = submit(input, tokens: tokens, priority: priority)
         let queued = await eventually { scheduler.queueDepth == depth + 1 }
         #expect(queued, "job \(input) was not queued", sourceLocation: sourceLocation)
         return submission

@@ -32,13 +32,13 @@ struct Submission: Sendable {
     private let task: Task<Outcome, Never>
     private let box: Box
 
-    init(_ scheduler: Scheduler<Int, Int>, _ input: Int, tokens: Int = 1) {
+    init(_ scheduler: Scheduler<Int, Int>, _ input: Int, tokens: Int = 1, priority: Int = 0) {
         let box = Box()
         self.box = box
         task = Task {
             let outcome: Outcome
             do throws(SchedulerError) {
-                outcome = .output(try await scheduler.submit(input, tokens: tokens))
+                outcome = .output(try await scheduler.submit(input, tokens: tokens, priority: priority))
             } catch {
                 outcome = Outcome(error)
             }
