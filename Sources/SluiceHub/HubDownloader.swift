@@ -158,7 +158,7 @@ public struct HubDownloader: Sendable {
         let start = Date()
         var attempt = 0
         while true {
-            if !fm.fileExists(atPath: partial.path) { fm.createFile(atPath: partial.path, contents: nil) }
+            if !fm.fileExists(atPath: partial.path) { _ = fm.createFile(atPath: partial.path, contents: nil) }
             let offset = (try? fm.attributesOfItem(atPath: partial.path)[.size] as? Int) ?? 0
             if let size = file.size, offset > size { try Data().write(to: partial) }
             progress.started(path, bytes: file.size, offset: offset)

@@ -1,4 +1,4 @@
-import Synchronization
+import Foundation
 
 /// One submitted input on its way through the queue, with the continuation its submitter awaits.
 ///
@@ -80,29 +80,33 @@ final class Job<Input: Sendable, Output: Sendable>: @unchecked Sendable {
 
 /// The jobs of one `Scheduler.submit(_:)` call, admitted together and awaited as one: the
 /// submitter is resumed once, with every output in order, or with the first failure.
-final class JobGroup<Output: Sendable>: Sendable {
+///
+/// Its state is guarded by a pthread mutex (`NSLock`) rather than `Mutex`, whose uncontended
+/// path ThreadSanitizer cannot see on Linux.
+final class JobGroup<Output: Sendable>: @unchecked Sendable {
     private struct State {
         var outputs: [Output?]
         var remaining: Int
         var continuation: CheckedContinuation<Result<[Output], SchedulerError>, Never>?
     }
 
-    private let state: Mutex<State>
+    private let lock = NSLock()
+    private var state: State
 
     init(count: Int) {
-        state = Mutex(State(outputs: Array(repeating: nil, count: count), remaining: count))
+        state = State(outputs: Array(repeating: nil, count: count), remaining: count)
     }
 
     /// Set before the group's jobs are admitted, and so before any of them is answered.
     func await(_ continuation: CheckedContinuation<Result<[Output], SchedulerError>, Never>) {
-        state.withLock { $0.continuation = continuation }
+        lock.withLock { state.continuation = continuation }
     }
 
     /// One member's answer; the submitter is resumed at the first failure or the last output.
     /// Called outside the scheduler's lock (see `Job.Answer`); later answers are dropped.
     func record(_ result: Result<Output, SchedulerError>, at index: Int) {
-        let resume = state.withLock {
-            state -> (
+        let resume = lock.withLock {
+            () -> (
                 CheckedContinuation<Result<[Output], SchedulerError>, Never>, Result<[Output], SchedulerError>
             )? in
             guard let continuation = state.continuation else { return nil }

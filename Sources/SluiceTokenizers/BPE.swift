@@ -1,5 +1,5 @@
+import Foundation
 import SluiceJSON
-import Synchronization
 
 /// The byte-pair-encoding model: a word starts as one symbol per character and adjacent pairs
 /// are merged, lowest merge rank first. Mirrors `tokenizers::models::bpe::BPE` (dropout is a
@@ -300,16 +300,20 @@ private struct MergeQueue {
 
 /// A bounded cache of model results per word, shared by the threads that use the tokenizer
 /// (the reference keeps 10,000 words).
-final class WordCache<Value: Sendable>: Sendable {
-    private let storage = Mutex([[Unicode.Scalar]: Value]())
+///
+/// The table is guarded by a pthread mutex (`NSLock`) rather than `Mutex`, whose uncontended
+/// path ThreadSanitizer cannot see on Linux (it reported these guarded accesses as a race).
+final class WordCache<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var table: [[Unicode.Scalar]: Value] = [:]
     private let capacity = 10_000
 
     func get(_ word: [Unicode.Scalar]) -> Value? {
-        storage.withLock { $0[word] }
+        lock.withLock { table[word] }
     }
 
     func set(_ word: [Unicode.Scalar], _ value: Value) {
-        storage.withLock { table in
+        lock.withLock {
             if table.count < capacity { table[word] = value }
         }
     }
