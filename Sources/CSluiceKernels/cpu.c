@@ -1,16 +1,19 @@
 // What the processor can run, asked once through the compiler's CPU model (which also checks
-// that the OS saves the wide registers).
+// that the OS saves the wide registers). Any thread may ask first: the cached answer is read
+// and written atomically (relaxed: every thread computes the same value).
 #include "sluice_cpu.h"
 
 int sluice_cpu_has_avx512(void) {
 #if defined(__x86_64__) || defined(__i386__)
     static int cached = -1;
-    if (cached < 0) {
+    int answer = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (answer < 0) {
         __builtin_cpu_init();
-        cached = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        answer = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                  __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
+        __atomic_store_n(&cached, answer, __ATOMIC_RELAXED);
     }
-    return cached;
+    return answer;
 #else
     return 0;
 #endif
@@ -19,11 +22,13 @@ int sluice_cpu_has_avx512(void) {
 int sluice_kernels_use_avx2(void) {
 #if defined(__x86_64__) || defined(__i386__)
     static int cached = -1;
-    if (cached < 0) {
+    int answer = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (answer < 0) {
         __builtin_cpu_init();
-        cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+        answer = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+        __atomic_store_n(&cached, answer, __ATOMIC_RELAXED);
     }
-    return cached;
+    return answer;
 #else
     return 0;
 #endif

@@ -152,12 +152,15 @@ static const int8_dot_kernel int8_dot_avx2[LOWP_MAX_M + 1] = {
 };
 
 static int use_avx_vnni(void) {
+    // Any thread may ask first: read and written atomically, as in cpu.c.
     static int cached = -1;
-    if (cached < 0) {
+    int answer = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (answer < 0) {
         __builtin_cpu_init();
-        cached = sluice_kernels_use_avx2() && __builtin_cpu_supports("avxvnni");
+        answer = sluice_kernels_use_avx2() && __builtin_cpu_supports("avxvnni");
+        __atomic_store_n(&cached, answer, __ATOMIC_RELAXED);
     }
-    return cached;
+    return answer;
 }
 #endif
 
