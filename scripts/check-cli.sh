@@ -31,19 +31,11 @@ check_predict() {
     expected=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["json"])' \
         "$FIX/$folder/expected/$jsonl")
     actual=$("$SLUICE" predict --model "$FIX/$folder" "$@" "$text" 2>/dev/null)
-    if python3 - "$expected" "$actual" <<'PY'
-import json, sys
-def same(a, b):
-    if isinstance(a, float) or isinstance(b, float):
-        return abs(a - b) <= 1e-4
-    if isinstance(a, list):
-        return isinstance(b, list) and len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
-    if isinstance(a, dict):
-        return isinstance(b, dict) and list(a) == list(b) and all(same(a[k], b[k]) for k in a)
-    return a == b
-sys.exit(0 if same(json.loads(sys.argv[1]), json.loads(sys.argv[2])) else 1)
-PY
-    then ok "predict $what equals the transformers pipeline"; else bad "predict $what: got $actual"; fi
+    if python3 scripts/same_json.py "$expected" "$actual"; then
+        ok "predict $what equals the transformers pipeline"
+    else
+        bad "predict $what: got $actual"
+    fi
 }
 check_predict bert-tiny-uncased fill_mask.jsonl "'test [MASK]'"
 check_predict tasks/fill-mask-modernbert fill_mask.jsonl "on ModernBERT (fill-mask)"

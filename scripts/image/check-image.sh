@@ -161,18 +161,7 @@ remove_image_container() {
 
 # Scores within 1e-4, keys in order, as scripts/check-cli.sh compares with the pipeline.
 same_as_pipeline() {
-    python3 - "$1" "$2" <<'PY'
-import json, sys
-def same(a, b):
-    if isinstance(a, float) or isinstance(b, float):
-        return abs(a - b) <= 1e-4
-    if isinstance(a, list):
-        return isinstance(b, list) and len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
-    if isinstance(a, dict):
-        return isinstance(b, dict) and list(a) == list(b) and all(same(a[k], b[k]) for k in a)
-    return a == b
-sys.exit(0 if same(json.loads(sys.argv[1]), json.loads(sys.argv[2])) else 1)
-PY
+    python3 scripts/same_json.py "$1" "$2"
 }
 
 if [ "$runner" = podman ]; then
