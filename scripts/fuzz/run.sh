@@ -21,9 +21,14 @@ for target in $targets; do
     mkdir -p ".fuzz/$target" .fuzz/crashes
     echo "== $target: $RUNS executions"
     status=0
+    # The bodies target's harness (HummingbirdTesting's in-process client) keeps a channel per
+    # request, so every input would set off a whole-memory leak scan (10 inputs a second): its
+    # leaks are checked instead by the server under AddressSanitizer (scripts/sanitize.sh).
+    leaks=1
+    [ "$target" = bodies ] && leaks=0
     LSAN_OPTIONS="suppressions=$PWD/scripts/lsan-suppressions.txt" SWIFT_BACKTRACE=enable=no \
         SLUICE_FUZZ_TARGET=$target .build-fuzz/debug/sluice-fuzz ".fuzz/$target" "Fuzz/corpus/$target" \
-        -runs="$RUNS" -timeout=10 -rss_limit_mb=4096 -detect_leaks=1 -print_final_stats=1 \
+        -runs="$RUNS" -timeout=10 -rss_limit_mb=4096 -detect_leaks=$leaks -print_final_stats=1 \
         -artifact_prefix=".fuzz/crashes/$target-" > ".fuzz/$target.log" 2>&1 || status=$?
     grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb|Done [0-9]+ runs|ERROR|SUMMARY" \
         ".fuzz/$target.log" || true
