@@ -120,12 +120,12 @@ struct GuardedHTTP1Channel: ServerChildChannel {
 }
 
 /// First in the pipeline, on raw bytes: starts the read timer at a request's first byte and, when
-/// it fires before the request has fully arrived, answers 408 (unless an answer has begun) and
-/// closes. `RequestBoundaryHandler` tells it where requests end and answers begin.
+/// it fires before the request has fully arrived, sends `RequestReadTimedOut` down the pipeline
+/// (`RequestBoundaryHandler` answers 408, or closes if an answer has begun). The boundary
+/// handler tells it where requests end.
 final class ReadTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
-    typealias OutboundOut = ByteBuffer
 
     let readTimeout: TimeAmount
     /// Whether this connection is over the limit (`RequestBoundaryHandler` refuses its requests).
@@ -135,8 +135,6 @@ final class ReadTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     /// Whether part of a request has been read and not yet its end.
     private var requestOpen = false
-    /// Whether the server has begun answering the open request.
-    private var answerBegun = false
     private var timer: Scheduled<Void>?
 
     init(readTimeout: TimeAmount, refusing: Bool, counter: ConnectionCounter, logger: Logger) {
@@ -149,7 +147,6 @@ final class ReadTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if !requestOpen, unwrapInboundIn(data).readableBytes > 0 {
             requestOpen = true
-            answerBegun = false
             let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             timer = context.eventLoop.scheduleTask(in: readTimeout) {
                 let (handler, context) = loopBound.value
@@ -160,50 +157,37 @@ final class ReadTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        timer?.cancel()
-        timer = nil
+        cancelTimer()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        timer?.cancel()
-        timer = nil
+        cancelTimer()
         context.fireChannelInactive()
     }
 
     /// The decoder has read a request's end: the next byte starts a new request.
     func requestEnded() {
         requestOpen = false
-        timer?.cancel()
-        timer = nil
+        cancelTimer()
     }
 
-    /// The server has begun an answer to the open request.
-    func answerBegan() {
-        answerBegun = true
+    private func cancelTimer() {
+        timer?.cancel()
+        timer = nil
     }
 
     private func timeoutFired(context: ChannelHandlerContext) {
         timer = nil
         guard requestOpen, context.channel.isActive else { return }
         counter.countReadTimeout()
-        logger.debug("request not received in time; closing", metadata: ["answered": "\(answerBegun)"])
-        guard !answerBegun else {
-            context.close(promise: nil)
-            return
-        }
-        // The HTTP encoder may be half-way through nothing: no answer has begun, so these bytes
-        // are the whole of what the client reads on this connection.
-        let error = ServerError(.requestTimeout, "the request did not arrive in time")
-        let body = error.body
-        let head =
-            "HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\n"
-            + "content-length: \(body.utf8.count)\r\nconnection: close\r\n\r\n"
-        let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: head + body))).whenComplete { _ in
-            channel.close(promise: nil)
-        }
+        logger.debug("request not received in time; closing")
+        // `RequestBoundaryHandler`, past the decoder, answers it as it answers every error of its own.
+        context.fireUserInboundEventTriggered(RequestReadTimedOut())
     }
 }
+
+/// The read timeout fired before the open request fully arrived.
+struct RequestReadTimedOut {}
 
 /// After the HTTP decoder: tells `ReadTimeoutHandler` where each request ends and where its
 /// answer begins, answers the requests of a refused connection (see `ConnectionLimits`), and
@@ -224,6 +208,8 @@ final class RequestBoundaryHandler: ChannelDuplexHandler, RemovableChannelHandle
     private var lastRequestRead = true
     /// A parse error that followed complete requests still being answered: answered after them.
     private var deferredAnswer: ServerError?
+    /// Whether an answer has begun since the last request's head was passed on.
+    private var answerBegun = false
 
     func handlerAdded(context: ChannelHandlerContext) {
         readTimeout = try? context.pipeline.syncOperations.handler(type: ReadTimeoutHandler.self)
@@ -245,6 +231,7 @@ final class RequestBoundaryHandler: ChannelDuplexHandler, RemovableChannelHandle
             case .head:
                 answersOwed += 1
                 lastRequestRead = false
+                answerBegun = false
             case .body: break
             case .end: lastRequestRead = true
             }
@@ -260,7 +247,7 @@ final class RequestBoundaryHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
-        case .head: readTimeout?.answerBegan()
+        case .head: answerBegun = true
         case .body: break
         case .end:
             answersOwed -= 1
@@ -272,6 +259,23 @@ final class RequestBoundaryHandler: ChannelDuplexHandler, RemovableChannelHandle
             return
         }
         context.write(data, promise: promise)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is RequestReadTimedOut else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        let timedOut = ServerError(.requestTimeout, "the request did not arrive in time")
+        if lastRequestRead {
+            // The open request's head has not come: answer after the answers still owed.
+            if answersOwed == 0 { answer(timedOut, context: context) } else { deferredAnswer = timedOut }
+        } else if answerBegun {
+            // Its answer has begun (a 413 on the declared length): a 408 would corrupt it.
+            context.close(promise: nil)
+        } else {
+            answer(timedOut, context: context)
+        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
