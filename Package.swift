@@ -98,8 +98,8 @@ let package = Package(
                 "SluiceJSON", "SluiceModels", "SluicePipelines", "SluiceSafeTensors", "SluiceServer",
                 "SluiceTensors", "SluiceTokenizers",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             path: "Fuzz",
             exclude: ["corpus"]

@@ -8,8 +8,8 @@
 
 import Foundation
 import Hummingbird
-import HummingbirdTesting
 import Logging
+import NIOEmbedded
 import SluiceJSON
 import SluiceModels
 import SluicePipelines
@@ -104,8 +104,10 @@ enum FuzzTarget: String, CaseIterable {
     }()
 }
 
-/// The server's application, run once with HummingbirdTesting's in-process router client; each
-/// input becomes one request, answered before the next.
+/// The server's application with its models running, and its router called directly, one input
+/// one request, answered before the next. (HummingbirdTesting's router client makes a channel per
+/// request and never frees it, which leaks; this calls the responder the same way with one
+/// channel for all requests, so leak checks stay on.)
 final class BodyFuzzer: @unchecked Sendable {
     static let shared = BodyFuzzer()
 
@@ -123,6 +125,13 @@ final class BodyFuzzer: @unchecked Sendable {
         var body: ByteBuffer
         var done: DispatchSemaphore
         var status: UnsafeMutablePointer<Int>
+    }
+
+    /// Collects a response's body.
+    private final class BodyCollector: ResponseBodyWriter, @unchecked Sendable {  // one task uses it
+        var body = ByteBuffer()
+        func write(_ buffer: ByteBuffer) async throws { body.writeImmutableBuffer(buffer) }
+        func finish(_ trailingHeaders: HTTPFields?) async throws {}
     }
 
     private let jobs: AsyncStream<Job>.Continuation
@@ -145,24 +154,54 @@ final class BodyFuzzer: @unchecked Sendable {
         }
         let app = buildApplication(configuration: ServerConfiguration(), logger: logger, models: models)
         let ready = DispatchSemaphore(value: 0)
-        Task.detached {
-            try await app.test(.router) { client in
-                while try await client.execute(uri: "/health", method: .get).status != .ok {
-                    try await Task.sleep(for: .milliseconds(10))
-                }
-                ready.signal()
-                for await job in stream {
-                    let response = try await client.execute(
-                        uri: job.path, method: .post, headers: job.headers, body: job.body)
-                    if response.status == .internalServerError {
-                        fatalError("500 from \(job.path): \(String(buffer: response.body))")
-                    }
-                    job.status.pointee = response.status.code
-                    job.done.signal()
-                }
+        Task.detached { try await Self.serve(app, jobs: stream, logger: logger, ready: ready) }
+        ready.wait()
+    }
+
+    /// Runs the application's services, then answers each job through its responder.
+    private static func serve<App: ApplicationProtocol>(
+        _ app: App, jobs: AsyncStream<Job>, logger: Logger, ready: DispatchSemaphore
+    ) async throws {
+        for service in app.services {
+            Task.detached { try await service.run() }
+        }
+        let responder = try await app.responder
+        let channel = NIOAsyncTestingChannel()
+        // As the HTTP server does: an error the routes throw is answered with its status, and
+        // anything else is a 500.
+        func send(
+            _ method: HTTPRequest.Method, _ path: String, _ headers: HTTPFields, _ body: ByteBuffer
+        ) async throws -> (status: HTTPResponse.Status, body: ByteBuffer) {
+            var headers = headers
+            headers[.contentLength] = String(body.readableBytes)
+            let request = Request(
+                head: .init(
+                    method: method, scheme: "http", authority: "localhost", path: path, headerFields: headers),
+                body: RequestBody(buffer: body))
+            let context = App.Responder.Context(source: .init(channel: channel, logger: logger))
+            do {
+                var response = try await responder.respond(to: request, context: context)
+                let collector = BodyCollector()
+                try await response.body.write(collector)
+                return (response.status, collector.body)
+            } catch let error as any HTTPResponseError {
+                return (error.status, ByteBuffer(string: "\(error)"))
+            } catch {
+                return (.internalServerError, ByteBuffer(string: "\(error)"))
             }
         }
-        ready.wait()
+        while try await send(.get, "/health", [:], ByteBuffer()).status != .ok {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        ready.signal()
+        for await job in jobs {
+            let response = try await send(.post, job.path, job.headers, job.body)
+            if response.status == .internalServerError {
+                fatalError("500 from \(job.path): \(String(buffer: response.body))")
+            }
+            job.status.pointee = response.status.code
+            job.done.signal()
+        }
     }
 
     /// Sends one request; returns its status (0 for an input too short to be one).

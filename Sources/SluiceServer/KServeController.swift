@@ -74,7 +74,8 @@ struct KServeController<Pipeline: ServablePipeline> {
             throw ServerError(.badRequest, "the input tensors hold no texts or token ids")
         }
         let answer = try await runner.run(
-            nil, items, try taskParameters(inferRequest, pipeline), context: context,
+            nil, items, try taskParameters(inferRequest, pipeline),
+            priority: try Self.priority(inferRequest.parameters), context: context,
             unsupported: ServerError(.unsupported, "the model cannot answer this request"))
         let tensors = try outputs(answer.outputs, pipeline: pipeline)
         let binaryDefault = inferRequest.parameters["binary_data_output"]?.boolValue ?? false
@@ -91,6 +92,20 @@ struct KServeController<Pipeline: ServablePipeline> {
             chosen = tensors.map { ($0, binaryDefault) }
         }
         return InferResponseBody(modelName: name, id: inferRequest.id, outputs: chosen).response
+    }
+
+    /// The scheduler's priority for Triton's `parameters.priority` (the schedule-policy
+    /// extension; tritonclient's `priority=`): 1 is the most urgent level, 2 the next, and 0 or
+    /// none the default level, which is level 2 (as a Triton model configured with two levels
+    /// and `default_priority_level: 2`). Level `p` is the scheduler's priority `p - 2`, so
+    /// level 1 goes before the default and the levels beyond 2 after it.
+    static func priority(_ parameters: RequestFields) throws(ServerError) -> Int {
+        let level = try parameters.int("priority") ?? 0
+        guard level >= 0 else {
+            throw ServerError(
+                .badRequest, "\"priority\" must be 0 (the default level) or a level from 1 (most urgent)")
+        }
+        return level == 0 ? 0 : level - 2
     }
 
     /// KServe v1: `POST /v1/models/{name}:predict` with `{"instances": [...]}` (or `"inputs"`),
@@ -203,7 +218,8 @@ struct KServeController<Pipeline: ServablePipeline> {
     /// Parameters for the task: every label for classification; zero-shot's
     /// `candidate_labels` (a list, or one string of comma-separated labels), `multi_label` and
     /// `hypothesis_template` from the request's parameters. Other keys (tritonclient's
-    /// `binary_data_output`, `priority`, `timeout`, ...) are not the task's and are ignored.
+    /// `binary_data_output`, `priority`, `timeout`, ...) are not the task's: `priority` orders the
+    /// queue (`priority(_:)`), the others are ignored.
     private func taskParameters(
         _ request: InferRequest, _ pipeline: Pipeline
     ) throws(ServerError)

@@ -447,6 +447,42 @@ struct DialectRouteTests {
             #expect(try await queued.value.status == .ok)
         }
     }
+    @Test("KServe's priority levels: 1 first, 0 and 2 the default level, 3 after; a negative one is 400")
+    func kservePriority() async throws {
+        let pipeline = FakePipeline(taskName: "sentence-embeddings")
+        let configuration = ServerConfiguration(
+            scheduler: SchedulerConfiguration(maxBatchSize: 1, maxRefillWait: .zero))
+        try await withServer(pipeline, configuration: configuration) { server in
+            pipeline.hold()
+            defer { pipeline.release() }
+            let client = DialectClient(port: server.port)
+            func infer(_ text: String, level: Int?) async throws -> TestClient.Response {
+                guard
+                    case .object(var members) = inferBody(
+                        "BYTES", shape: [1], ("data", .array([.string(text)])))
+                else { fatalError("inferBody gives an object") }
+                if let level { members.append(("parameters", .object([("priority", .int(level))]))) }
+                return try await client.post("/v2/models/\(configuration.modelName)/infer", .object(members))
+            }
+            let first = Task { try await infer("first", level: nil) }
+            try await waitUntil("first computing") { pipeline.isComputing }
+            var queued: [Task<TestClient.Response, any Error>] = []
+            for (depth, (text, level)) in [("three", 3), ("zero", 0), ("two", 2), ("one", 1)].enumerated() {
+                queued.append(Task { try await infer(text, level: level) })
+                try await waitUntil("\(text) queued") { try await queueDepth(server) == depth + 1 }
+            }
+            pipeline.release()
+            for task in [first] + queued { #expect(try await task.value.status == .ok) }
+            #expect(pipeline.batches == [["first"], ["one"], ["zero"], ["two"], ["three"]])
+
+            let negative = try await infer("x", level: -1)
+            #expect(negative.status == .badRequest)
+            #expect(
+                negative.text
+                    == #"{"error":"\"priority\" must be 0 (the default level) or a level from 1 (most urgent)"}"#
+            )
+        }
+    }
 }
 
 /// A KServe v2 request of one input tensor of `datatype` and `shape`, its values given by

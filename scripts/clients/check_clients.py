@@ -127,6 +127,9 @@ def check_triton(embedding, text_classification, fill_mask):
     output = httpclient.InferRequestedOutput("output-0", binary_data=False)
     vectors = client.infer(name, [tensor], outputs=[output]).as_numpy("output-0")
     check("tritonclient infer (JSON in and out)", vectors is not None and np.allclose(vectors, floats, atol=1e-6))
+    urgent = client.infer(name, [tensor], outputs=[output], priority=1).as_numpy("output-0")
+    check("tritonclient infer with priority=1 (the schedule-policy parameter)",
+          urgent is not None and np.allclose(urgent, floats, atol=1e-6))
 
     classifier = httpclient.InferenceServerClient(host(text_classification))
     cname = classifier.get_server_metadata() and "text-classification-bert"
