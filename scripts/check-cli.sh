@@ -50,6 +50,13 @@ check_predict tasks/fill-mask-deberta-v2-spm fill_mask.jsonl "on DeBERTa-v2 with
 check_predict tasks/text-classification-deberta-v2-spm text_classification.jsonl \
     "on DeBERTa-v2 (text classification, convolution, token types)"
 check_predict tasks/token-classification-deberta-v2 token_classification.jsonl "on DeBERTa-v3 (token classification)"
+# The same answers on every family's AVX2 path (forced: on an AVX-512 host it is otherwise unused).
+check_predict bert-tiny-uncased fill_mask.jsonl "'test [MASK]' with --simd avx2" --simd avx2
+check_predict tasks/fill-mask-modernbert fill_mask.jsonl "on ModernBERT with --simd avx2" --simd avx2
+check_predict tasks/text-classification-qwen3-bf16 text_classification.jsonl \
+    "on a bf16 Qwen3 checkpoint with --simd avx2" --weights bf16 --simd avx2
+check_predict tasks/token-classification-deberta-v2 token_classification.jsonl "on DeBERTa-v3 with --simd avx2" \
+    --simd avx2
 
 lines=$("$SLUICE" predict --model "$FIX/bert-tiny-uncased" "a [MASK]" "b [MASK] c" 2>/dev/null | wc -l)
 [ "$lines" -eq 2 ] && ok "one JSON line per text" || bad "expected 2 lines, got $lines"
@@ -151,6 +158,7 @@ expect_usage_error --read-timeout-s --read-timeout-s 0
 expect_usage_error --read-timeout-s --read-timeout-s nan
 expect_usage_error --idle-timeout-s --idle-timeout-s=-1
 expect_usage_error --max-connections --max-connections 0
+expect_usage_error --simd --simd sse
 
 if [ -f models/all-MiniLM-L6-v2/model.safetensors ]; then
     dims=$("$SLUICE" predict --model models/all-MiniLM-L6-v2 "Hello world" |

@@ -15,6 +15,8 @@ echo "== build and unit tests"
 export SLUICE_TEST_MODEL_DIR="$PWD/models/all-MiniLM-L6-v2"
 swift build -j 2 --build-tests
 swift test -j 2 --skip-build
+echo "== the kernel tests again, every family on its AVX2 path (SLUICE_SIMD=avx2, as --simd avx2)"
+SLUICE_SIMD=avx2 swift test -j 2 --skip-build --filter SluiceTensorsTests
 
 echo "== fuzz seed corpora and crash reproducers, replayed (scripts/fuzz/run.sh fuzzes)"
 for target in json tokenizer encode safetensors bodies; do

@@ -194,7 +194,7 @@ void sluice_attention_direct(float *out, size_t ldOut, const float *q, size_t ld
 #endif
 #ifdef SLUICE_X86
     // Head widths of 16, 32, 48 or 64 (BERT-base's 64, MiniLM's 32): the AVX-512 heads.
-    if (headDim % 16 == 0 && headDim <= 64 && sluice_cpu_has_avx512()) {
+    if (headDim % 16 == 0 && headDim <= 64 && sluice_kernels_use_avx512(SLUICE_KERNELS_ATTENTION)) {
         for (size_t h = h0; h < h1; h++) {
             const float *headBias = relativeBias ? relativeBias + h * (2 * span - 1) + span - 1 : 0;
             size_t kv = (h / kvGroup) * headDim;
@@ -228,7 +228,7 @@ size_t sluice_attention_blocked_work(size_t t, size_t headDim) { return (t + hea
 
 int sluice_attention_blocked_available(size_t headDim) {
 #ifdef SLUICE_X86
-    return headDim % 16 == 0 && headDim > 0 && sluice_cpu_has_avx512();
+    return headDim % 16 == 0 && headDim > 0 && sluice_kernels_use_avx512(SLUICE_KERNELS_ATTENTION);
 #else
     (void)headDim;
     return 0;

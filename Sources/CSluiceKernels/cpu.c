@@ -33,3 +33,15 @@ int sluice_kernels_use_avx2(void) {
     return 0;
 #endif
 }
+
+static int avx512_paths[SLUICE_KERNEL_FAMILIES] = {1, 1, 1, 1, 1};
+
+int sluice_kernels_use_avx512(int family) {
+    if (family < 0 || family >= SLUICE_KERNEL_FAMILIES) return 0;
+    return sluice_cpu_has_avx512() && __atomic_load_n(&avx512_paths[family], __ATOMIC_RELAXED);
+}
+
+void sluice_kernels_set_avx512(int family, int on) {
+    if (family < 0 || family >= SLUICE_KERNEL_FAMILIES) return;
+    __atomic_store_n(&avx512_paths[family], on != 0, __ATOMIC_RELAXED);
+}

@@ -255,7 +255,7 @@ void sluice_softmax_rows(float *x, size_t rows, size_t cols) {
 #ifdef SLUICE_X86
 #define WIDEST_PATH(f)                           \
     void sluice_##f(float *x, size_t n) {        \
-        if (sluice_cpu_has_avx512())             \
+        if (sluice_kernels_use_avx512(SLUICE_KERNELS_ELEMENTWISE)) \
             f##_avx512(x, n);                    \
         else if (sluice_kernels_use_avx2())      \
             f##_avx2(x, n);                      \

@@ -42,7 +42,7 @@ __attribute__((target("avx2,fma"))) static inline float hsum256(__m256 v) {
 // and the accumulators stay in registers. Measured on a 2-core AVX2 machine (K = 768,
 // N = 3072, two threads): R = 1 streams 41–47 GB/s for M = 1…5 (the read loop's rate) and
 // 33–35 GB/s for M = 6, but only 16–19 GB/s for M = 7, 8; R = 2 or 4 was slower for every M
-// (23–33 GB/s), so every M uses R = 1 and the Swift side sends M > 6 to BLAS.
+// (23–33 GB/s), so every M uses R = 1. Which M go to BLAS instead: `smallBatchRowLimit`.
 __attribute__((target("avx2,fma"), always_inline)) static inline void
 linear_block_avx2(float *out, const float *x, const float *w, const float *bias, size_t k, size_t n_total,
                   size_t n_begin, size_t n_end, const int M, const int R) {
@@ -161,7 +161,8 @@ void sluice_linear_small_m(float *out, const float *x, const float *w, const flo
         for (size_t i = 0; i < m; i += MAX_M) {
             size_t mi = m - i < MAX_M ? m - i : MAX_M;
             block_kernel kernel = block_kernels[mi];
-            if (k >= LONG_ROW && mi >= 2 && mi <= LONG_ROW_MAX_M && sluice_cpu_has_avx512())
+            if (k >= LONG_ROW && mi >= 2 && mi <= LONG_ROW_MAX_M &&
+                sluice_kernels_use_avx512(SLUICE_KERNELS_STREAM))
                 kernel = long_row_kernels[mi];
             kernel(out + i * n_total, x + i * k, w, bias, k, n_total, n_begin, n_end);
         }

@@ -27,7 +27,7 @@ enum {
     M_BLOCK = 128, // rows per pass: their xᵀ block (128 × 768 floats, 384 KiB) stays in L2
 };
 
-int sluice_wide_available(void) { return sluice_cpu_has_avx512(); }
+int sluice_wide_available(void) { return sluice_kernels_use_avx512(SLUICE_KERNELS_WIDE); }
 
 size_t sluice_wide_padded_rows(size_t m) { return (m + 15) & ~(size_t)15; }
 

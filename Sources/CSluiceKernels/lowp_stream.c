@@ -166,7 +166,7 @@ static const lowp_kernel avx512_kernels[2][LOWP_MAX_M + 1] = LOWP_TABLE(avx512);
 static void linear_small_m(int kind, float *out, const float *x, const void *w, const float *scales,
                            const float *bias, size_t m, size_t k, size_t n_total, size_t n_begin, size_t n_end) {
 #ifdef SLUICE_LOWP_X86
-    if (m >= 1 && m <= 8 && sluice_cpu_has_avx512()) {
+    if (m >= 1 && m <= 8 && sluice_kernels_use_avx512(SLUICE_KERNELS_LOWP)) {
         avx512_kernels[kind][m](out, x, w, scales, bias, k, n_total, n_begin, n_end);
         return;
     }

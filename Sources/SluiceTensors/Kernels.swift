@@ -10,9 +10,13 @@ import Glibc
 // `[tokens, hidden]`, one row per token of the (ragged) batch. Sizes are passed explicitly.
 
 /// Up to this many rows, a linear layer streams its weights through `sluice_linear_small_m`
-/// (each weight read once at memory speed) instead of calling `cblas_sgemm`, which streams
-/// the `[out, in]` layout at about half the memory bandwidth for small M.
-public let smallBatchRowLimit = 6
+/// (each weight read once at memory speed, or once per 8 rows) instead of the wide kernel or
+/// `cblas_sgemm`, which streams the `[out, in]` layout at about half the memory bandwidth for
+/// small M. With the AVX-512 wide kernel that is 6 rows. Without it (no AVX-512, or `--simd
+/// avx2`), 32: on bert-base with `--simd avx2` (Xeon, Emerald Rapids, 2 threads, 2026-12-07),
+/// one `test [MASK]` (8 rows) took 27 ms streamed against 39–43 ms through OpenBLAS, and 4 of
+/// them (32 rows) 75 ms against 92–98 ms.
+public var smallBatchRowLimit: Int { sluice_wide_available() != 0 ? 6 : 32 }
 
 /// `out[m, n] = sum_k x[m, k] * w[n, k] + bias[n]`: a linear layer with a weight in the
 /// Hugging Face `[out, in]` layout. 2·M·N·K FLOP; reads N·K weights once.

@@ -32,7 +32,7 @@ public enum DenseWeightFormat: String, Sendable, CaseIterable {
 /// `test [MASK]` batches: with AVX-512, 16 rows take 15–16 ms widened against 21–22 ms streamed
 /// in bf16 (int8: 13 against 19–20), and 32 rows 22 against 37–41 ms (int8: 18–20 against 33–38);
 /// without it the streaming kernels pay up to 32 rows.
-public let lowPrecisionStreamingRowLimit = sluice_wide_available() != 0 ? 8 : 32
+public var lowPrecisionStreamingRowLimit: Int { sluice_wide_available() != 0 ? 8 : 32 }
 
 /// A `[out, in]` weight matrix in bfloat16.
 public struct BFloat16Weights: @unchecked Sendable {

@@ -49,6 +49,9 @@ struct Bench: AsyncParsableCommand {
 
     func run() async throws {
         let runtime = ComputeRuntime(threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        let simd = try modelOptions.applySIMD()
+        // On standard error: `--batches` and `--floors-json` print JSON only.
+        FileHandle.standardError.write(Data("kernels (--simd \(simd.mode.rawValue)): \(simd)\n".utf8))
         let path = try await modelOptions.folder()
         if let batches { return try benchBatches(file: batches, folder: path, runtime: runtime) }
         let folder = try ModelFolder(path: path)

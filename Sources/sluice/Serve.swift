@@ -143,6 +143,7 @@ struct Serve: AsyncParsableCommand {
         // The one runtime of this process: the model computes on it, and the server keeps its
         // threads ahead of request handling through it.
         let runtime = ComputeRuntime(threads: threads)
+        let simd = try modelOptions.applySIMD()
         configuration.computePriorities = ComputePriorities(
             registerComputeThread: { runtime.registerComputeThread() },
             lowerOtherThreads: { runtime.lowerOtherThreads(by: $0) })
@@ -187,6 +188,7 @@ struct Serve: AsyncParsableCommand {
                 "read_timeout_s": "\(configuration.readTimeout)",
                 "idle_timeout_s": "\(configuration.idleTimeout)",
                 "max_connections": "\(configuration.maxConnections)",
+                "simd": "\(simd)",
             ])
 
         let descriptors = Self.raiseDescriptorLimit()

@@ -69,6 +69,24 @@ struct ModelOptions: ParsableArguments {
             valueName: "none|int8|int8-dynamic"))
     var quantize: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The kernels' vector instructions: auto (default) times each kernel family's AVX-512 and AVX2 paths at start-up and keeps the faster; avx2 or avx512 forces one (also SLUICE_SIMD).",
+            valueName: "auto|avx2|avx512"))
+    var simd: String?
+
+    /// Applies `--simd` (or `SLUICE_SIMD`) to the process's kernels; what it chose.
+    func applySIMD() throws -> KernelChoice {
+        let text = simd ?? ProcessInfo.processInfo.environment["SLUICE_SIMD"] ?? "auto"
+        guard let mode = KernelMode(rawValue: text) else {
+            throw ValidationError("--simd must be auto, avx2 or avx512 (got \"\(text)\")")
+        }
+        do { return try KernelChoice.apply(mode) } catch {
+            throw ValidationError("--simd must be auto or avx2 here: \(error)")
+        }
+    }
+
     /// How the dense layers hold their weights, from `--weights` and `--quantize` (or
     /// `SLUICE_WEIGHTS` and `SLUICE_QUANTIZE`; the command line wins).
     func denseWeights() throws -> DenseWeightFormat {
@@ -181,6 +199,7 @@ struct Predict: AsyncParsableCommand {
         if !target.isEmpty { parameters.append(("targets", .array(target.map { .string($0) }))) }
         do {
             let folder = try await modelOptions.folder()
+            _ = try modelOptions.applySIMD()
             let pipeline = try modelOptions.loadPipeline(folder: folder, runtime: ComputeRuntime())
             let outputs = try pipeline.run(texts, parameters: parameters.isEmpty ? nil : .object(parameters))
             for output in outputs { print(output.pythonJSON) }

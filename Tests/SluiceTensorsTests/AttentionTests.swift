@@ -9,7 +9,7 @@ import XCTest
 /// with and without MPNet's relative position bias, for head widths the AVX-512 kernel takes
 /// (multiples of 16 up to 64) and others, with as many key and value heads as query heads or
 /// fewer (grouped-query attention).
-final class AttentionTests: XCTestCase {
+final class AttentionTests: SIMDPathTestCase {
     private struct Case {
         let lengths: [Int]
         let heads: Int

@@ -3,7 +3,7 @@ import XCTest
 
 @testable import SluiceTensors
 
-final class KernelTests: XCTestCase {
+final class KernelTests: SIMDPathTestCase {
     /// A direct triple loop, the definition the BLAS call must agree with.
     private func naiveLinear(_ x: [Float], _ w: [Float], _ b: [Float], m: Int, k: Int, n: Int) -> [Float] {
         var out = [Float](repeating: 0, count: m * n)
@@ -65,7 +65,7 @@ final class KernelTests: XCTestCase {
 
 /// The vectorised element-wise kernels against their definitions computed in f64, over
 /// lengths that leave a scalar tail and values across and beyond the range a layer sees.
-final class ElementwiseKernelTests: XCTestCase {
+final class ElementwiseKernelTests: SIMDPathTestCase {
     private let values: [Float] =
         (0..<4003).map { Float($0 - 2001) / 150 } + [-100, -30, 1e-7, -1e-7, 30, 100]
 
@@ -182,7 +182,7 @@ final class ElementwiseKernelTests: XCTestCase {
 /// The AVX-512 outer-product kernel against the definition, over shapes that exercise every
 /// edge: rows not a multiple of 16 or 32, several row blocks (> 128 rows), several passes
 /// over k (> 768), weight tiles cut short (n not a multiple of 12), with and without bias.
-final class WideKernelTests: XCTestCase {
+final class WideKernelTests: SIMDPathTestCase {
     func testWideLinearMatchesDefinition() throws {
         for (m, k, n) in [
             (7, 5, 13), (16, 64, 12), (17, 33, 25), (33, 800, 37), (130, 96, 50), (40, 1601, 14),
@@ -196,7 +196,7 @@ final class WideKernelTests: XCTestCase {
                     out: &out, input: x, weight: w, bias: bias, rows: m, inFeatures: k, outFeatures: n,
                     runtime: .forTests)
                 guard ran else {
-                    throw XCTSkip("this processor has no AVX-512: the wide kernel does not run")
+                    throw XCTSkip("the wide kernel does not run here (no AVX-512, or SLUICE_SIMD=avx2)")
                 }
                 for i in 0..<m {
                     for j in 0..<n {
@@ -233,7 +233,9 @@ extension KernelTests {
                         linearForwardWide(
                             out: &middle, input: x, weight: w1, bias: bias1, rows: m, inFeatures: k,
                             outFeatures: hidden, runtime: .forTests)
-                    else { throw XCTSkip("this processor has no AVX-512: the wide kernel does not run") }
+                    else {
+                        throw XCTSkip("the wide kernel does not run here (no AVX-512, or SLUICE_SIMD=avx2)")
+                    }
                     activation.apply(&middle, count: m * hidden, runtime: .forTests)
                     linearForwardWide(
                         out: &stepwise, input: middle, weight: w2, bias: bias2, rows: m, inFeatures: hidden,
@@ -269,7 +271,7 @@ extension KernelTests {
     }
 }
 
-final class SmallBatchKernelTests: XCTestCase {
+final class SmallBatchKernelTests: SIMDPathTestCase {
     /// The weight-streaming path (m ≤ smallBatchRowLimit) and the BLAS path agree with the
     /// definition for odd sizes, with and without bias.
     func testSmallBatchLinearMatchesDefinitionForOddShapes() {

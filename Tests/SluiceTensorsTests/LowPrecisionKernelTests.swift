@@ -4,7 +4,7 @@ import XCTest
 
 /// The bf16 and int8 weight formats and their linear layers against straightforward
 /// references: conversions exactly, products within f32 rounding.
-final class LowPrecisionKernelTests: XCTestCase {
+final class LowPrecisionKernelTests: SIMDPathTestCase {
     /// Round to nearest, ties to even, written as the definition: compare the dropped half.
     private func referenceBFloat16(_ value: Float) -> UInt16 {
         if value.isNaN { return UInt16(value.bitPattern >> 16) | 0x40 }
