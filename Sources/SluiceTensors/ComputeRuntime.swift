@@ -53,6 +53,10 @@ public final class ComputeRuntime: Sendable {
         return lowered < 0 ? nil : Int(lowered)
     }
 
+    /// How many times the pool's threads have slept between two parallel calls and been woken
+    /// by the second (since the process started): each such call waits for a wake-up.
+    public var parks: Int { Int(sluice_threadpool_parks()) }
+
     /// Runs `body(i)` for `i` in `0..<iterations`, each on its own thread of the engine's
     /// pool (index 0 on the calling thread), and returns when all are done. The kernels pass
     /// plain buffers whose disjoint parts each iteration writes.

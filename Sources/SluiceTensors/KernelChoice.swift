@@ -33,6 +33,8 @@ public struct KernelChoice: Sendable, CustomStringConvertible {
     public var mode: KernelMode
     /// Every family, in `sluice_cpu.h`'s order.
     public var families: [Family]
+    /// How long choosing took (the timings, for `auto`).
+    public var seconds: Double = 0
 
     /// A failure to apply a mode.
     public struct Unavailable: Error, CustomStringConvertible {
@@ -45,9 +47,10 @@ public struct KernelChoice: Sendable, CustomStringConvertible {
     static let names = ["stream", "wide", "attention", "elementwise", "lowp"]
 
     /// Applies `mode` to the whole process and returns what it chose. `auto` times both paths
-    /// of every family on one thread (about 0.05 s) and keeps the faster; on a processor without
+    /// of every family on one thread (about 0.02 s) and keeps the faster; on a processor without
     /// AVX-512 every family runs AVX2 (or the portable code) and nothing is timed.
     public static func apply(_ mode: KernelMode) throws(Unavailable) -> KernelChoice {
+        let start = ContinuousClock.now
         let count = SLUICE_KERNEL_FAMILIES
         precondition(names.count == count, "a kernel family without a name")
         var families = names.map { Family(name: $0, usesAVX512: false) }
@@ -77,7 +80,10 @@ public struct KernelChoice: Sendable, CustomStringConvertible {
                 sluice_kernels_set_avx512(Int32(index), families[index].usesAVX512 ? 1 : 0)
             }
         }
-        return KernelChoice(mode: mode, families: families)
+        let elapsed = ContinuousClock.now - start
+        return KernelChoice(
+            mode: mode, families: families,
+            seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
     }
 
     /// The paths in use now (whatever set them).
@@ -89,15 +95,18 @@ public struct KernelChoice: Sendable, CustomStringConvertible {
             })
     }
 
-    /// `stream avx512 (0.31 ms against avx2 0.35 ms), wide avx2 (…)`, or the paths alone.
+    /// `stream avx512 (avx512 0.031 ms, avx2 0.035 ms), wide avx2 (…), chosen in 21 ms`, or
+    /// the paths alone.
     public var description: String {
-        families.map { family in
+        let paths = families.map { family in
             var text = "\(family.name) \(family.usesAVX512 ? "avx512" : "avx2")"
             if let avx512 = family.avx512Seconds, let avx2 = family.avx2Seconds {
                 text += String(format: " (avx512 %.3f ms, avx2 %.3f ms)", avx512 * 1e3, avx2 * 1e3)
             }
             return text
         }.joined(separator: ", ")
+        guard families.contains(where: { $0.avx512Seconds != nil }) else { return paths }
+        return paths + String(format: ", chosen in %.0f ms", seconds * 1e3)
     }
 }
 
@@ -171,12 +180,12 @@ private final class TestWork {
     /// The best of several alternating timings of each path: (AVX-512, AVX2) seconds.
     func time(family: Int) -> (Double, Double) {
         var best = [Double.infinity, Double.infinity]
-        // Calibrate: repeat the work so that one timing lasts about 1 ms.
+        // Calibrate: repeat the work so that one timing lasts about 0.2 ms.
         sluice_kernels_set_avx512(Int32(family), 1)
         run(family: family)
         var repeats = 1
-        while repeats < 4_096, seconds(family: family, repeats: repeats) < 0.001 { repeats *= 2 }
-        for round in 0..<6 {
+        while repeats < 4_096, seconds(family: family, repeats: repeats) < 0.000_2 { repeats *= 2 }
+        for round in 0..<4 {
             for path in [round % 2, 1 - round % 2] {
                 sluice_kernels_set_avx512(Int32(family), path == 0 ? 1 : 0)
                 best[path] = min(best[path], seconds(family: family, repeats: repeats) / Double(repeats))

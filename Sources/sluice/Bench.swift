@@ -18,7 +18,8 @@ struct Bench: AsyncParsableCommand {
             With --batches FILE (JSON lines {"name": ..., "texts": [...]}), each batch's texts are \
             tokenized and prepared for --task once, then Pipeline.forward (one ragged forward pass \
             and the task's head, as the server's inference thread runs it) is timed on them; one \
-            JSON line per batch: name, sequences, tokens, max_tokens, median_ms, min_ms.
+            JSON line per batch: name, sequences, tokens, max_tokens, median_ms, min_ms, parks_per_pass (times a
+            compute thread slept between two kernel calls of a pass and had to be woken).
             """)
 
     @OptionGroup var modelOptions: ModelOptions
@@ -158,7 +159,9 @@ struct Bench: AsyncParsableCommand {
                     "each line of \(file) must be {\"name\": string, \"texts\": [string, ...]}")
             }
             let inputs = try texts.map { try pipeline.prepare($0) }
+            let parksBefore = runtime.parks
             let times = try timedRuns { _ = try pipeline.forward(inputs) }
+            let parks = Double(runtime.parks - parksBefore) / Double(times.count + 1)  // with the warm-up
             // The request side's share: each input's output made into its JSON answer.
             let outputs = try pipeline.forward(inputs)
             let finishTimes = try timedRuns {
@@ -170,7 +173,7 @@ struct Bench: AsyncParsableCommand {
                 "finish_median_ms": .number(finishTimes[finishTimes.count / 2] * 1e3),
                 "iterations": .int(times.count), "max_tokens": .int(inputs.map(\.tokenCount).max() ?? 0),
                 "median_ms": .number(times[times.count / 2] * 1e3), "min_ms": .number(times[0] * 1e3),
-                "name": .string(name), "sequences": .int(inputs.count),
+                "name": .string(name), "parks_per_pass": .number(parks), "sequences": .int(inputs.count),
                 "tokens": .int(inputs.reduce(0) { $0 + $1.tokenCount }),
             ]
             print(result.pythonJSON)

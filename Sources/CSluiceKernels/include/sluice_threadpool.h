@@ -14,4 +14,8 @@ typedef void (*sluice_task)(void *context, size_t index);
 /// it only through `ComputeRuntime`.
 void sluice_parallel_for(size_t count, sluice_task task, void *context);
 
+/// How many times since the process started a pool thread ran out of spinning and slept until
+/// the next call woke it (each costs that call a wake-up).
+unsigned long sluice_threadpool_parks(void);
+
 #endif
