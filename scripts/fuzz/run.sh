@@ -7,10 +7,12 @@
 # .fuzz/TARGET and crashes to .fuzz/crashes/ (neither is committed; a crash becomes a
 # regression test); each run's log and libFuzzer's final stats go to .fuzz/TARGET.log.
 #
-#   scripts/fuzz/run.sh [json|tokenizer|encode|safetensors|bodies ...]     RUNS=1000000 to change
+#   scripts/fuzz/run.sh [json|tokenizer|encode|safetensors|bodies ...]     RUNS=1000000 to change,
+#                                                                           JOBS=2 for two processes
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${RUNS:-10000000}
+JOBS=${JOBS:-1}
 targets=${*:-json tokenizer encode safetensors bodies}
 
 mkdir -p .fuzz
@@ -18,18 +20,28 @@ echo "== build (log: .fuzz/build.log)"
 swift build -c release --build-path .build-fuzz -j 2 --product sluice-fuzz \
     -Xswiftc -sanitize=fuzzer,address -Xswiftc -D -Xswiftc SLUICE_FUZZING > .fuzz/build.log 2>&1 ||
     { tail -n 30 .fuzz/build.log; exit 1; }
+root=$PWD
 for target in $targets; do
-    mkdir -p ".fuzz/$target" .fuzz/crashes
-    echo "== $target: $RUNS executions"
+    mkdir -p ".fuzz/$target" .fuzz/crashes ".fuzz/$target-jobs"
+    echo "== $target: $RUNS executions in $JOBS process(es)"
     status=0
-    LSAN_OPTIONS="suppressions=$PWD/scripts/lsan-suppressions.txt" SWIFT_BACKTRACE=enable=no \
-        SLUICE_FUZZ_TARGET=$target .build-fuzz/release/sluice-fuzz ".fuzz/$target" "Fuzz/corpus/$target" \
-        -runs="$RUNS" -timeout=10 -rss_limit_mb=4096 -detect_leaks=1 -print_final_stats=1 \
-        -artifact_prefix=".fuzz/crashes/$target-" > ".fuzz/$target.log" 2>&1 || status=$?
-    grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb|Done [0-9]+ runs|ERROR|SUMMARY" \
-        ".fuzz/$target.log" || true
+    # With JOBS > 1, libFuzzer runs JOBS processes of RUNS / JOBS executions each, sharing the
+    # corpus folder; each logs to fuzz-N.log in .fuzz/TARGET-jobs.
+    parallel=()
+    [ "$JOBS" -gt 1 ] && parallel=(-jobs="$JOBS" -workers="$JOBS")
+    (cd ".fuzz/$target-jobs" && rm -f fuzz-*.log &&
+        LSAN_OPTIONS="suppressions=$root/scripts/lsan-suppressions.txt" SWIFT_BACKTRACE=enable=no \
+        SLUICE_FUZZ_TARGET=$target "$root/.build-fuzz/release/sluice-fuzz" "$root/.fuzz/$target" \
+        "$root/Fuzz/corpus/$target" -runs=$((RUNS / JOBS)) -timeout=10 -rss_limit_mb=4096 -detect_leaks=1 \
+        -print_final_stats=1 -artifact_prefix="$root/.fuzz/crashes/$target-" "${parallel[@]}") \
+        > ".fuzz/$target.log" 2>&1 || status=$?
+    logs=(".fuzz/$target.log")
+    [ "$JOBS" -gt 1 ] && logs=(".fuzz/$target-jobs"/fuzz-*.log)
+    grep -hE "^stat::number_of_executed_units|^stat::peak_rss_mb|Done [0-9]+ runs|ERROR|SUMMARY" "${logs[@]}" || true
+    total=$(grep -h "^stat::number_of_executed_units" "${logs[@]}" | awk '{s += $2} END {print s + 0}')
+    echo "$target: $total executions in all"
     if [ $status -ne 0 ]; then
-        echo "FAIL $target (exit $status): see .fuzz/$target.log and .fuzz/crashes/"
+        echo "FAIL $target (exit $status): see ${logs[*]} and .fuzz/crashes/"
         exit $status
     fi
 done
