@@ -27,8 +27,9 @@ enum FuzzTarget: String, CaseIterable {
     /// Input: a tokenizer.json, a 0xFF byte, then a text; load it, then encode the text (and it
     /// as a pair with itself).
     case tokenizer
-    /// Input: arbitrary bytes as text (invalid UTF-8 repaired), encoded by each real tokenizer
-    /// of the fixtures (WordPiece, byte-level BPE, SentencePiece Unigram).
+    /// Input: a byte choosing one of the fixtures' real tokenizers (WordPiece, byte-level BPE,
+    /// SentencePiece Unigram), then arbitrary bytes as text (invalid UTF-8 repaired), encoded
+    /// by it alone and as a pair with itself.
     case encode
     /// Input: a safetensors file image; validate its header.
     case safetensors
@@ -53,9 +54,11 @@ enum FuzzTarget: String, CaseIterable {
             _ = try? tokenizer.encode(text)
             _ = try? tokenizer.encode(text, pair: text)
         case .encode:
-            let text = String(decoding: bytes, as: UTF8.self)
-            for tokenizer in FuzzTarget.realTokenizers {
-                guard let encoding = try? tokenizer.encode(text, pair: text) else { continue }
+            guard let choice = bytes.first else { return }
+            let tokenizer = FuzzTarget.realTokenizers[Int(choice) % FuzzTarget.realTokenizers.count]
+            let text = String(decoding: bytes.dropFirst(), as: UTF8.self)
+            for encoding in [try? tokenizer.encode(text), try? tokenizer.encode(text, pair: text)] {
+                guard let encoding else { continue }
                 if encoding.ids.count != encoding.offsets.count {
                     fatalError(
                         "an encoding has \(encoding.ids.count) ids and \(encoding.offsets.count) offsets")

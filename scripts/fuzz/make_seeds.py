@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the fuzzers' small seed corpora into Fuzz/corpus/ (committed): JSON documents, tiny
 tokenizer.json files built with the `tokenizers` library (WordPiece, byte-level BPE, Unigram,
-each followed by 0xFF and a text), texts, and small safetensors files written by the
+each followed by 0xFF and a text), texts (after a byte choosing the tokenizer), and small safetensors files written by the
 `safetensors` library. Run with the fixture venv: ~/.cache/sluice-fixture-venv/bin/python."""
 
 import json
@@ -22,7 +22,8 @@ def write(target, name, data):
 texts = ["Hello, world!", "ÀÉÎõü straße naïve café", "日本語のテキスト", "emoji 🤗🚀 and tabs\tand\nlines",
          "  leading and trailing  ", "[MASK] [CLS] <s> </s> <unk>", "a" * 200]
 for i, text in enumerate(texts):
-    write("encode", f"text-{i}", text)
+    for choice in range(3):  # the first byte chooses the tokenizer (Fuzz.swift, target encode)
+        write("encode", f"text-{i}-tokenizer-{choice}", bytes([choice]) + text.encode())
 
 documents = ['{"inputs": "test [MASK]", "parameters": {"top_k": 3}}', '[1, -2.5e-3, true, false, null]',
              '{"a": {"b": [{"c": "\\u00e9\\ud83e\\udd17"}]}}', '"\\n\\t\\\\\\""', '123456789012345678901234567890',
