@@ -6,7 +6,10 @@ import SluiceJSON
 /// training-time option and is ignored, as the reference does at inference when it is 0).
 struct BPE: TokenizationModel {
     let vocabulary: [ExactString: Int]
+    /// Each id's token: the ids up to about twice the vocabulary's size in an array, any beyond
+    /// (a vocabulary with far-apart ids, which the reference's map allows) in `sparseTokens`.
     let tokensById: [String?]
+    let sparseTokens: [Int: String]
     /// `(left id, right id)` packed into 64 bits → (rank, id of the merged token).
     let merges: [UInt64: (rank: Int32, id: Int32)]
     let unknownToken: String?
@@ -59,15 +62,21 @@ struct BPE: TokenizationModel {
         byteFallback: Bool, ignoreMerges: Bool
     ) throws {
         self.vocabulary = vocabulary
+        // The reference reads ids as u32; ours must also fit the Int32 the merges table keeps.
+        if let (token, id) = vocabulary.first(where: { $0.value > Int(Int32.max) }) {
+            throw TokenizerError("BPE vocabulary id \(id) of \"\(token.string)\" is over \(Int32.max)")
+        }
         let maxId = vocabulary.values.max() ?? -1
-        var tokensById = [String?](repeating: nil, count: maxId + 1)
+        var tokensById = [String?](repeating: nil, count: min(maxId + 1, 2 * vocabulary.count + 256))
+        var sparseTokens = [Int: String]()
         var scalarIds = [UInt32: Int32]()
         for (token, id) in vocabulary {
-            tokensById[id] = token.string
+            if id < tokensById.count { tokensById[id] = token.string } else { sparseTokens[id] = token.string }
             let scalars = token.string.unicodeScalars
             if scalars.count == 1 { scalarIds[scalars.first!.value] = Int32(id) }
         }
         self.tokensById = tokensById
+        self.sparseTokens = sparseTokens
         self.scalarIds = scalarIds
         self.byteIds = (0..<256).map { byte in
             Int32(vocabulary[ExactString(byteToken(UInt8(byte)))] ?? -1)
@@ -102,12 +111,14 @@ struct BPE: TokenizationModel {
 
     func tokenToId(_ token: String) -> Int? { vocabulary[ExactString(token)] }
 
-    func idToToken(_ id: Int) -> String? { id >= 0 && id < tokensById.count ? tokensById[id] : nil }
+    func idToToken(_ id: Int) -> String? {
+        id >= 0 && id < tokensById.count ? tokensById[id] : sparseTokens[id]
+    }
 
     func tokenize(_ word: [Unicode.Scalar]) throws -> [Token] {
         if word.isEmpty { return [] }
         if ignoreMerges, let id = vocabulary[ExactString(String(scalars: word))] {
-            return [Token(id: id, value: tokensById[id]!, start: 0, end: word.count)]
+            return [Token(id: id, value: idToToken(id)!, start: 0, end: word.count)]
         }
         let pieces: [ModelPiece]
         if let cached = cache.get(word) {
@@ -117,7 +128,7 @@ struct BPE: TokenizationModel {
             if word.count < 256 { cache.set(word, pieces) }
         }
         return pieces.map {
-            Token(id: Int($0.id), value: tokensById[Int($0.id)]!, start: Int($0.start), end: Int($0.end))
+            Token(id: Int($0.id), value: idToToken(Int($0.id))!, start: Int($0.start), end: Int($0.end))
         }
     }
 

@@ -25,6 +25,27 @@ final class TokenizerLoadingTests: XCTestCase {
         }
     }
 
+    /// A small BPE tokenizer.json whose vocabulary gives "x" the id `id`.
+    func bpeJSON(idOfX id: Int) -> Data {
+        Data(
+            #"{"model": {"type": "BPE", "vocab": {"a": 0, "b": 1, "x": \#(id)}, "merges": []}}"#.utf8)
+    }
+
+    /// Found by the tokenizer fuzzer: an id of 7,777,777,777,776 made the id-to-token table
+    /// allocate that many entries and crash.
+    func testAHugeBPEIdIsAnErrorNotAnAllocation() {
+        assertThrows(bpeJSON(idOfX: 7_777_777_777_776), mentioning: ["7777777777776", "\"x\""])
+    }
+
+    /// Ids far apart (the reference keeps them in a map) still load and map back to their tokens.
+    func testFarApartBPEIdsMapBackToTheirTokens() throws {
+        let tokenizer = try Tokenizer(json: bpeJSON(idOfX: 2_000_000_000))
+        XCTAssertEqual(tokenizer.idToToken(2_000_000_000), "x")
+        XCTAssertEqual(tokenizer.idToToken(1), "b")
+        XCTAssertNil(tokenizer.idToToken(2))
+        XCTAssertEqual(try tokenizer.encode("x").ids, [2_000_000_000])
+    }
+
     func testUnknownNormalizerTypeIsAnErrorNamingIt() throws {
         assertThrows(
             try bertJSON(replacing: "normalizer", with: ["type": "ByteLevelNFKX"]),
