@@ -83,9 +83,16 @@ AVX512 static void transpose_block_avx512(float *panel, const float *src, size_t
 // [mpad / 16][n_total][16], as sluice_transpose_padded lays out an input of n_total columns):
 // each accumulator is one panel column already, so it is stored as it is, padding rows
 // included, and the last pass over k applies the activation in registers before the store.
+//
+// `next`, when not NULL, is the next tile's first weight row (`next_rows` rows): its weights
+// for [p0, p1) are prefetched into L2 while this tile computes, one cache line of one row
+// every iteration (every line of every row in 16 iterations), so that reading the weights
+// from memory overlaps computing with them instead of following it. Only a weight tile's
+// first row tile prefetches; the others find the weights in L1.
 AVX512 __attribute__((always_inline)) static inline void
 wide_tile(float *out, const float *xt, const float *w, const float *bias, size_t m, size_t k, size_t n_total,
-          size_t m0, size_t n0, size_t p0, size_t p1, const int A, const int R, const int activation) {
+          size_t m0, size_t n0, size_t p0, size_t p1, const float *next, size_t next_rows, const int A, const int R,
+          const int activation) {
     __m512 acc[2][NR];
 #pragma clang loop unroll(full)
     for (int a = 0; a < 2; a++)
@@ -96,6 +103,8 @@ wide_tile(float *out, const float *xt, const float *w, const float *bias, size_t
     const float *x1p = x0p + k * 16;
 #pragma clang loop unroll(disable)
     for (size_t p = p0; p < p1; p++) {
+        if (next != NULL && (p & 15) < next_rows)
+            _mm_prefetch((const char *)(next + (p & 15) * k + (p & ~(size_t)15)), _MM_HINT_T1);
         __m512 x0 = _mm512_loadu_ps(x0p + p * 16);
         __m512 x1 = A > 1 ? _mm512_loadu_ps(x1p + p * 16) : x0;
 #pragma clang loop unroll(full)
@@ -146,11 +155,12 @@ wide_tile(float *out, const float *xt, const float *w, const float *bias, size_t
 #define WIDE_TILE(A, R)                                                                                    \
     AVX512 static void wide_tile_##A##_##R(float *out, const float *xt, const float *w, const float *bias, \
                                            size_t m, size_t k, size_t n_total, size_t m0, size_t n0,       \
-                                           size_t p0, size_t p1, int activation) {                         \
+                                           size_t p0, size_t p1, const float *next, size_t next_rows,      \
+                                           int activation) {                                               \
         if (activation >= 0)                                                                               \
-            wide_tile(out, xt, w, bias, m, k, n_total, m0, n0, p0, p1, A, R, activation);                  \
+            wide_tile(out, xt, w, bias, m, k, n_total, m0, n0, p0, p1, next, next_rows, A, R, activation); \
         else                                                                                               \
-            wide_tile(out, xt, w, bias, m, k, n_total, m0, n0, p0, p1, A, R, -1);                          \
+            wide_tile(out, xt, w, bias, m, k, n_total, m0, n0, p0, p1, next, next_rows, A, R, -1);         \
     }
 #define WIDE_TILES(A)                                                                                      \
     WIDE_TILE(A, 1)                                                                                        \
@@ -169,7 +179,7 @@ WIDE_TILES(1)
 WIDE_TILES(2)
 
 typedef void (*wide_tile_fn)(float *, const float *, const float *, const float *, size_t, size_t, size_t,
-                             size_t, size_t, size_t, size_t, int);
+                             size_t, size_t, size_t, size_t, const float *, size_t, int);
 static const wide_tile_fn wide_tiles[2][NR + 1] = {
     {0, wide_tile_1_1, wide_tile_1_2, wide_tile_1_3, wide_tile_1_4, wide_tile_1_5, wide_tile_1_6, wide_tile_1_7,
      wide_tile_1_8, wide_tile_1_9, wide_tile_1_10, wide_tile_1_11, wide_tile_1_12},
@@ -208,10 +218,15 @@ static void linear_wide(float *out, const float *xt, const float *w, const float
                 size_t p1 = p0 + K_BLOCK < k ? p0 + K_BLOCK : k;
                 for (size_t n0 = n_begin; n0 < n_end; n0 += NR) {
                     size_t r = n_end - n0 < NR ? n_end - n0 : NR;
+                    size_t next_rows = n0 + NR < n_end ? (n_end - n0 - NR < NR ? n_end - n0 - NR : NR) : 0;
+                    const float *next = next_rows > 0 ? w + (n0 + NR) * k : NULL;
                     size_t m0 = mb;
-                    for (; m0 + 32 <= me; m0 += 32)
-                        wide_tiles[1][r](out, xt, w, bias, m, k, n_total, m0, n0, p0, p1, activation);
-                    if (m0 < me) wide_tiles[0][r](out, xt, w, bias, m, k, n_total, m0, n0, p0, p1, activation);
+                    for (; m0 + 32 <= me; m0 += 32, next = NULL)
+                        wide_tiles[1][r](out, xt, w, bias, m, k, n_total, m0, n0, p0, p1, next, next_rows,
+                                         activation);
+                    if (m0 < me)
+                        wide_tiles[0][r](out, xt, w, bias, m, k, n_total, m0, n0, p0, p1, next, next_rows,
+                                         activation);
                 }
             }
         }

@@ -71,7 +71,11 @@ struct BPE: TokenizationModel {
         var sparseTokens = [Int: String]()
         var scalarIds = [UInt32: Int32]()
         for (token, id) in vocabulary {
-            if id < tokensById.count { tokensById[id] = token.string } else { sparseTokens[id] = token.string }
+            if id < tokensById.count {
+                tokensById[id] = token.string
+            } else {
+                sparseTokens[id] = token.string
+            }
             let scalars = token.string.unicodeScalars
             if scalars.count == 1 { scalarIds[scalars.first!.value] = Int32(id) }
         }
