@@ -3,6 +3,8 @@
 // the arithmetic. The scores go through sluice_softmax_rows, as on the BLAS path.
 #include "sluice_attention.h"
 
+#include <float.h>
+
 #include "sluice_cpu.h"
 #include "sluice_elementwise.h"
 
@@ -106,6 +108,12 @@ enum { KEYS_PER_TILE = 12 };  // 12 accumulators, a query vector and a broadcast
 // the softmax runs down the keys, lane by lane; the output, 16 columns at a time, is one
 // broadcast of v per multiply-add over the keys, scaled by 1 / sum and transposed back into
 // rows. `work` holds (d + t) · 16 floats.
+//
+// A bias of -FLT_MAX is a mask (causality, a window; `VisibilityBias` in SluiceModels): such a
+// key weighs exactly 0 after the softmax, so each block of queries only visits the keys from
+// the first to the last relative position the bias leaves visible; the keys it skips would add
+// exact zeros, so the results are the same to the bit (for masks that leave each query a key,
+// as causality and windows do).
 AVX512 static void blocked_head(float *out, size_t ldOut, const float *qh, size_t ldQ, const float *kh,
                                 const float *vh, size_t ldKV, size_t t, size_t d, float scale,
                                 const float *headBias, float *work) {
@@ -113,8 +121,19 @@ AVX512 static void blocked_head(float *out, size_t ldOut, const float *qh, size_
     float *st = work + d * 16;  // [t][16]: scores, then e^(score − max)
     const __m512 vscale = _mm512_set1_ps(scale);
     const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    // Relative positions j − i in [lo, hi] may be visible; the others are masked.
+    long lo = -(long)(t - 1), hi = (long)(t - 1);
+    if (headBias) {
+        while (lo < hi && headBias[lo] <= -FLT_MAX) lo++;
+        while (hi > lo && headBias[hi] <= -FLT_MAX) hi--;
+    }
     for (size_t i0 = 0; i0 < t; i0 += 16) {
         size_t rows = t - i0 < 16 ? t - i0 : 16;
+        // The keys any of these queries may see: [j_begin, j_end).
+        size_t j_begin = (long)i0 + lo < 0 ? 0 : (size_t)((long)i0 + lo);
+        long last = (long)(i0 + rows - 1) + hi;
+        size_t j_end = last >= (long)t - 1 ? t : (size_t)(last + 1);
+        if (j_end <= j_begin) j_begin = 0, j_end = t;  // nothing visible: every key, as the definition
         __mmask16 valid = (__mmask16)((1u << rows) - 1u);
         for (size_t c0 = 0; c0 < d; c0 += 16) {
             __m512 r[16];
@@ -125,10 +144,10 @@ AVX512 static void blocked_head(float *out, size_t ldOut, const float *qh, size_
         }
         // Scores, KEYS_PER_TILE keys at a time; a last partial tile repeats its last key.
         __m512 vmax = _mm512_set1_ps(-INFINITY);
-        for (size_t j0 = 0; j0 < t; j0 += KEYS_PER_TILE) {
+        for (size_t j0 = j_begin; j0 < j_end; j0 += KEYS_PER_TILE) {
             const float *key[KEYS_PER_TILE];
             for (int jj = 0; jj < KEYS_PER_TILE; jj++)
-                key[jj] = kh + (j0 + (size_t)jj < t ? j0 + (size_t)jj : t - 1) * ldKV;
+                key[jj] = kh + (j0 + (size_t)jj < j_end ? j0 + (size_t)jj : j_end - 1) * ldKV;
             __m512 acc[KEYS_PER_TILE];
             for (int jj = 0; jj < KEYS_PER_TILE; jj++) acc[jj] = _mm512_setzero_ps();
             for (size_t c = 0; c < d; c++) {
@@ -136,7 +155,7 @@ AVX512 static void blocked_head(float *out, size_t ldOut, const float *qh, size_
                 for (int jj = 0; jj < KEYS_PER_TILE; jj++)
                     acc[jj] = _mm512_fmadd_ps(x, _mm512_set1_ps(key[jj][c]), acc[jj]);
             }
-            size_t keys = t - j0 < KEYS_PER_TILE ? t - j0 : KEYS_PER_TILE;
+            size_t keys = j_end - j0 < KEYS_PER_TILE ? j_end - j0 : KEYS_PER_TILE;
             for (size_t jj = 0; jj < keys; jj++) {
                 __m512 score = _mm512_mul_ps(acc[jj], vscale);
                 if (headBias) {
@@ -151,7 +170,7 @@ AVX512 static void blocked_head(float *out, size_t ldOut, const float *qh, size_
         }
         // Softmax down the keys: e^(s − max), summed in double as the row softmax does.
         __m512d sum_lo = _mm512_setzero_pd(), sum_hi = _mm512_setzero_pd();
-        for (size_t j = 0; j < t; j++) {
+        for (size_t j = j_begin; j < j_end; j++) {
             __m512 e = exp_attention(_mm512_sub_ps(_mm512_loadu_ps(st + j * 16), vmax));
             _mm512_storeu_ps(st + j * 16, e);
             sum_lo = _mm512_add_pd(sum_lo, _mm512_cvtps_pd(_mm512_castps512_ps256(e)));
@@ -164,7 +183,7 @@ AVX512 static void blocked_head(float *out, size_t ldOut, const float *qh, size_
         for (size_t c0 = 0; c0 < d; c0 += 16) {
             __m512 acc[16];
             for (int cc = 0; cc < 16; cc++) acc[cc] = _mm512_setzero_ps();
-            for (size_t j = 0; j < t; j++) {
+            for (size_t j = j_begin; j < j_end; j++) {
                 __m512 p = _mm512_loadu_ps(st + j * 16);
                 const float *value = vh + j * ldKV + c0;
                 for (int cc = 0; cc < 16; cc++) acc[cc] = _mm512_fmadd_ps(p, _mm512_set1_ps(value[cc]), acc[cc]);

@@ -17,6 +17,9 @@ final class AttentionTests: SIMDPathTestCase {
         let withBias: Bool
         /// Key and value heads; nil: `heads`.
         var kvHeads: Int? = nil
+        /// A mask instead of random bias values: relative positions `j − i` in it are visible
+        /// (bias 0), the others get `-Float.greatestFiniteMagnitude`, as `VisibilityBias` writes.
+        var band: ClosedRange<Int>? = nil
     }
 
     /// Deterministic values in [-1, 1).
@@ -90,6 +93,11 @@ final class AttentionTests: SIMDPathTestCase {
                 kvHeads: 1),
             Case(lengths: [3, limit, 33], heads: 4, headDim: 128, withBias: true, kvHeads: 2),
             Case(lengths: Array(repeating: 5, count: 20), heads: 8, headDim: 32, withBias: false, kvHeads: 2),
+            // Masks: causal (Qwen3), a causal window, a two-sided window (ModernBERT's local
+            // layers), on the blocked kernel's lengths, where it skips the masked keys.
+            Case(lengths: [100, 47, limit + 3, 33], heads: 2, headDim: 32, withBias: true, band: -1_000...0),
+            Case(lengths: [130, 20], heads: 2, headDim: 64, withBias: true, kvHeads: 1, band: -7...0),
+            Case(lengths: [90, 17, 64], heads: 3, headDim: 16, withBias: true, band: -20...20),
         ]
         XCTAssertTrue(cases[0].lengths.contains { $0 <= limit })
         XCTAssertTrue(cases[0].lengths.contains { $0 > limit })
@@ -107,7 +115,12 @@ final class AttentionTests: SIMDPathTestCase {
             let q = values(rows * hidden, seed: 1 + UInt64(index))
             let k = values(rows * kvWidth, seed: 100 + UInt64(index))
             let v = values(rows * kvWidth, seed: 200 + UInt64(index))
-            let bias = test.withBias ? values(test.heads * (2 * span - 1), seed: 300) : nil
+            var bias = test.withBias ? values(test.heads * (2 * span - 1), seed: 300) : nil
+            if let band = test.band {
+                bias = (0..<test.heads).flatMap { _ in
+                    (-(span - 1)...(span - 1)).map { band.contains($0) ? 0 : -Float.greatestFiniteMagnitude }
+                }
+            }
             var out = [Float](repeating: .nan, count: rows * hidden)
             var scratch = [Float](repeating: 0, count: span * span)
             bias.withUnsafeBufferPointerOrNil { biasPointer in
