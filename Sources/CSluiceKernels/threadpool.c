@@ -135,13 +135,15 @@ void sluice_parallel_for(size_t count, sluice_task task, void *context) {
     // The pool's threads are usually running, and finish within microseconds of this one; but
     // in a server the cores are shared with request handling, and a worker that has not been
     // scheduled yet needs a core, so past a short spin the caller gives its core away.
-    if (atomic_load_explicit(&remaining, memory_order_acquire) != 0) {
-        long deadline = now_ns() + CALLER_SPIN_NS;
-        int spin = 0;
-        while (atomic_load_explicit(&remaining, memory_order_acquire) != 0 &&
-               (++spin % PAUSES_PER_CLOCK_READ != 0 || now_ns() < deadline))
+    long deadline = 0;
+    for (int spin = 1; atomic_load_explicit(&remaining, memory_order_acquire) != 0; spin++) {
+        if (deadline == 0) deadline = now_ns() + CALLER_SPIN_NS;
+        if (deadline > 0 && (spin % PAUSES_PER_CLOCK_READ != 0 || now_ns() < deadline)) {
             CPU_RELAX();
-        while (atomic_load_explicit(&remaining, memory_order_acquire) != 0) sched_yield();
+        } else {
+            deadline = -1;  // spun long enough: from now on give the core away
+            sched_yield();
+        }
     }
     pthread_mutex_unlock(&call_lock);
 }
