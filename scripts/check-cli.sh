@@ -169,7 +169,7 @@ fi
 # SIGTERM under full load: every accepted request answered 200, new ones 503 until the server
 # stops listening, the exit clean (scripts/overload/check_drain.py prints the counts).
 if [ -f models/all-MiniLM-L6-v2/model.safetensors ]; then
-    if drained=$(python3 scripts/overload/check_drain.py "$SLUICE" models/all-MiniLM-L6-v2 --clients 4 --items 2); then
+    if drained=$(python3 scripts/overload/check_drain.py "$SLUICE" models/all-MiniLM-L6-v2 --clients 8 --items 4 --min-depth 12); then
         ok "SIGTERM under load: $(tr '\n' ' ' <<< "$drained")"
     else
         bad "SIGTERM under load: $drained"

@@ -14,7 +14,7 @@ answer until the server has exited:
   whose request the server never read; the process exits 0 and logs that every accepted request
   was answered.
 
-Usage: check_drain.py SLUICE MODEL_DIR [--clients 16] [--items 8]
+Usage: check_drain.py SLUICE MODEL_DIR [--clients 16] [--items 8] [--min-depth 12]
 """
 
 import argparse
@@ -39,6 +39,8 @@ def main():
     parser.add_argument("model")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--items", type=int, default=8)
+    parser.add_argument("--min-depth", type=int, default=12,
+                        help="queued inputs to wait for before SIGTERM (the server batches 8)")
     args = parser.parse_args()
 
     port = free_port()
@@ -122,12 +124,24 @@ def main():
             if counts["200 before"] >= 2 * args.clients:
                 break
         time.sleep(0.05)
-    depth = None
-    metrics = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    metrics.request("GET", "/metrics")
-    for line in metrics.getresponse().read().decode().splitlines():
-        if line.startswith("sluice_queue_depth"):
-            depth = float(line.split()[-1])
+    # SIGTERM while the queue holds more than a batch beyond the one computing (MIN_DEPTH inputs):
+    # then the drain lasts at least two more batches, time enough for the clients answered first
+    # to come back and be refused. (With an empty queue the drain can end before any client
+    # returns, and nothing is refused: a race, not a finding.)
+    depth = 0.0
+    for _ in range(2000):
+        metrics = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        metrics.request("GET", "/metrics")
+        for line in metrics.getresponse().read().decode().splitlines():
+            if line.startswith("sluice_queue_depth"):
+                depth = float(line.split()[-1])
+        metrics.close()
+        if depth >= args.min_depth:
+            break
+    else:
+        signalled.set()
+        server.kill()
+        sys.exit(f"FAIL the queue never held {args.min_depth} inputs (last seen: {depth:.0f})")
     signalled.set()
     signalled_at = time.monotonic()
     server.terminate()
