@@ -66,11 +66,7 @@ struct GatedMLP: FeedForward {
             activated.forward(x, rows: rows, into: hidden)
             gate.forward(x, rows: rows, into: gated)
         }
-        let runtime = output.runtime
-        activation.apply(hidden, count: rows * width, runtime: runtime)
-        runtime.parallelRanges(rows * width, minimumPerThread: 1 << 14) { range in
-            for i in range { hidden[i] *= gated[i] }
-        }
+        activation.applyGated(hidden, gate: gated, count: rows * width, runtime: output.runtime)
         output.forward(hidden, rows: rows, into: out)
     }
 }

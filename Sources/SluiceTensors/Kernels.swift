@@ -254,6 +254,16 @@ public enum Activation: String, Sendable, CaseIterable {
             sluice_activation_apply(code, x + range.lowerBound, range.count)
         }
     }
+
+    /// `x[i] = act(x[i]) · gate[i]` for `count` values: a gated linear unit's activation and
+    /// product in one pass over `x` (each value as `apply` then the product gives it).
+    public func applyGated(
+        _ x: UnsafeMutablePointer<Float>, gate: UnsafePointer<Float>, count: Int, runtime: ComputeRuntime
+    ) {
+        runtime.parallelRanges(count, granularity: 16, minimumPerThread: 8_192) { range in
+            sluice_activation_gated(code, x + range.lowerBound, gate + range.lowerBound, range.count)
+        }
+    }
 }
 
 /// Softmax in place over each of `rows` rows of `cols`, as `torch.softmax(dim=-1)` in f32:

@@ -91,6 +91,25 @@ final class ElementwiseKernelTests: SIMDPathTestCase {
         }
     }
 
+    /// A gated linear unit's `act(x) · gate` in one pass (blocks of 1,024 values) equals the
+    /// activation over the whole array followed by the product, to the bit, for every activation
+    /// and for counts that end inside a block and inside a vector.
+    func testGatedActivationEqualsActivationThenProductToTheBit() {
+        for activation in Activation.allCases {
+            for count in [1, 15, 1_024, 1_025, 3_000, values.count] {
+                let x = Array(values.prefix(count))
+                let gate = x.indices.map { Float(($0 * 37) % 101 - 50) / 25 }
+                var separate = x
+                activation.apply(&separate, count: count, runtime: .forTests)
+                for i in 0..<count { separate[i] *= gate[i] }
+                var fused = x
+                activation.applyGated(&fused, gate: gate, count: count, runtime: .forTests)
+                XCTAssertEqual(
+                    fused.map(\.bitPattern), separate.map(\.bitPattern), "\(activation), \(count) values")
+            }
+        }
+    }
+
     func testSiluMatchesDefinition() {
         var x = values
         Activation.silu.apply(&x, count: x.count, runtime: .forTests)

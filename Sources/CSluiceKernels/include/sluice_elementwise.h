@@ -24,6 +24,11 @@ enum {
 /// The activation `activation` (a SLUICE_ACTIVATION_* code) in place over n values.
 void sluice_activation_apply(int activation, float *x, size_t n);
 
+/// x[i] = act(x[i]) · gate[i] over n values: a gated linear unit's activation and product in one
+/// pass, a block of x at a time while it is in L1 (each value as sluice_activation_apply then a
+/// product would give it, to the bit).
+void sluice_activation_gated(int activation, float *x, const float *gate, size_t n);
+
 /// For each of `rows` rows of `cols` values: x = LayerNorm(x + residual) with the biased
 /// variance, `gamma` and `beta`, as torch.nn.LayerNorm; `residual` may be NULL (no add).
 /// The mean and variance are accumulated in double.
