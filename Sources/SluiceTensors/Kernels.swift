@@ -12,10 +12,11 @@ import Glibc
 /// Up to this many rows, a linear layer streams its weights through `sluice_linear_small_m`
 /// (each weight read once at memory speed, or once per 8 rows) instead of the wide kernel or
 /// `cblas_sgemm`, which streams the `[out, in]` layout at about half the memory bandwidth for
-/// small M. With the AVX-512 wide kernel that is 6 rows. Without it (no AVX-512, or `--simd
-/// avx2`), 32: on bert-base with `--simd avx2` (Xeon, Emerald Rapids, 2 threads, 2026-12-07),
-/// one `test [MASK]` (8 rows) took 27 ms streamed against 39–43 ms through OpenBLAS, and 4 of
-/// them (32 rows) 75 ms against 92–98 ms.
+/// small M. With a wide kernel (AVX-512, or AVX2 + FMA) that is 6 rows: on a Zen 2, K = 768,
+/// 8 rows streamed at 94 GFLOP/s against 82 through the AVX2 wide kernel, and 16 rows (two
+/// passes over the weights) at about 47 against 164. Without one (no AVX2), 32: streaming
+/// beat OpenBLAS up to there on bert-base (Xeon, Emerald Rapids, 2026-12-07: 4 `test [MASK]`,
+/// 32 rows, 75 ms streamed against 92–98 ms through OpenBLAS).
 public var smallBatchRowLimit: Int { sluice_wide_available() != 0 ? 6 : 32 }
 
 /// `out[m, n] = sum_k x[m, k] * w[n, k] + bias[n]`: a linear layer with a weight in the
@@ -42,12 +43,14 @@ public func linearForward(
         runtime: runtime)
 }
 
-/// `linearForward` through the AVX-512 outer-product kernel (`sluice_linear_wide`), which reads
-/// the weights in place instead of packing them as BLAS does. Measured one thread each on a
-/// Zen 5 core, it runs at 200–250 GFLOP/s from 32 rows up (peak ~287), well ahead of Debian's
-/// OpenBLAS 0.3.21 with its Haswell kernels (what it picks, or is told to pick, there) and of
-/// its AVX-512 kernels when forced. Returns false, having done nothing, where that kernel does
-/// not run (no AVX-512, or no memory for the transposed input).
+/// `linearForward` through the outer-product kernel (`sluice_linear_wide`), which reads the
+/// weights in place instead of packing them as BLAS does. Measured one thread each on a Zen 5
+/// core, its AVX-512 form runs at 200–250 GFLOP/s from 32 rows up (peak ~287), well ahead of
+/// Debian's OpenBLAS 0.3.21 with its Haswell kernels (what it picks, or is told to pick, there)
+/// and of its AVX-512 kernels when forced. Its AVX2 form, on a 2-core Zen 2 (K = 768): 164–192
+/// GFLOP/s from 16 to 256 rows against OpenBLAS's 83–182; at K = 3072, 106–168 against
+/// 100–179 (OpenBLAS ahead from about 64 rows there). Returns false, having done nothing, where
+/// no wide kernel runs (no AVX2, or no memory for the transposed input).
 @discardableResult
 public func linearForwardWide(
     out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,

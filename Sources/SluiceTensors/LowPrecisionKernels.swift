@@ -28,10 +28,11 @@ public enum DenseWeightFormat: String, Sendable, CaseIterable {
 
 /// Up to this many rows, a bf16 or int8 (f32 input) linear layer streams its weights through
 /// the C kernels; above it each thread widens tiles of weights to f32 and multiplies them by the
-/// AVX-512 outer-product kernel, or by `cblas_sgemm` without AVX-512. Measured on bert-base
-/// `test [MASK]` batches: with AVX-512, 16 rows take 15–16 ms widened against 21–22 ms streamed
-/// in bf16 (int8: 13 against 19–20), and 32 rows 22 against 37–41 ms (int8: 18–20 against 33–38);
-/// without it the streaming kernels pay up to 32 rows.
+/// outer-product kernel (AVX-512 or AVX2), or by `cblas_sgemm` without one. Measured on
+/// bert-base `test [MASK]` batches: with AVX-512, 16 rows take 15–16 ms widened against 21–22 ms
+/// streamed in bf16 (int8: 13 against 19–20), and 32 rows 22 against 37–41 ms (int8: 18–20
+/// against 33–38); without a wide kernel the streaming kernels pay up to 32 rows. (The AVX2
+/// kernel takes the AVX-512 limit unmeasured.)
 public var lowPrecisionStreamingRowLimit: Int { sluice_wide_available() != 0 ? 8 : 32 }
 
 /// A `[out, in]` weight matrix in bfloat16.

@@ -198,13 +198,15 @@ final class ElementwiseKernelTests: SIMDPathTestCase {
     }
 }
 
-/// The AVX-512 outer-product kernel against the definition, over shapes that exercise every
-/// edge: rows not a multiple of 16 or 32, several row blocks (> 128 rows), several passes
-/// over k (> 768), weight tiles cut short (n not a multiple of 12), with and without bias.
+/// The outer-product kernels (AVX-512, and AVX2 under `SLUICE_SIMD=avx2` or without AVX-512)
+/// against the definition, over shapes that exercise every edge: rows not a multiple of 16 or
+/// 32, several row blocks (> 128 rows), several passes over k (> 768 for AVX-512, > 4,096 for
+/// AVX2), weight tiles cut short (n not a multiple of 12 or 6), with and without bias.
 final class WideKernelTests: SIMDPathTestCase {
     func testWideLinearMatchesDefinition() throws {
         for (m, k, n) in [
             (7, 5, 13), (16, 64, 12), (17, 33, 25), (33, 800, 37), (130, 96, 50), (40, 1601, 14),
+            (20, 4_100, 7),
         ] {
             let x = (0..<(m * k)).map { Float(($0 * 7) % 13) / 6 - 1 }
             let w = (0..<(n * k)).map { Float(($0 * 5) % 11) / 5 - 1 }
@@ -215,7 +217,7 @@ final class WideKernelTests: SIMDPathTestCase {
                     out: &out, input: x, weight: w, bias: bias, rows: m, inFeatures: k, outFeatures: n,
                     runtime: .forTests)
                 guard ran else {
-                    throw XCTSkip("the wide kernel does not run here (no AVX-512, or SLUICE_SIMD=avx2)")
+                    throw XCTSkip("the wide kernel does not run here (no AVX2 and FMA)")
                 }
                 for i in 0..<m {
                     for j in 0..<n {
@@ -238,7 +240,9 @@ extension KernelTests {
     func testFeedForwardWideMatchesItsStepsToTheBit() throws {
         // Hidden widths are multiples of 16, as every model's intermediate size is: the array
         // GELU finishes a last partial vector with the portable scalar form, a few ulps apart.
-        for (m, k, hidden, n) in [(17, 40, 32, 13), (40, 800, 48, 24), (130, 96, 64, 20), (33, 1601, 16, 5)] {
+        for (m, k, hidden, n) in [
+            (17, 40, 32, 13), (40, 800, 48, 24), (130, 96, 64, 20), (33, 1601, 16, 5), (18, 4_200, 16, 3),
+        ] {
             let x = (0..<(m * k)).map { Float(($0 * 7) % 13) / 6 - 1 }
             let w1 = (0..<(hidden * k)).map { Float(($0 * 5) % 11) / 25 - 0.2 }
             let w2 = (0..<(n * hidden)).map { Float(($0 * 3) % 7) / 9 - 0.3 }
@@ -253,7 +257,7 @@ extension KernelTests {
                             out: &middle, input: x, weight: w1, bias: bias1, rows: m, inFeatures: k,
                             outFeatures: hidden, runtime: .forTests)
                     else {
-                        throw XCTSkip("the wide kernel does not run here (no AVX-512, or SLUICE_SIMD=avx2)")
+                        throw XCTSkip("the wide kernel does not run here (no AVX2 and FMA)")
                     }
                     activation.apply(&middle, count: m * hidden, runtime: .forTests)
                     linearForwardWide(

@@ -14,7 +14,7 @@
 void sluice_linear_small_m(float *out, const float *x, const float *w, const float *bias,
                            size_t m, size_t k, size_t n_total, size_t n_begin, size_t n_end);
 
-/// 1 when `sluice_linear_wide` runs its AVX-512 kernels on this processor; 0 when it would
+/// 1 when `sluice_linear_wide` runs its AVX-512 or AVX2 kernels on this processor; 0 when it would
 /// take its portable path (correct, slow: callers should use BLAS instead then).
 int sluice_wide_available(void);
 
