@@ -201,12 +201,13 @@ final class ElementwiseKernelTests: SIMDPathTestCase {
 /// The outer-product kernels (AVX-512, and AVX2 under `SLUICE_SIMD=avx2` or without AVX-512)
 /// against the definition, over shapes that exercise every edge: rows not a multiple of 16 or
 /// 32, several row blocks (> 128 rows), several passes over k (> 768 for AVX-512, > 4,096 for
-/// AVX2), weight tiles cut short (n not a multiple of 12 or 6), with and without bias.
+/// AVX2 in place, > 768 for AVX2 where k is a multiple of 512 and its weight tiles are copied),
+/// weight tiles cut short (n not a multiple of 12 or 6), with and without bias.
 final class WideKernelTests: SIMDPathTestCase {
     func testWideLinearMatchesDefinition() throws {
         for (m, k, n) in [
             (7, 5, 13), (16, 64, 12), (17, 33, 25), (33, 800, 37), (130, 96, 50), (40, 1601, 14),
-            (20, 4_100, 7),
+            (20, 4_100, 7), (29, 70, 11), (21, 1_536, 13),
         ] {
             let x = (0..<(m * k)).map { Float(($0 * 7) % 13) / 6 - 1 }
             let w = (0..<(n * k)).map { Float(($0 * 5) % 11) / 5 - 1 }
@@ -242,6 +243,7 @@ extension KernelTests {
         // GELU finishes a last partial vector with the portable scalar form, a few ulps apart.
         for (m, k, hidden, n) in [
             (17, 40, 32, 13), (40, 800, 48, 24), (130, 96, 64, 20), (33, 1601, 16, 5), (18, 4_200, 16, 3),
+            (19, 1_024, 32, 7),
         ] {
             let x = (0..<(m * k)).map { Float(($0 * 7) % 13) / 6 - 1 }
             let w1 = (0..<(hidden * k)).map { Float(($0 * 5) % 11) / 25 - 0.2 }
