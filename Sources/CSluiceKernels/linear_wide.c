@@ -1,4 +1,4 @@
-// Linear layers for batches of many rows, on AVX-512, without copying the weights.
+// Linear layers for batches of many rows, on AVX-512 or AVX2 + FMA, without packing the weights.
 //
 // BLAS packs (copies) the whole weight matrix on every call before multiplying; at the row
 // counts a server batches (tens to hundreds of tokens) that copy costs a large share of the
@@ -6,7 +6,8 @@
 // output tile is an outer product: 16·A rows of xᵀ in A vectors, times NR weights broadcast
 // one at a time straight from the Hugging Face [out, in] layout, accumulated in A·NR
 // registers over the whole of k. No horizontal sums; each weight row is read from memory
-// once and from cache for the other row tiles.
+// once and from cache for the other row tiles. (The AVX2 form copies one small weight tile at a
+// time where the layout's rows would evict one another from L1; see linear_wide_avx2.)
 #include "sluice_linear.h"
 
 #include <pthread.h>
@@ -36,6 +37,13 @@ static int wide_avx2(void) { return !wide_avx512() && sluice_kernels_use_avx2();
 int sluice_wide_available(void) { return wide_avx512() || wide_avx2(); }
 
 size_t sluice_wide_padded_rows(size_t m) { return (m + 15) & ~(size_t)15; }
+
+// How many weight rows the tile after the one at n0 holds (tiles of nr rows up to n_end): the
+// rows its first row tile prefetches; 0 after the last tile.
+static inline size_t next_tile_rows(size_t n0, size_t n_end, size_t nr) {
+    if (n0 + nr >= n_end) return 0;
+    return n_end - n0 - nr < nr ? n_end - n0 - nr : nr;
+}
 
 // Layout of xt: panels of 16 rows, each panel k × 16 contiguous (xt[(t·k + p)·16 + i] is
 // x[16t + i, p]), so a tile walks each of its panels sequentially for any k range.
@@ -205,9 +213,9 @@ static const wide_tile_fn wide_tiles[2][NR + 1] = {
 // 4 KiB apart, so a tile's 6 rows fall into the same few L1 sets and evict one another), each
 // weight tile is first copied into a small buffer, its rows LD_AVX2 floats apart, in passes of
 // PACKED_K_BLOCK over k (the buffer, 6 × 784 floats, stays in L1). Elsewhere the tiles read
-// the weights in place, in one pass over k up to K_BLOCK_AVX2. On the Zen 2, 32 rows:
-// k = 3072 × 768 outputs 137 → 157 GFLOP/s copied, k = 1024 × 3072 outputs about 135 → 157;
-// k = 768 in place 183, copied 167.
+// the weights in place, in one pass over k up to K_BLOCK_AVX2. On the Zen 2, 32 rows
+// (alternated twice): k = 3072 × 768 outputs 130–136 → 146–147 GFLOP/s copied, k = 1024 × 3072
+// outputs 144.5 → 153–155; k = 768 in place 183, copied 167.
 enum { NR_AVX2 = 6, K_BLOCK_AVX2 = 4096, PACKED_K_BLOCK = 768, LD_AVX2 = PACKED_K_BLOCK + 16 };
 
 #define SIMD_W 256
@@ -223,7 +231,9 @@ AVX2W __attribute__((always_inline)) static inline __m256 activate_avx2(__m256 v
     case SLUICE_ACTIVATION_GELU_ERF: return gelu_erf_vector_wide_avx2(v);
     case SLUICE_ACTIVATION_GELU_TANH: return gelu_tanh_vector_wide_avx2(v);
     case SLUICE_ACTIVATION_SILU: return silu_vector_wide_avx2(v);
-    case SLUICE_ACTIVATION_RELU: return _mm256_max_ps(v, _mm256_setzero_ps());
+    // max_ps returns its second operand when either is NaN, or both are zeros: NaN and -0
+    // stay as they are, as the portable `x < 0 ? 0 : x` leaves them.
+    case SLUICE_ACTIVATION_RELU: return _mm256_max_ps(_mm256_setzero_ps(), v);
     default: return v;
     }
 }
@@ -349,8 +359,7 @@ static void linear_wide_avx2(float *out, const float *xt, const float *w, const 
             size_t p1 = p0 + k_block < k ? p0 + k_block : k;
             for (size_t n0 = n_begin; n0 < n_end; n0 += NR_AVX2) {
                 size_t r = n_end - n0 < NR_AVX2 ? n_end - n0 : NR_AVX2;
-                size_t next_rows =
-                    n0 + NR_AVX2 < n_end ? (n_end - n0 - NR_AVX2 < NR_AVX2 ? n_end - n0 - NR_AVX2 : NR_AVX2) : 0;
+                size_t next_rows = next_tile_rows(n0, n_end, NR_AVX2);
                 const float *next = next_rows > 0 ? w + (n0 + NR_AVX2) * k : NULL;
                 const float *wr = w + n0 * k + p0;
                 size_t ldw = k;
@@ -404,7 +413,7 @@ static void linear_wide(float *out, const float *xt, const float *w, const float
                 size_t p1 = p0 + K_BLOCK < k ? p0 + K_BLOCK : k;
                 for (size_t n0 = n_begin; n0 < n_end; n0 += NR) {
                     size_t r = n_end - n0 < NR ? n_end - n0 : NR;
-                    size_t next_rows = n0 + NR < n_end ? (n_end - n0 - NR < NR ? n_end - n0 - NR : NR) : 0;
+                    size_t next_rows = next_tile_rows(n0, n_end, NR);
                     const float *next = next_rows > 0 ? w + (n0 + NR) * k : NULL;
                     size_t m0 = mb;
                     for (; m0 + 32 <= me; m0 += 32, next = NULL)
