@@ -136,6 +136,7 @@ final class ReadTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// Whether part of a request has been read and not yet its end.
     private var requestOpen = false
     private var timer: Scheduled<Void>?
+    private var context: ChannelHandlerContext?
 
     init(readTimeout: TimeAmount, refusing: Bool, counter: ConnectionCounter, logger: Logger) {
         self.readTimeout = readTimeout
@@ -145,19 +146,17 @@ final class ReadTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if !requestOpen, unwrapInboundIn(data).readableBytes > 0 {
-            requestOpen = true
-            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            timer = context.eventLoop.scheduleTask(in: readTimeout) {
-                let (handler, context) = loopBound.value
-                handler.timeoutFired(context: context)
-            }
-        }
+        if !requestOpen, unwrapInboundIn(data).readableBytes > 0 { startTimer(context: context) }
         context.fireChannelRead(data)
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         cancelTimer()
+        self.context = nil
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -169,6 +168,24 @@ final class ReadTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler {
     func requestEnded() {
         requestOpen = false
         cancelTimer()
+    }
+
+    /// The decoder has read a request's head. Its timer is already running unless the request
+    /// began in the same read as the previous one ended (pipelined), after that end: then it
+    /// starts now, so that a pipelined request stalled in its body is cut off too. (One stalled
+    /// in its head there is decoded into no event; the idle timeout closes its connection.)
+    func requestBegan() {
+        guard !requestOpen, let context else { return }
+        startTimer(context: context)
+    }
+
+    private func startTimer(context: ChannelHandlerContext) {
+        requestOpen = true
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(in: readTimeout) {
+            let (handler, context) = loopBound.value
+            handler.timeoutFired(context: context)
+        }
     }
 
     private func cancelTimer() {
@@ -206,9 +223,11 @@ final class RequestBoundaryHandler: ChannelDuplexHandler, RemovableChannelHandle
     private var answersOwed = 0
     /// Whether the last request passed on has been read to its end.
     private var lastRequestRead = true
-    /// A parse error that followed complete requests still being answered: answered after them.
-    private var deferredAnswer: ServerError?
-    /// Whether an answer has begun since the last request's head was passed on.
+    /// An error answer that must wait for the answers of earlier requests: written when only
+    /// `whenOwed` answers are still owed (0 for a parse error or a timeout after complete
+    /// requests; 1 for a timeout of the open request, whose own answer this is).
+    private var deferredAnswer: (error: ServerError, whenOwed: Int)?
+    /// Whether the answer to the last request passed on has begun.
     private var answerBegun = false
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -219,6 +238,7 @@ final class RequestBoundaryHandler: ChannelDuplexHandler, RemovableChannelHandle
         let part = unwrapInboundIn(data)
         switch part {
         case .head(let request):
+            readTimeout?.requestBegan()
             refusingRequest =
                 readTimeout?.refusing == true && !ConnectionLimits.probePaths.contains(request.path ?? "")
         case .body:
@@ -247,14 +267,15 @@ final class RequestBoundaryHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
-        case .head: answerBegun = true
+        // Answers go out in order: with one owed, this is the last request's.
+        case .head: if answersOwed == 1 { answerBegun = true }
         case .body: break
         case .end:
             answersOwed -= 1
             context.write(data, promise: promise)
-            if answersOwed == 0, let deferred = deferredAnswer {
+            if let deferred = deferredAnswer, answersOwed == deferred.whenOwed {
                 deferredAnswer = nil
-                answer(deferred, context: context)
+                answer(deferred.error, context: context)
             }
             return
         }
@@ -269,12 +290,13 @@ final class RequestBoundaryHandler: ChannelDuplexHandler, RemovableChannelHandle
         let timedOut = ServerError(.requestTimeout, "the request did not arrive in time")
         if lastRequestRead {
             // The open request's head has not come: answer after the answers still owed.
-            if answersOwed == 0 { answer(timedOut, context: context) } else { deferredAnswer = timedOut }
+            answer(timedOut, afterOwed: 0, context: context)
         } else if answerBegun {
             // Its answer has begun (a 413 on the declared length): a 408 would corrupt it.
             context.close(promise: nil)
         } else {
-            answer(timedOut, context: context)
+            // In its place, after the answers to the requests before it (pipelined).
+            answer(timedOut, afterOwed: 1, context: context)
         }
     }
 
@@ -287,10 +309,15 @@ final class RequestBoundaryHandler: ChannelDuplexHandler, RemovableChannelHandle
             return
         }
         readTimeout?.requestEnded()
-        if answersOwed == 0 {
-            answer(Self.serverError(parseError), context: context)
+        answer(Self.serverError(parseError), afterOwed: 0, context: context)
+    }
+
+    /// Answers `error` now if no more than `owed` answers are owed, else once they are.
+    private func answer(_ error: ServerError, afterOwed owed: Int, context: ChannelHandlerContext) {
+        if answersOwed <= owed {
+            answer(error, context: context)
         } else {
-            deferredAnswer = Self.serverError(parseError)
+            deferredAnswer = (error, owed)
         }
     }
 

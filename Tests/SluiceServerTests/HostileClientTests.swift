@@ -36,6 +36,34 @@ struct HostileClientTests {
         }
     }
 
+    @Test(
+        "a pipelined request that stalls in its body, sent in one write after a complete request, is answered 408 after that request's answer",
+        arguments: [false, true])
+    func stalledPipelinedRequest(holdFirst: Bool) async throws {
+        let metrics = ServerMetrics()
+        let pipeline = FakePipeline()
+        try await withServer(pipeline, configuration: Self.shortRead, metrics: metrics) { server in
+            if holdFirst { pipeline.hold() }
+            defer { pipeline.release() }
+            let client = try RawConnection(port: server.port)
+            try await client.send(
+                "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi"
+                    + "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc")
+            if holdFirst {
+                // The second request times out while the first is still computing: its 408 waits.
+                try await waitUntil("timed out") {
+                    metricValue(metrics.render(), "sluice_request_read_timeouts_total") == 1
+                }
+                pipeline.release()
+            }
+            let answers = await client.responsesUntilClosed()
+            #expect(answers.map(\.status) == [200, 408])
+            #expect(answers.first?.body == #"{"text":"HI","tokens":3}"#)
+            #expect(answers.last?.body == Self.timedOut)
+            #expect(metricValue(metrics.render(), "sluice_request_read_timeouts_total") == 1)
+        }
+    }
+
     @Test("a stalled body whose answer has begun (413 on its declared length) is closed, not answered twice")
     func stalledAfterAnswer() async throws {
         try await withServer(configuration: Self.shortRead) { server in
