@@ -230,9 +230,11 @@ struct Bench: AsyncParsableCommand {
         let a = [Float](repeating: 0.01, count: m * k)
         let b = [Float](repeating: 0.02, count: n * k)
         var c = [Float](repeating: 0, count: m * n)
+        // The best of 25 products (about 0.2 s at 300 GFLOP/s): on a shared host the rate moves
+        // with the neighbours' load, and 5 were seen to miss its peak by a third.
         func rate(_ product: () -> Void) -> Double {
             var best = 0.0
-            for _ in 0..<5 {
+            for _ in 0..<25 {
                 let start = DispatchTime.now().uptimeNanoseconds
                 product()
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

@@ -188,7 +188,7 @@ struct Serve: AsyncParsableCommand {
                 "read_timeout_s": "\(configuration.readTimeout)",
                 "idle_timeout_s": "\(configuration.idleTimeout)",
                 "max_connections": "\(configuration.maxConnections)",
-                "simd": "\(simd)",
+                "simd": "\(simd)", "blas": "\(BLASKernels.coreName)",
             ])
 
         let descriptors = Self.raiseDescriptorLimit()

@@ -13,6 +13,22 @@ struct Sluice: AsyncParsableCommand {
         abstract: "Serve Hugging Face encoder pipelines, written in Swift.",
         subcommands: [Serve.self, Predict.self, Tokenize.self, Bench.self]
     )
+
+    /// Restarts first with OpenBLAS's faster kernels where it fell back to old ones
+    /// (`BLASKernels`), then runs the command line.
+    static func main() async {
+        BLASKernels.restartWithBetterKernels()
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 /// Options shared by the commands that load a model.
