@@ -82,23 +82,24 @@ public func buildApplication<Pipeline: ServablePipeline>(
                     turns: turns,
                     logger: modelLogger, load: model.load))
         })
-    let router = Router(context: SluiceRequestContext.self)
-    // Order matters: the outermost middleware sees every error, the API key's included.
-    router.add(
-        middleware: ErrorAndMetricsMiddleware(verboseErrors: configuration.verboseErrors, metrics: metrics))
-    if let key = configuration.apiKey {
-        router.add(middleware: APIKeyMiddleware(key: key))
-    }
     let runner = TaskRunner(
         models: registry, body: BodyReader(maxBodyBytes: configuration.maxBodyBytes),
         maxInputs: configuration.effectiveMaxInputs)
     let operations = OperationsController(runner: runner, configuration: configuration, metrics: metrics)
-    InferenceAPIController(runner: runner).addRoutes(to: router)
-    TEIController(runner: runner).addRoutes(to: router)
-    OpenAIController(runner: runner).addRoutes(to: router)
-    KServeController(runner: runner).addRoutes(to: router)
-    operations.addRoutes(to: router)
-    ModelPathController(runner: runner, operations: operations).addRoutes(to: router)
+    let routes =
+        InferenceAPIController(runner: runner).routes + TEIController(runner: runner).routes
+        + OpenAIController(runner: runner).routes + KServeController(runner: runner).routes
+        + operations.routes
+        + ModelPathController(runner: runner, operations: operations).routes
+    let router = Router(context: SluiceRequestContext.self)
+    // Order matters: the outermost middleware sees every error, the API key's included.
+    router.add(
+        middleware: ErrorAndMetricsMiddleware(
+            verboseErrors: configuration.verboseErrors, metrics: metrics, routes: RouteTable(routes)))
+    if let key = configuration.apiKey {
+        router.add(middleware: APIKeyMiddleware(key: key))
+    }
+    router.add(routes)
 
     let http = Application(
         router: router,

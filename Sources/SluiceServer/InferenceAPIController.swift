@@ -13,8 +13,9 @@ import SluicePipelines
 struct InferenceAPIController<Pipeline: ServablePipeline> {
     let runner: TaskRunner<Pipeline>
 
-    func addRoutes(to router: Router<SluiceRequestContext>) {
-        router.add([(.post, "/", infer), (.get, "/", page)])
+    /// Its routes, each a method, a path and its handler.
+    var routes: [Route] {
+        [(.post, "/", infer), (.get, "/", page)]
     }
 
     /// The answer, with where its time went in `Server-Timing` (milliseconds).

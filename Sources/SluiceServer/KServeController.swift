@@ -18,12 +18,13 @@ import SluicePipelines
 struct KServeController<Pipeline: ServablePipeline> {
     let runner: TaskRunner<Pipeline>
 
-    func addRoutes(to router: Router<SluiceRequestContext>) {
-        router.add([
+    /// Its routes, each a method, a path and its handler.
+    var routes: [Route] {
+        [
             (.get, "/v2", server), (.get, "/v2/health/live", live), (.get, "/v2/health/ready", ready),
             (.get, "/v2/models", models), (.get, "/v2/models/**", model), (.post, "/v2/models/**", infer),
             (.post, "/v1/models/**", predictV1),
-        ])
+        ]
     }
 
     @Sendable func server(_ request: Request, context: SluiceRequestContext) async throws -> Response {

@@ -4,12 +4,14 @@ import Metrics
 /// The outermost middleware: turns any error a route or the router throws into the JSON answer
 /// of `ServerError` in the dialect of the request's path (so no other code builds error bodies,
 /// and no error reaches the client as Hummingbird's empty 500), and counts every answer by route
-/// and status.
+/// and status. The router's 404 for a path that exists with other methods becomes 405 with
+/// `Allow` (RFC 9110, 15.5.6).
 struct ErrorAndMetricsMiddleware: RouterMiddleware {
     typealias Context = SluiceRequestContext
 
     let verboseErrors: Bool
     let metrics: ServerMetrics
+    let routes: RouteTable
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
@@ -18,7 +20,17 @@ struct ErrorAndMetricsMiddleware: RouterMiddleware {
         do {
             response = try await next(request, context)
         } catch {
-            let answer = ServerError.from(error, verbose: verboseErrors)
+            var answer = ServerError.from(error, verbose: verboseErrors)
+            if let error = error as? HTTPError, error.status == .notFound {
+                let allowed = routes.methods(at: request.uri.path)
+                if !allowed.isEmpty, !allowed.contains(request.method) {
+                    let list = allowed.map(\.rawValue).joined(separator: ", ")
+                    answer = ServerError(
+                        .methodNotAllowed,
+                        "method \(request.method.rawValue) is not allowed on this route (allowed: \(list))")
+                    answer.allow = allowed
+                }
+            }
             if answer.kind == .internal {
                 context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
             }

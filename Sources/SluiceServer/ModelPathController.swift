@@ -9,8 +9,9 @@ struct ModelPathController<Pipeline: ServablePipeline> {
     let runner: TaskRunner<Pipeline>
     let operations: OperationsController<Pipeline>
 
-    func addRoutes(to router: Router<SluiceRequestContext>) {
-        router.add([(.post, "/models/**", post), (.get, "/models/**", get)])
+    /// Its routes, each a method, a path and its handler.
+    var routes: [Route] {
+        [(.post, "/models/**", post), (.get, "/models/**", get)]
     }
 
     @Sendable func post(_ request: Request, context: SluiceRequestContext) async throws -> Response {

@@ -17,12 +17,13 @@ struct OpenAIController<Pipeline: ServablePipeline> {
     /// When the server started (`created`), in Unix seconds.
     let created = Int(Date().timeIntervalSince1970)
 
-    func addRoutes(to router: Router<SluiceRequestContext>) {
-        router.add([
+    /// Its routes, each a method, a path and its handler.
+    var routes: [Route] {
+        [
             (.post, "/v1/embeddings", embeddings), (.get, "/v1/models", models),
             (.get, "/v1/models/**", model),
             (.post, "/v1/rerank", rerank), (.post, "/v2/rerank", rerank),
-        ])
+        ]
     }
 
     /// `input` (a text, texts, token ids or lists of them) as sentence embeddings, unit length,

@@ -12,11 +12,12 @@ struct OperationsController<Pipeline: ServablePipeline> {
     let configuration: ServerConfiguration
     let metrics: ServerMetrics
 
-    func addRoutes(to router: Router<SluiceRequestContext>) {
-        router.add([
+    /// Its routes, each a method, a path and its handler.
+    var routes: [Route] {
+        [
             (.get, "/health", health), (.get, "/info", info), (.get, "/metrics", renderMetrics),
             (.get, "/openapi.json", openAPI), (.get, "/docs", docs),
-        ])
+        ]
     }
 
     /// 200 while every model's inference thread runs and admits jobs; 503 while a model loads

@@ -58,6 +58,8 @@ public struct ServerError: Error, Sendable, CustomStringConvertible {
     public var retryAfterSeconds: Int?
     /// What some dialects tell apart within a kind (see `Detail`).
     public var detail: Detail?
+    /// The methods for `Allow` (405 only).
+    public var allow: [HTTPRequest.Method]?
 
     /// Finer causes that some API dialects answer with their own status or type.
     public enum Detail: Sendable {
@@ -89,6 +91,7 @@ public struct ServerError: Error, Sendable, CustomStringConvertible {
     func response() -> Response {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
+        if let allow { headers[.allow] = allow.map(\.rawValue).joined(separator: ", ") }
         return Response(
             status: kind.status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
     }

@@ -17,12 +17,13 @@ struct TEIController<Pipeline: ServablePipeline> {
     var body: BodyReader { runner.body }
     var maxInputs: Int { runner.maxInputs }
 
-    func addRoutes(to router: Router<SluiceRequestContext>) {
-        router.add([
+    /// Its routes, each a method, a path and its handler.
+    var routes: [Route] {
+        [
             (.post, "/embed", embed), (.post, "/embed_all", embedAll), (.post, "/embed_sparse", embedSparse),
             (.post, "/predict", predict), (.post, "/rerank", rerank), (.post, "/similarity", similarity),
             (.post, "/tokenize", tokenize), (.post, "/decode", decode),
-        ])
+        ]
     }
 
     // MARK: Routes

@@ -65,9 +65,48 @@ struct TaskRunner<Pipeline: ServablePipeline>: Sendable {
 /// A route's handler.
 typealias RouteHandler = @Sendable (Request, SluiceRequestContext) async throws -> Response
 
+/// A route: a method, a path (a literal, or a prefix ending in `/**` for any path below it) and
+/// its handler.
+typealias Route = (method: HTTPRequest.Method, path: String, handler: RouteHandler)
+
 extension Router<SluiceRequestContext> {
-    /// Adds a controller's routes, each a method, a path and its handler.
-    func add(_ routes: [(HTTPRequest.Method, String, RouteHandler)]) {
-        for (method, path, handler) in routes { on(RouterPath(path), method: method, use: handler) }
+    /// Adds routes.
+    func add(_ routes: [Route]) {
+        for route in routes { on(RouterPath(route.path), method: route.method, use: route.handler) }
+    }
+}
+
+/// Which methods each path of the server answers, so that a known path asked with another
+/// method gets 405 and an `Allow` header rather than the router's 404.
+struct RouteTable: Sendable {
+    private let entries: [(method: HTTPRequest.Method, components: [Substring], below: Bool)]
+
+    init(_ routes: [Route]) {
+        entries = routes.map { route in
+            var components = Self.components(route.path)
+            let below = components.last == "**"
+            if below { components.removeLast() }
+            return (route.method, components, below)
+        }
+    }
+
+    /// The methods some route answers at `path`, in the order the routes were given; empty
+    /// for a path no route has.
+    func methods(at path: String) -> [HTTPRequest.Method] {
+        let components = Self.components(path)
+        var methods: [HTTPRequest.Method] = []
+        for entry in entries where !methods.contains(entry.method) {
+            let matches =
+                entry.below
+                ? components.count > entry.components.count && components.starts(with: entry.components)
+                : components == entry.components
+            if matches { methods.append(entry.method) }
+        }
+        return methods
+    }
+
+    /// The path's segments, as the router splits it (empty ones dropped).
+    private static func components(_ path: String) -> [Substring] {
+        path.split(separator: "/", omittingEmptySubsequences: true)
     }
 }

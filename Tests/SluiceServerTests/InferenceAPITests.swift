@@ -228,15 +228,33 @@ struct InferenceAPITests {
         }
     }
 
-    @Test("unknown routes and methods answer JSON errors too")
+    @Test("unknown routes answer 404 and known paths asked with another method 405 with Allow, as JSON")
     func unknownRoutesAnswerJSON() async throws {
         try await withServer { server in
             let missing = try await server.request(.get, "/nope")
             #expect(missing.status == .notFound)
             #expect(missing.text == errorBody("not_found", "no such route"))
-            let wrongMethod = try await server.request(.delete, "/")
-            #expect(wrongMethod.status == .notFound)
-            #expect(wrongMethod.headers[.contentType] == "application/json")
+            #expect(missing.headers[.allow] == nil)
+            for (method, path, allowed) in [
+                (HTTPRequest.Method.delete, "/", "POST, GET"), (.post, "/health", "GET"),
+                (.put, "/metrics", "GET"),
+                (.get, "/embed", "POST"), (.get, "/v1/embeddings", "POST"),
+                (.delete, "/v2/models/m/infer", "GET, POST"),
+                (.patch, "/models/m", "POST, GET"), (.post, "/health/", "GET"),
+            ] {
+                let answer = try await server.request(method, path)
+                #expect(answer.status == .methodNotAllowed, "\(method) \(path)")
+                #expect(answer.headers[.allow] == allowed, "\(method) \(path)")
+                #expect(answer.headers[.contentType] == "application/json")
+                #expect(
+                    answer.text.contains(
+                        "method \(method.rawValue) is not allowed on this route (allowed: \(allowed))"))
+            }
+            // The dialect's error shape: TEI's `error_type`, OpenAI's `error.type`.
+            #expect(try await server.request(.get, "/embed").text.hasSuffix(#""error_type":"Validation"}"#))
+            #expect(
+                try await server.request(.get, "/v1/embeddings").text.contains(
+                    #""type":"invalid_request_error""#))
         }
     }
 }
