@@ -86,15 +86,6 @@ public struct KernelChoice: Sendable, CustomStringConvertible {
             seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
     }
 
-    /// The paths in use now (whatever set them).
-    public static var current: KernelChoice {
-        KernelChoice(
-            mode: .auto,
-            families: names.enumerated().map { index, name in
-                Family(name: name, usesAVX512: sluice_kernels_use_avx512(Int32(index)) != 0)
-            })
-    }
-
     /// `stream avx512 (avx512 0.031 ms, avx2 0.035 ms), wide avx2 (…), chosen in 21 ms`, or
     /// the paths alone.
     public var description: String {
