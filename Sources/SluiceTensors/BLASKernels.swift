@@ -37,7 +37,8 @@ public enum BLASKernels {
 
     /// Starts this executable again, with the same arguments, with `OPENBLAS_CORETYPE` set to
     /// `betterCoreType` when there is one; returns (doing nothing) when there is none or the
-    /// restart fails. Call it first thing in `main`, before any thread starts.
+    /// restart fails. Call it first thing in `main`. Setting `OPENBLAS_CORETYPE` beforehand
+    /// keeps one process (under valgrind or a debugger, which would lose track of the restart).
     public static func restartWithBetterKernels() {
         #if os(Linux)
         guard let core = betterCoreType else { return }
