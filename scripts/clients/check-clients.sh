@@ -10,7 +10,7 @@
 # 2. schemathesis with text-embeddings-inference's own OpenAPI document (TEI 1.9.3's
 #    docs/openapi.json, Apache-2.0, kept here as tei-openapi-1.9.3.json) on the routes of an
 #    embedding model and of a re-ranker: no server error, every status code and every response
-#    body as the document says;
+#    body as the document says, and 405 with `Allow` for a method a route does not take;
 # 3. schemathesis with Sluice's own document (/openapi.json) on five models, the same checks.
 #
 # The Python environment is SLUICE_CLIENT_VENV (default ~/.cache/sluice-client-venv, made here).
@@ -65,7 +65,7 @@ status=0
 # or the whole report and marks the run failed.
 schemathesis_run() {
     if (cd "$tmp" && "$VENV/bin/schemathesis" run "$1" --url "$2" \
-        --checks not_a_server_error,status_code_conformance,response_schema_conformance \
+        --checks not_a_server_error,status_code_conformance,response_schema_conformance,unsupported_method \
         --max-examples "$3" > "$tmp/schemathesis.out" 2>&1); then
         grep -E "generated, " "$tmp/schemathesis.out"
     else

@@ -8,11 +8,15 @@
 # regression test); each run's log and libFuzzer's final stats go to .fuzz/TARGET.log.
 #
 #   scripts/fuzz/run.sh [json|tokenizer|encode|safetensors|bodies ...]     RUNS=1000000 to change,
-#                                                                           JOBS=2 for two processes
+#                                                                           JOBS=2 for two processes,
+#                                                                           MAX_SECONDS=3600 to stop there
+# MAX_SECONDS ends each process at that time with its final stats, as -runs does (stopping the
+# run with SIGINT instead made libFuzzer's -jobs parent crash in its own exit code).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${RUNS:-10000000}
 JOBS=${JOBS:-1}
+MAX_SECONDS=${MAX_SECONDS:-0}
 targets=${*:-json tokenizer encode safetensors bodies}
 
 mkdir -p .fuzz
@@ -33,7 +37,7 @@ for target in $targets; do
         LSAN_OPTIONS="suppressions=$root/scripts/lsan-suppressions.txt" SWIFT_BACKTRACE=enable=no \
         SLUICE_FUZZ_TARGET=$target "$root/.build-fuzz/release/sluice-fuzz" "$root/.fuzz/$target" \
         "$root/Fuzz/corpus/$target" -runs=$((RUNS / JOBS)) -timeout=10 -rss_limit_mb=4096 -detect_leaks=1 \
-        -print_final_stats=1 -artifact_prefix="$root/.fuzz/crashes/$target-" "${parallel[@]}") \
+        -print_final_stats=1 -max_total_time="$MAX_SECONDS" -artifact_prefix="$root/.fuzz/crashes/$target-" "${parallel[@]}") \
         > ".fuzz/$target.log" 2>&1 || status=$?
     logs=(".fuzz/$target.log")
     [ "$JOBS" -gt 1 ] && logs=(".fuzz/$target-jobs"/fuzz-*.log)
