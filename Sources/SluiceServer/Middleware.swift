@@ -24,11 +24,7 @@ struct ErrorAndMetricsMiddleware: RouterMiddleware {
             if let error = error as? HTTPError, error.status == .notFound {
                 let allowed = routes.methods(at: request.uri.path)
                 if !allowed.isEmpty, !allowed.contains(request.method) {
-                    let list = allowed.map(\.rawValue).joined(separator: ", ")
-                    answer = ServerError(
-                        .methodNotAllowed,
-                        "method \(request.method.rawValue) is not allowed on this route (allowed: \(list))")
-                    answer.allow = allowed
+                    answer = .methodNotAllowed(request.method, allowed: allowed)
                 }
             }
             if answer.kind == .internal {

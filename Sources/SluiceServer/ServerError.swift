@@ -58,8 +58,8 @@ public struct ServerError: Error, Sendable, CustomStringConvertible {
     public var retryAfterSeconds: Int?
     /// What some dialects tell apart within a kind (see `Detail`).
     public var detail: Detail?
-    /// The methods for `Allow` (405 only).
-    public var allow: [HTTPRequest.Method]?
+    /// The value of `Allow`: the methods the route takes (405 only).
+    public var allow: String?
 
     /// Finer causes that some API dialects answer with their own status or type.
     public enum Detail: Sendable {
@@ -91,9 +91,18 @@ public struct ServerError: Error, Sendable, CustomStringConvertible {
     func response() -> Response {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
-        if let allow { headers[.allow] = allow.map(\.rawValue).joined(separator: ", ") }
+        if let allow { headers[.allow] = allow }
         return Response(
             status: kind.status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    /// A 405 for `method` on a route that takes only `allowed`, which `Allow` lists.
+    static func methodNotAllowed(_ method: HTTPRequest.Method, allowed: [HTTPRequest.Method]) -> ServerError {
+        let list = allowed.map(\.rawValue).joined(separator: ", ")
+        var error = ServerError(
+            .methodNotAllowed, "method \(method.rawValue) is not allowed on this route (allowed: \(list))")
+        error.allow = list
+        return error
     }
 }
 
