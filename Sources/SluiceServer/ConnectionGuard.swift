@@ -135,6 +135,10 @@ final class ReadTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     /// Whether part of a request has been read and not yet its end.
     private var requestOpen = false
+    /// Whether a request's end was read in the part of a read being passed on.
+    private var endedInPart = false
+    /// Whether the connection is ending (its last answer chosen): no timer starts again.
+    private var stopped = false
     private var timer: Scheduled<Void>?
     private var context: ChannelHandlerContext?
 
@@ -145,9 +149,31 @@ final class ReadTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.logger = logger
     }
 
+    /// Passes a read on in two parts, split before its last byte that is not a line break. The
+    /// decoder reports a request's end (`requestEnded`) as it reads that request's last byte, and
+    /// a new request only at its whole head (`requestBegan`), so the split tells whether a request
+    /// that ended in this read was followed by the start of another: when it ended in the first
+    /// part and nothing began after it, that last byte (not a line break, which the decoder skips
+    /// between requests) belongs to a request whose head has not all come, and it is timed from
+    /// here. A request that ended in the second part ended at that byte or in the line breaks
+    /// after it: nothing more was sent.
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if !requestOpen, unwrapInboundIn(data).readableBytes > 0 { startTimer(context: context) }
-        context.fireChannelRead(data)
+        var bytes = unwrapInboundIn(data)
+        if !requestOpen, bytes.readableBytes > 0 { startTimer(context: context) }
+        let split = bytes.readableBytesView.lastIndex { $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\n") }
+        guard let split, split > bytes.readerIndex else {
+            context.fireChannelRead(data)
+            return
+        }
+        let first = bytes.readSlice(length: split - bytes.readerIndex)!
+        endedInPart = false
+        context.fireChannelRead(wrapInboundOut(first))
+        let endedBeforeLast = endedInPart
+        endedInPart = false
+        context.fireChannelRead(wrapInboundOut(bytes))
+        if endedBeforeLast, !endedInPart, !requestOpen {
+            startTimer(context: context)
+        }
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -164,22 +190,32 @@ final class ReadTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.fireChannelInactive()
     }
 
-    /// The decoder has read a request's end: the next byte starts a new request.
+    /// The decoder has read a request's end: the next byte that is not a line break starts a new
+    /// request.
     func requestEnded() {
+        requestOpen = false
+        endedInPart = true
+        cancelTimer()
+    }
+
+    /// The connection's last answer has been chosen (the decoder failed): nothing more is timed.
+    func stop() {
+        stopped = true
         requestOpen = false
         cancelTimer()
     }
 
     /// The decoder has read a request's head. Its timer is already running unless the request
-    /// began in the same read as the previous one ended (pipelined), after that end: then it
-    /// starts now, so that a pipelined request stalled in its body is cut off too. (One stalled
-    /// in its head there is decoded into no event; the idle timeout closes its connection.)
+    /// began in the same read as the previous one ended (pipelined), after that end, and its head
+    /// came whole in that read: then it starts now, so that a pipelined request stalled in its
+    /// body is cut off too.
     func requestBegan() {
         guard !requestOpen, let context else { return }
         startTimer(context: context)
     }
 
     private func startTimer(context: ChannelHandlerContext) {
+        guard !stopped else { return }
         requestOpen = true
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         timer = context.eventLoop.scheduleTask(in: readTimeout) {
@@ -308,7 +344,7 @@ final class RequestBoundaryHandler: ChannelDuplexHandler, RemovableChannelHandle
             context.fireErrorCaught(error)
             return
         }
-        readTimeout?.requestEnded()
+        readTimeout?.stop()
         answer(Self.serverError(parseError), afterOwed: 0, context: context)
     }
 

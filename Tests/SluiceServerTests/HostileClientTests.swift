@@ -37,9 +37,13 @@ struct HostileClientTests {
     }
 
     @Test(
-        "a pipelined request that stalls in its body, sent in one write after a complete request, is answered 408 after that request's answer",
-        arguments: [false, true])
-    func stalledPipelinedRequest(holdFirst: Bool) async throws {
+        "a pipelined request that stalls in its head or body, sent in one write after a complete request, is answered 408 after that request's answer",
+        arguments: [false, true],
+        [
+            "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc",
+            "POST / HTTP/1.1\r\nHost: x\r\nContent-Le", "P", "POST / HTTP/1.1\r\nHost: x\r\n",
+        ])
+    func stalledPipelinedRequest(holdFirst: Bool, second: String) async throws {
         let metrics = ServerMetrics()
         let pipeline = FakePipeline()
         try await withServer(pipeline, configuration: Self.shortRead, metrics: metrics) { server in
@@ -48,7 +52,7 @@ struct HostileClientTests {
             let client = try RawConnection(port: server.port)
             try await client.send(
                 "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi"
-                    + "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc")
+                    + second)
             if holdFirst {
                 // The second request times out while the first is still computing: its 408 waits.
                 try await waitUntil("timed out") {
@@ -61,6 +65,26 @@ struct HostileClientTests {
             #expect(answers.first?.body == #"{"text":"HI","tokens":3}"#)
             #expect(answers.last?.body == Self.timedOut)
             #expect(metricValue(metrics.render(), "sluice_request_read_timeouts_total") == 1)
+        }
+    }
+
+    @Test(
+        "a request followed by line breaks in the same write is not taken for the start of another: the connection stays until the idle timeout",
+        arguments: [
+            "GET /health HTTP/1.1\r\nHost: x\r\n\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi\r\n",
+        ])
+    func trailingLineBreaks(_ sent: String) async throws {
+        // The idle timeout, longer than the read timeout, closes the connection: a 408 would come first.
+        let configuration = ServerConfiguration(
+            readTimeout: .milliseconds(300), idleTimeout: .milliseconds(1500))
+        let metrics = ServerMetrics()
+        try await withServer(configuration: configuration, metrics: metrics) { server in
+            let client = try RawConnection(port: server.port)
+            try await client.send(sent)
+            let answers = await client.responsesUntilClosed()
+            #expect(answers.map(\.status) == [200])
+            #expect(metricValue(metrics.render(), "sluice_request_read_timeouts_total") == 0)
         }
     }
 
