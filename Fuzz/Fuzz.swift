@@ -183,7 +183,7 @@ final class BodyFuzzer: @unchecked Sendable {
                 body: RequestBody(buffer: body))
             let context = App.Responder.Context(source: .init(channel: channel, logger: logger))
             do {
-                var response = try await responder.respond(to: request, context: context)
+                let response = try await responder.respond(to: request, context: context)
                 let collector = BodyCollector()
                 try await response.body.write(collector)
                 return (response.status, collector.body)

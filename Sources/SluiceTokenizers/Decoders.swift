@@ -82,44 +82,75 @@ struct WordPieceDecoder: Decoder {
 /// The reference's `cleanup`: removes the space before punctuation and English contractions.
 /// Applied per token, as the reference does.
 func cleanUpTokenization(_ text: String) -> String {
-    guard text.unicodeScalars.contains(" ") else { return text }
-    return
-        text
-        .replacingAll(" .", with: ".")
-        .replacingAll(" ?", with: "?")
-        .replacingAll(" !", with: "!")
-        .replacingAll(" ,", with: ",")
-        .replacingAll(" ' ", with: "'")
-        .replacingAll(" n't", with: "n't")
-        .replacingAll(" 'm", with: "'m")
-        .replacingAll(" do not", with: " don't")
-        .replacingAll(" 's", with: "'s")
-        .replacingAll(" 've", with: "'ve")
-        .replacingAll(" 're", with: "'re")
+    text.replacingAll(wordPieceCleanup)
+}
+
+/// The reference's `cleanup` replacements, in its order.
+private let wordPieceCleanup = ScalarReplacements([
+    (" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"), (" 'm", "'m"),
+    (" do not", " don't"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re"),
+])
+
+/// Replacements applied one after the other, each to the previous one's result, as chained
+/// `str::replace` calls; every pattern begins with the same scalar (a space, for the clean-ups).
+struct ScalarReplacements: Sendable {
+    let pairs: [(pattern: [Unicode.Scalar], replacement: [Unicode.Scalar])]
+    let first: Unicode.Scalar
+
+    init(_ pairs: [(String, String)]) {
+        self.pairs = pairs.map { (Array($0.unicodeScalars), Array($1.unicodeScalars)) }
+        first = self.pairs[0].pattern[0]
+        precondition(self.pairs.allSatisfy { $0.pattern.first == first })
+    }
 }
 
 extension String {
     /// Rust's `str::replace`: non-overlapping occurrences, left to right, compared by scalars.
     func replacingAll(_ target: String, with replacement: String) -> String {
-        let source = Array(unicodeScalars)
-        let pattern = Array(target.unicodeScalars)
-        guard !pattern.isEmpty, source.count >= pattern.count else { return self }
-        var result = String.UnicodeScalarView()
-        var index = 0
-        var found = false
-        while index < source.count {
-            if index + pattern.count <= source.count && source[index] == pattern[0]
-                && source[index..<(index + pattern.count)].elementsEqual(pattern)
-            {
-                result.append(contentsOf: replacement.unicodeScalars)
+        var scalars = Array(unicodeScalars)
+        guard scalars.replaceAll(Array(target.unicodeScalars), with: Array(replacement.unicodeScalars)) else {
+            return self
+        }
+        return String(scalars: scalars)
+    }
+
+    /// Each replacement in turn, as `replacingAll`; the scalars are copied once, and a new string
+    /// made only when something was replaced.
+    func replacingAll(_ replacements: ScalarReplacements) -> String {
+        guard unicodeScalars.contains(replacements.first) else { return self }
+        var scalars = Array(unicodeScalars)
+        var replaced = false
+        for (pattern, replacement) in replacements.pairs {
+            replaced = scalars.replaceAll(pattern, with: replacement) || replaced
+        }
+        return replaced ? String(scalars: scalars) : self
+    }
+}
+
+extension Array where Element == Unicode.Scalar {
+    /// Rust's `str::replace` in place: non-overlapping occurrences of `pattern`, left to right.
+    /// Returns whether anything was replaced (nothing is copied when nothing is).
+    mutating func replaceAll(_ pattern: [Unicode.Scalar], with replacement: [Unicode.Scalar]) -> Bool {
+        guard !pattern.isEmpty, count >= pattern.count else { return false }
+        let last = count - pattern.count
+        func matches(at index: Int) -> Bool {
+            index <= last && self[index] == pattern[0]
+                && self[index..<(index + pattern.count)].elementsEqual(pattern)
+        }
+        guard var index = (0...last).first(where: matches) else { return false }
+        var result = Array(self[..<index])
+        result.reserveCapacity(count)
+        while index < count {
+            if matches(at: index) {
+                result.append(contentsOf: replacement)
                 index += pattern.count
-                found = true
             } else {
-                result.append(source[index])
+                result.append(self[index])
                 index += 1
             }
         }
-        return found ? String(result) : self
+        self = result
+        return true
     }
 }
 

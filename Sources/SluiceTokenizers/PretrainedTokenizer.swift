@@ -131,13 +131,11 @@ public struct PretrainedTokenizer: Sendable {
     /// English contractions (unlike the WordPiece decoder's clean-up, it keeps "do not"). Python's
     /// `str.replace`, so compared by code points.
     static func cleanUpTokenization(_ text: String) -> String {
-        var t = text
-        for (from, to) in [
-            (" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"),
-            (" 'm", "'m"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re"),
-        ] {
-            t = t.replacingAll(from, with: to)
-        }
-        return t
+        text.replacingAll(cleanup)
     }
+
+    private static let cleanup = ScalarReplacements([
+        (" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"), (" 'm", "'m"),
+        (" 's", "'s"), (" 've", "'ve"), (" 're", "'re"),
+    ])
 }
