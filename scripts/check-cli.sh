@@ -201,11 +201,15 @@ kill $hubpid 2>/dev/null
 
 # serve downloads after it starts listening: /health answers 503 while the weights are held back
 # by the stand-in, and 200 once they are released (shown by order, not by time).
-python3 scripts/hub/standin_hub.py --repos "$hubtmp/repos" --hold org/tiny-bert/model.safetensors \
-    --release "$hubtmp/release" > "$hubtmp/hub2.out" &
-hubpid=$!
-for _ in $(seq 50); do grep -q listening "$hubtmp/hub2.out" 2>/dev/null && break; sleep 0.1; done
-HF_ENDPOINT=$(awk '{print $3}' "$hubtmp/hub2.out")
+# A stand-in that holds the weights back until the file $1 exists; sets hubpid and HF_ENDPOINT.
+held_hub() {
+    python3 scripts/hub/standin_hub.py --repos "$hubtmp/repos" --hold org/tiny-bert/model.safetensors \
+        --release "$1" > "$1.hub" &
+    hubpid=$!
+    for _ in $(seq 50); do grep -q listening "$1.hub" 2>/dev/null && break; sleep 0.1; done
+    HF_ENDPOINT=$(awk '{print $3}' "$1.hub")
+}
+held_hub "$hubtmp/release"
 HF_HUB_CACHE="$hubtmp/cache-serve" "$SLUICE" serve --model org/tiny-bert --port 18971 > "$hubtmp/serve.log" 2>&1 &
 servepid=$!
 loading=$(health_becomes 18971 503 300)
@@ -217,6 +221,31 @@ wait $servepid 2>/dev/null
 [ "$loading" = 503 ] && [ "$ready" = 200 ] && [ -n "$answer" ] && [ "$answer" = "$local_answer" ] &&
     ok "serve --model org/tiny-bert: /health 503 while downloading, then 200 and the folder's answer" ||
     bad "serve while downloading: health $loading then $ready, answer $answer"
+
+# SIGTERM while serve is still downloading stops the download and the server: it exits 0 at once
+# (the stand-in holds the weights back for ever, so only a stopped download lets it exit), and the
+# file it was fetching stays .incomplete in the cache for the next start to resume.
+held_hub "$hubtmp/never"
+HF_HUB_CACHE="$hubtmp/cache-stop" "$SLUICE" serve --model org/tiny-bert --port 18974 > "$hubtmp/stop.log" 2>&1 &
+servepid=$!
+loading=$(health_becomes 18974 503 300)
+kill -TERM $servepid
+# A guard against hanging the suite, not a time limit on the shutdown.
+for _ in $(seq 600); do kill -0 $servepid 2>/dev/null || break; sleep 0.1; done
+if kill -0 $servepid 2>/dev/null; then
+    stopped="still running"
+    kill -KILL $servepid
+    wait $servepid 2>/dev/null
+else
+    wait $servepid
+    stopped="exit $?"
+fi
+kill $hubpid 2>/dev/null
+incomplete=$(find "$hubtmp/cache-stop" -name "*.incomplete" | wc -l)
+[ "$loading" = 503 ] && [ "$stopped" = "exit 0" ] && grep -q "shut down while loading" "$hubtmp/stop.log" &&
+    [ "$incomplete" = 1 ] &&
+    ok "serve --model org/tiny-bert: SIGTERM mid-download stops it, exits 0, and leaves the file .incomplete" ||
+    bad "SIGTERM mid-download: health $loading, $stopped, $incomplete .incomplete files; log: $(tail -n 5 "$hubtmp/stop.log")"
 unset HF_ENDPOINT
 rm -rf "$hubtmp"
 

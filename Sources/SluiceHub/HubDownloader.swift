@@ -219,6 +219,9 @@ public struct HubDownloader: Sendable {
             }
         } catch let error as HubError {
             throw error
+        } catch  where Task.isCancelled {
+            // Stopped on purpose (the server is shutting down): no retry; the bytes so far stay.
+            throw CancellationError()
         } catch {
             throw HubError.network("\(path) of \(id): the transfer broke off (\(error))")
         }

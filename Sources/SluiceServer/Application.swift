@@ -1,6 +1,7 @@
 import Hummingbird
 import HummingbirdCore
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import ServiceLifecycle
 
@@ -14,16 +15,56 @@ public struct ServedModel<Pipeline: ServablePipeline>: Sendable {
     /// The hub revision asked for, if any.
     public var revision: String?
     /// Loads the model, on a thread of its own; its `forward` only runs on its inference thread.
-    public var load: @Sendable () throws -> Pipeline
+    /// A shutdown that comes meanwhile cancels its `LoadCancellation`: a load that then throws
+    /// ends the server cleanly (a download need not finish first).
+    public var load: @Sendable (LoadCancellation) throws -> Pipeline
 
     public init(
         name: String, modelID: String, revision: String? = nil,
-        load: @escaping @Sendable () throws -> Pipeline
+        load: @escaping @Sendable (LoadCancellation) throws -> Pipeline
     ) {
         self.name = name
         self.modelID = modelID
         self.revision = revision
         self.load = load
+    }
+
+    /// A model whose load does not look at shutdowns (it finishes first).
+    public init(
+        name: String, modelID: String, revision: String? = nil,
+        load: @escaping @Sendable () throws -> Pipeline
+    ) {
+        self.init(name: name, modelID: modelID, revision: revision) { _ in try load() }
+    }
+}
+
+/// Tells a model's load that the server is shutting down: the load may stop (throw) instead of
+/// finishing. Handlers run once, on the thread that cancels, or at once if registered after.
+public final class LoadCancellation: Sendable {
+    private let state = NIOLockedValueBox<(cancelled: Bool, handlers: [@Sendable () -> Void])>((false, []))
+
+    public init() {}
+
+    public var isCancelled: Bool { state.withLockedValue { $0.cancelled } }
+
+    /// Runs `handler` when the load is cancelled (now, if it already is).
+    public func onCancel(_ handler: @escaping @Sendable () -> Void) {
+        let now = state.withLockedValue { state in
+            if !state.cancelled { state.handlers.append(handler) }
+            return state.cancelled
+        }
+        if now { handler() }
+    }
+
+    /// Cancels the load: runs the handlers registered so far.
+    public func cancel() {
+        let handlers = state.withLockedValue { state in
+            guard !state.cancelled else { return [@Sendable () -> Void]() }
+            state.cancelled = true
+            defer { state.handlers = [] }
+            return state.handlers
+        }
+        for handler in handlers { handler() }
     }
 }
 

@@ -23,7 +23,7 @@ final class InferenceService<Pipeline: ServablePipeline>: Service, Sendable {
     /// Set on the inference thread once it and the compute pool are registered as compute
     /// threads: only then may the other threads be lowered (lowering cannot be undone).
     private let computeThreadsRegistered = NIOLockedValueBox(false)
-    private let load: @Sendable () throws -> Pipeline
+    private let load: @Sendable (LoadCancellation) throws -> Pipeline
     /// Set once the model is loaded and the inference thread started; `forward` reads it too.
     private let loaded: NIOLockedValueBox<Pipeline?>
 
@@ -31,7 +31,7 @@ final class InferenceService<Pipeline: ServablePipeline>: Service, Sendable {
     /// passes take `turns` at the compute threads with the other models'.
     init(
         configuration: ServerConfiguration, metricsFactory: any MetricsFactory, turns: ComputeTurns,
-        logger: Logger, load: @escaping @Sendable () throws -> Pipeline
+        logger: Logger, load: @escaping @Sendable (LoadCancellation) throws -> Pipeline
     ) {
         self.verboseErrors = configuration.verboseErrors
         self.requestNice = configuration.requestNice
@@ -154,8 +154,17 @@ final class InferenceService<Pipeline: ServablePipeline>: Service, Sendable {
     }
 
     func run() async throws {
+        let cancellation = LoadCancellation()
         try await withGracefulShutdownHandler {
-            let pipeline = try await Self.loadOnOwnThread(load)
+            let pipeline: Pipeline
+            do {
+                pipeline = try await Self.loadOnOwnThread { [load] in try load(cancellation) }
+            } catch  where cancellation.isCancelled {
+                // The shutdown stopped the load (a download, say): nothing was accepted.
+                logger.info(
+                    "shut down while loading; the model was not loaded", metadata: ["reason": "\(error)"])
+                return
+            }
             // Started before the pipeline is published, so a published pipeline means a running
             // thread; a shutdown that came during loading has already begun the drain.
             scheduler.start()
@@ -166,6 +175,7 @@ final class InferenceService<Pipeline: ServablePipeline>: Service, Sendable {
             priorities.cancel()
         } onGracefulShutdown: {
             self.logger.info("draining: refusing new requests, finishing accepted ones")
+            cancellation.cancel()
             self.scheduler.beginShutdown()
         }
         logger.info("inference thread stopped; every accepted request was answered")

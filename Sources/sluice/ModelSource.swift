@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import SluiceHub
+import SluiceServer
 import Synchronization
 
 /// What `--model` names: a folder on disk, or a hub id (`org/name`, `org/name@revision`) whose
@@ -55,12 +56,13 @@ enum ModelSource: Sendable {
     }
 
     /// `folder(token:logger:)` from a thread outside Swift's concurrency pool (the server's
-    /// model-loading thread), which waits for it.
-    func folderWaiting(token: String?, logger: Logger) throws -> String {
+    /// model-loading thread), which waits for it; `cancellation` stops a download (the file
+    /// being fetched stays `.incomplete` in the cache, and the next start resumes it).
+    func folderWaiting(token: String?, logger: Logger, cancellation: LoadCancellation) throws -> String {
         if case .folder(let path) = self { return path }
         let result = Mutex<Result<String, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
-        Task {
+        let task = Task {
             let outcome: Result<String, any Error>
             do { outcome = .success(try await folder(token: token, logger: logger)) } catch {
                 outcome = .failure(error)
@@ -68,6 +70,7 @@ enum ModelSource: Sendable {
             result.withLock { $0 = outcome }
             done.signal()
         }
+        cancellation.onCancel { task.cancel() }
         done.wait()
         return try result.withLock { $0! }.get()
     }

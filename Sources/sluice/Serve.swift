@@ -206,13 +206,16 @@ struct Serve: AsyncParsableCommand {
         let models = sources.enumerated().map { index, given -> ServedModel<Pipeline> in
             let (named, model, source) = given
             let name = named ?? (index == 0 ? configuration.servedModelName : nil) ?? source.defaultServedName
-            return ServedModel(name: name, modelID: model, revision: source.revision) {
+            return ServedModel(name: name, modelID: model, revision: source.revision) { cancellation in
                 // On the model's loading thread: its routes answer 503 until this returns.
                 logger.info("loading model", metadata: ["model": "\(name)", "from": "\(model)"])
                 let clock = ContinuousClock()
                 let start = clock.now
                 // A hub id is fetched into the cache here, while /health answers 503 "loading".
-                let folder = try source.folderWaiting(token: modelOptions.hfToken, logger: logger)
+                // A shutdown meanwhile stops the download.
+                let folder = try source.folderWaiting(
+                    token: modelOptions.hfToken, logger: logger, cancellation: cancellation)
+                if cancellation.isCancelled { throw CancellationError() }
                 let pipeline = try modelOptions.loadPipeline(folder: folder, runtime: runtime)
                 logger.info(
                     "model loaded",
