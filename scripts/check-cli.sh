@@ -98,7 +98,7 @@ fi
 rm -rf "$refused"
 
 # A broken model folder stops `serve` at start-up with a message naming the file (exit 1, not a
-# crash): truncated weights, a tensor's offsets past the end, a corrupt tokenizer.json, a config
+# crash, and no error logged before it by the server's shutdown): truncated weights, a tensor's offsets past the end, a corrupt tokenizer.json, a config
 # field of the wrong type, a config.json that is not JSON.
 broken=$(mktemp -d)
 for case in truncated offsets tokenizer config-type config-json; do
@@ -133,7 +133,8 @@ for case in truncated:model.safetensors offsets:model.safetensors tokenizer:toke
     "$SLUICE" serve --model "$folder" --port 0 > /dev/null 2> "$broken/err"
     status=$?
     said=$(grep "^Error: " "$broken/err")
-    if [ $status -eq 1 ] && [[ $said == "Error: $folder/${case#*:}"* ]] && ! grep -q "Fatal error" "$broken/err"; then
+    if [ $status -eq 1 ] && [[ $said == "Error: $folder/${case#*:}"* ]] && ! grep -q "Fatal error" "$broken/err" &&
+        ! grep -q "^[^ ]* error " "$broken/err"; then
         ok "serve on a broken folder (${case%%:*}) → exit 1: $said"
     else
         bad "serve on a broken folder (${case%%:*}) → exit $status: $(cat "$broken/err")"

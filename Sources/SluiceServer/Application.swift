@@ -186,7 +186,15 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
     }
 
     func run() async throws {
-        let group = ServiceGroup(configuration: .init(services: [http] + inference, logger: logger))
+        // A model that fails to load shuts the rest down gracefully (the server closes its
+        // listener and connections in order) before its error ends the process.
+        let services =
+            [.init(service: http)]
+            + inference.map {
+                ServiceGroupConfiguration.ServiceConfiguration(
+                    service: $0, failureTerminationBehavior: .gracefullyShutdownGroup)
+            }
+        let group = ServiceGroup(configuration: .init(services: services, logger: logger))
         try await group.run()
     }
 }
