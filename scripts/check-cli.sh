@@ -266,5 +266,28 @@ wait $twopid 2>/dev/null
     ok "serve with two models: both listed, the first by default and by name, the second by name" ||
     bad "serve with two models: names $names, default $default, named $named, other $other"
 
+# --task name=task sets one model's task: here the first model (a masked-LM checkpoint) computes
+# features while the second keeps the fill-mask its folder implies. A name no model has, or a
+# named task for a command that loads one model, is refused before anything loads.
+"$SLUICE" serve --model "$FIX/bert-tiny-uncased" --model other="$FIX/tasks/fill-mask-distilbert" \
+    --task bert-tiny-uncased=feature-extraction --port 18975 > /tmp/sluice-two-tasks.log 2>&1 &
+twopid=$!
+health_becomes 18975 200 300 > /dev/null
+features=$(curl -s -X POST -d "test" http://127.0.0.1:18975/ | python3 -c 'import json,sys; a=json.load(sys.stdin); print(isinstance(a[0][0][0], float))' 2>&1)
+masked=$(curl -s -X POST -d "test [MASK]" http://127.0.0.1:18975/models/other | python3 -c 'import json,sys; print(sorted(json.load(sys.stdin)[0]))' 2>&1)
+kill $twopid 2>/dev/null
+wait $twopid 2>/dev/null
+[ "$features" = True ] && [ "$masked" = "['score', 'sequence', 'token', 'token_str']" ] &&
+    ok "serve with --task name=task: that model computes features, the other keeps fill-mask" ||
+    bad "serve with --task name=task: features $features, other model $masked"
+err=$("$SLUICE" serve --model "$FIX/bert-tiny-uncased" --task nobody=fill-mask --port 0 2>&1 >/dev/null)
+status=$?
+[ $status -eq 64 ] && [[ $(head -n 1 <<< "$err") == "Error: --task nobody=…: no model is named nobody (served: bert-tiny-uncased)" ]] &&
+    ok "serve --task nobody=fill-mask → exit 64: $(head -n 1 <<< "$err")" || bad "serve --task nobody=fill-mask → exit $status: $err"
+err=$("$SLUICE" predict --model "$FIX/bert-tiny-uncased" --task a=fill-mask "test [MASK]" 2>&1 >/dev/null)
+status=$?
+[ $status -ne 0 ] && [[ $err == *"--task name=task is for serve's named models"* ]] &&
+    ok "predict --task a=fill-mask → exit $status" || bad "predict --task a=fill-mask → exit $status: $err"
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

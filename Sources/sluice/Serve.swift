@@ -153,12 +153,7 @@ struct Serve: AsyncParsableCommand {
         guard !modelOptions.model.isEmpty else {
             throw ValidationError("--model is required (or SLUICE_MODEL)")
         }
-        if let task = modelOptions.task ?? environment.values["SLUICE_TASK"],
-            PipelineTask(rawValue: task) == nil
-        {
-            let names = PipelineTask.allCases.map(\.rawValue).joined(separator: ", ")
-            throw ValidationError("unknown task \"\(task)\" (supported: \(names))")
-        }
+        let tasks = try modelOptions.tasks()
         let sources = try modelOptions.sources()
         var names = Set<String>()
         for (index, (named, _, source)) in sources.enumerated() {
@@ -170,6 +165,10 @@ struct Serve: AsyncParsableCommand {
             if !names.insert(name).inserted {
                 fail("two models are named \(name): give each its own name (--model name=folder)")
             }
+        }
+        for case let name? in tasks.keys where !names.contains(name) {
+            let served = names.sorted().joined(separator: ", ")
+            throw ValidationError("--task \(name)=…: no model is named \(name) (served: \(served))")
         }
         let modelOptions = modelOptions
         let limits = configuration.scheduler
@@ -216,7 +215,7 @@ struct Serve: AsyncParsableCommand {
                 let folder = try source.folderWaiting(
                     token: modelOptions.hfToken, logger: logger, cancellation: cancellation)
                 if cancellation.isCancelled { throw CancellationError() }
-                let pipeline = try modelOptions.loadPipeline(folder: folder, runtime: runtime)
+                let pipeline = try modelOptions.loadPipeline(folder: folder, name: name, runtime: runtime)
                 logger.info(
                     "model loaded",
                     metadata: [

@@ -67,9 +67,47 @@ struct ModelOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Task, as transformers.pipeline names it (default: what the folder implies; also SLUICE_TASK).",
-            valueName: "task"))
-    var task: String?
+            "Task, as transformers.pipeline names it (default: what the folder implies; also SLUICE_TASK). "
+                + "serve takes several: name=task sets the model of that name's, a bare task every other model's.",
+            valueName: "[name=]task"))
+    var task: [String] = []
+
+    /// `--task` (or `SLUICE_TASK` when none is given): a task for every model (`nil` key) and
+    /// tasks for named models.
+    func tasks() throws -> [String?: PipelineTask] {
+        let given =
+            !task.isEmpty ? task : ProcessInfo.processInfo.environment["SLUICE_TASK"].map { [$0] } ?? []
+        var tasks: [String?: PipelineTask] = [:]
+        for entry in given {
+            var name: String?
+            var text = entry
+            if let equals = entry.firstIndex(of: "=") {
+                name = String(entry[..<equals])
+                text = String(entry[entry.index(after: equals)...])
+                guard !name!.isEmpty else { throw ValidationError("--task \(entry): give name=task or task") }
+            }
+            guard let value = PipelineTask(rawValue: text) else {
+                let names = PipelineTask.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ValidationError("unknown task \"\(text)\" (supported: \(names))")
+            }
+            guard tasks.updateValue(value, forKey: name) == nil else {
+                throw ValidationError(
+                    name.map { "--task gives model \($0) two tasks" }
+                        ?? "--task gives two tasks for every model")
+            }
+        }
+        return tasks
+    }
+
+    /// The task of the model served as `name` (nil for a command that loads one model):
+    /// its own `--task name=…`, else the bare `--task`, else nil (what the folder implies).
+    func task(for name: String?) throws -> PipelineTask? {
+        let tasks = try tasks()
+        if name == nil, tasks.keys.contains(where: { $0 != nil }) {
+            throw ValidationError("--task name=task is for serve's named models; give the task alone")
+        }
+        return name.flatMap { tasks[$0] } ?? tasks[nil] ?? nil
+    }
 
     @Option(
         name: .long,
@@ -163,20 +201,13 @@ struct ModelOptions: ParsableArguments {
         try await source().folder(token: hfToken, logger: logger)
     }
 
-    /// Loads the pipeline of the model in `folder` (`--model`'s, resolved) and `--task`,
+    /// Loads the pipeline of the model in `folder` (`--model`'s, resolved) for its `--task`
+    /// (`name`: the model's name under serve; nil for a command that loads one model),
     /// computing on `runtime`.
-    func loadPipeline(folder model: String, runtime: ComputeRuntime) throws -> Pipeline {
-        var parsedTask: PipelineTask?
-        if let task = task ?? ProcessInfo.processInfo.environment["SLUICE_TASK"] {
-            guard let value = PipelineTask(rawValue: task) else {
-                let names = PipelineTask.allCases.map(\.rawValue).joined(separator: ", ")
-                throw ValidationError("unknown task \"\(task)\" (supported: \(names))")
-            }
-            parsedTask = value
-        }
+    func loadPipeline(folder model: String, name: String? = nil, runtime: ComputeRuntime) throws -> Pipeline {
+        let task = try task(for: name)
         let folder = try ModelFolder(path: model)
-        return try Pipeline(
-            folder: folder, task: parsedTask, denseWeights: try denseWeights(), runtime: runtime)
+        return try Pipeline(folder: folder, task: task, denseWeights: try denseWeights(), runtime: runtime)
     }
 }
 
