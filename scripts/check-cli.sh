@@ -230,21 +230,37 @@ held_hub "$hubtmp/never"
 HF_HUB_CACHE="$hubtmp/cache-stop" "$SLUICE" serve --model org/tiny-bert --port 18974 > "$hubtmp/stop.log" 2>&1 &
 servepid=$!
 loading=$(health_becomes 18974 503 300)
+# SIGTERM once the weights' transfer has begun (the small files come first).
+for _ in $(seq 600); do [ -n "$(find "$hubtmp/cache-stop" -name "*.incomplete" 2>/dev/null)" ] && break; sleep 0.1; done
+# Port 18974 is taken now: a second serve of the held model fails to listen, and the failure
+# stops its download too (it exits 1 naming the address instead of waiting for the weights).
+HF_HUB_CACHE="$hubtmp/cache-taken" "$SLUICE" serve --model org/tiny-bert --port 18974 > "$hubtmp/taken.log" 2>&1 &
+takenpid=$!
+# Waits for process $1 to end (a guard against hanging the suite, not a time limit) and sets
+# `ended` to "exit N", or to "still running" after killing it.
+await_end() {
+    for _ in $(seq 600); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$1" 2>/dev/null; then
+        kill -KILL "$1"
+        wait "$1" 2>/dev/null
+        ended="still running"
+    else
+        wait "$1"
+        ended="exit $?"
+    fi
+}
+await_end $takenpid
+taken=$ended
 kill -TERM $servepid
-# A guard against hanging the suite, not a time limit on the shutdown.
-for _ in $(seq 600); do kill -0 $servepid 2>/dev/null || break; sleep 0.1; done
-if kill -0 $servepid 2>/dev/null; then
-    stopped="still running"
-    kill -KILL $servepid
-    wait $servepid 2>/dev/null
-else
-    wait $servepid
-    stopped="exit $?"
-fi
+await_end $servepid
+stopped=$ended
 kill $hubpid 2>/dev/null
 incomplete=$(find "$hubtmp/cache-stop" -name "*.incomplete" | wc -l)
+[ "$taken" = "exit 1" ] && grep -q "18974" "$hubtmp/taken.log" &&
+    ok "serve on a taken port while downloading → exit 1: $(grep -m 1 "^Error" "$hubtmp/taken.log")" ||
+    bad "serve on a taken port while downloading → $taken: $(tail -n 3 "$hubtmp/taken.log")"
 [ "$loading" = 503 ] && [ "$stopped" = "exit 0" ] && grep -q "shut down while loading" "$hubtmp/stop.log" &&
-    [ "$incomplete" = 1 ] &&
+    ! grep -q "resuming" "$hubtmp/stop.log" && [ "$incomplete" = 1 ] &&
     ok "serve --model org/tiny-bert: SIGTERM mid-download stops it, exits 0, and leaves the file .incomplete" ||
     bad "SIGTERM mid-download: health $loading, $stopped, $incomplete .incomplete files; log: $(tail -n 5 "$hubtmp/stop.log")"
 unset HF_ENDPOINT

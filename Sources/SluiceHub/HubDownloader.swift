@@ -167,6 +167,8 @@ public struct HubDownloader: Sendable {
                     file.location, from: offset, into: partial, id: id, path: path, client: client)
                 break
             } catch let error as HubError {
+                // Stopped on purpose (the server is shutting down): no retry; the bytes so far stay.
+                if Task.isCancelled { throw CancellationError() }
                 guard case .network = error, attempt < 4 else { throw error }
                 attempt += 1
                 logger.warning(

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import HummingbirdCore
 import Logging
@@ -156,7 +157,9 @@ public func buildApplication<Pipeline: ServablePipeline>(
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
         logger: logger
     )
-    return SluiceApplication(http: http, inference: registry.entries.map(\.service))
+    return SluiceApplication(
+        http: http, inference: registry.entries.map(\.service),
+        address: "\(configuration.host):\(configuration.port)")
 }
 
 /// The HTTP application and the models' inference services, shut down in the order that drains
@@ -173,6 +176,8 @@ struct SluiceApplication<Responder: HTTPResponder>: ApplicationProtocol
 where Responder.Context: InitializableFromSource<ApplicationRequestContextSource> {
     let http: Application<Responder>
     let inference: [any Service]
+    /// Where the server listens, as the user gave it (for an error that cannot).
+    let address: String
 
     var responder: Responder { http.responder }
     var server: HTTPServerBuilder { http.server }
@@ -195,6 +200,19 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
                     service: $0, failureTerminationBehavior: .gracefullyShutdownGroup)
             }
         let group = ServiceGroup(configuration: .init(services: services, logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch let error as IOError where [EADDRINUSE, EADDRNOTAVAIL, EACCES].contains(error.errnoCode) {
+            throw ListenError(
+                address: address, reason: String(cString: strerror(error.errnoCode)))
+        }
     }
+}
+
+/// The server could not listen where it was told to (the port taken, say): one line for the user.
+public struct ListenError: Error, CustomStringConvertible {
+    public let address: String
+    public let reason: String
+
+    public var description: String { "cannot listen on \(address): \(reason)" }
 }

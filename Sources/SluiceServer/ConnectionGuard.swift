@@ -157,10 +157,15 @@ final class ReadTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// between requests) belongs to a request whose head has not all come, and it is timed from
     /// here. A request that ended in the second part ended at that byte or in the line breaks
     /// after it: nothing more was sent.
+    ///
+    /// Once the decoder has failed (`stop`), reads are dropped: it would answer each with another
+    /// error, and the connection's last answer is already chosen. Line breaks alone start no
+    /// timer, since the decoder skips them between requests.
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !stopped else { return }
         var bytes = unwrapInboundIn(data)
-        if !requestOpen, bytes.readableBytes > 0 { startTimer(context: context) }
         let split = bytes.readableBytesView.lastIndex { $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\n") }
+        if !requestOpen, split != nil { startTimer(context: context) }
         guard let split, split > bytes.readerIndex else {
             context.fireChannelRead(data)
             return
@@ -168,6 +173,7 @@ final class ReadTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler {
         let first = bytes.readSlice(length: split - bytes.readerIndex)!
         endedInPart = false
         context.fireChannelRead(wrapInboundOut(first))
+        guard !stopped else { return }
         let endedBeforeLast = endedInPart
         endedInPart = false
         context.fireChannelRead(wrapInboundOut(bytes))
@@ -198,7 +204,7 @@ final class ReadTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler {
         cancelTimer()
     }
 
-    /// The connection's last answer has been chosen (the decoder failed): nothing more is timed.
+    /// The decoder has failed: nothing more is timed or passed on.
     func stop() {
         stopped = true
         requestOpen = false
@@ -340,11 +346,16 @@ final class RequestBoundaryHandler: ChannelDuplexHandler, RemovableChannelHandle
         // A parse error inside a request being read goes to its route (whose body read fails);
         // one between requests is this connection's last answer, since the decoder reads
         // nothing after an error: now, or after the answers still owed.
-        guard let parseError = error as? HTTPParserError, lastRequestRead else {
+        guard let parseError = error as? HTTPParserError else {
             context.fireErrorCaught(error)
             return
         }
+        // The decoder reads nothing more on this connection.
         readTimeout?.stop()
+        guard lastRequestRead else {
+            context.fireErrorCaught(error)
+            return
+        }
         answer(Self.serverError(parseError), afterOwed: 0, context: context)
     }
 

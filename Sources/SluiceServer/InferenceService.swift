@@ -159,11 +159,16 @@ final class InferenceService<Pipeline: ServablePipeline>: Service, Sendable {
         try await withGracefulShutdownHandler {
             let pipeline: Pipeline
             do {
-                pipeline = try await Self.loadOnOwnThread { [load] in try load(cancellation) }
-            } catch  where cancellation.isCancelled {
+                // Cancelled by a graceful shutdown (below) or by the group's cancellation (another
+                // service failed: the port was taken, say).
+                pipeline = try await withTaskCancellationHandler {
+                    try await Self.loadOnOwnThread { [load] in try load(cancellation) }
+                } onCancel: {
+                    cancellation.cancel()
+                }
+            } catch is CancellationError where cancellation.isCancelled {
                 // The shutdown stopped the load (a download, say): nothing was accepted.
-                logger.info(
-                    "shut down while loading; the model was not loaded", metadata: ["reason": "\(error)"])
+                logger.info("shut down while loading; the model was not loaded")
                 return
             }
             // Started before the pipeline is published, so a published pipeline means a running

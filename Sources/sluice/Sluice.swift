@@ -81,7 +81,8 @@ struct ModelOptions: ParsableArguments {
         for entry in given {
             var name: String?
             var text = entry
-            if let equals = entry.firstIndex(of: "=") {
+            // The last `=`: a task name holds none, a model name may.
+            if let equals = entry.lastIndex(of: "=") {
                 name = String(entry[..<equals])
                 text = String(entry[entry.index(after: equals)...])
                 guard !name!.isEmpty else { throw ValidationError("--task \(entry): give name=task or task") }
@@ -196,9 +197,11 @@ struct ModelOptions: ParsableArguments {
         }
     }
 
-    /// The model's folder, a hub id's downloaded into the cache first.
+    /// The model's folder, a hub id's downloaded into the cache first (after `--task` is checked,
+    /// so that a mistake there costs no download).
     func folder(logger: Logger = Logger(label: "sluice")) async throws -> String {
-        try await source().folder(token: hfToken, logger: logger)
+        _ = try task(for: nil)
+        return try await source().folder(token: hfToken, logger: logger)
     }
 
     /// Loads the pipeline of the model in `folder` (`--model`'s, resolved) for its `--task`
