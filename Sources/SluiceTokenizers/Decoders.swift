@@ -128,10 +128,16 @@ extension String {
 }
 
 extension Array where Element == Unicode.Scalar {
-    /// Rust's `str::replace` in place: non-overlapping occurrences of `pattern`, left to right.
+    /// Rust's `str::replace` in place: non-overlapping occurrences of `pattern`, left to right;
+    /// an empty pattern occurs before every scalar and at the end, as in Rust and Python.
     /// Returns whether anything was replaced (nothing is copied when nothing is).
     mutating func replaceAll(_ pattern: [Unicode.Scalar], with replacement: [Unicode.Scalar]) -> Bool {
-        guard !pattern.isEmpty, count >= pattern.count else { return false }
+        if pattern.isEmpty {
+            guard !replacement.isEmpty else { return false }
+            self = flatMap { replacement + [$0] } + replacement
+            return true
+        }
+        guard count >= pattern.count else { return false }
         let last = count - pattern.count
         func matches(at index: Int) -> Bool {
             index <= last && self[index] == pattern[0]
