@@ -111,6 +111,12 @@ struct GuardedHTTP1Channel: ServerChildChannel {
             try channel.pipeline.syncOperations.addHandler(guardHandler, position: .first)
         }.flatMap {
             http.setup(channel: channel, logger: logger)
+        }.flatMapThrowing { value in
+            // Right after the HTTP/1 decoder, where requests still carry their version.
+            let decoder = try channel.pipeline.syncOperations.handler(
+                type: ByteToMessageHandler<HTTPRequestDecoder>.self)
+            try channel.pipeline.syncOperations.addHandler(ExpectContinueHandler(), position: .after(decoder))
+            return value
         }
     }
 

@@ -131,13 +131,16 @@ final class InferenceService<Pipeline: ServablePipeline>: Service, Sendable {
                 ? [try await scheduler.submit(prepared[0], tokens: tokens[0], priority: call.priority)]
                 : try await scheduler.submit(Array(zip(prepared, tokens)), priority: call.priority)
             let outputs = try zip(prepared, computed).map { try pipeline.finish($0, $1.output) }
+            let batchStart = computed.map(\.batchStart).min() ?? submitted
+            let batchEnd = computed.map(\.batchEnd).max() ?? submitted
             let inputs = max(computed.count, 1)
             let cost = ComputeCost(
                 tokens: tokens.reduce(0, +), characters: items.items.reduce(0) { $0 + $1.characterCount },
-                tokenization: (submitted - received) / inputs,
-                queue: computed.reduce(.zero) { $0 + ($1.batchStart - submitted) } / inputs,
-                inference: computed.reduce(.zero) { $0 + ($1.batchEnd - $1.batchStart) } / inputs,
-                total: ContinuousClock.now - received)
+                tokenization: submitted - received, queue: batchStart - submitted,
+                inference: batchEnd - batchStart, total: ContinuousClock.now - received,
+                tokenizationPerInput: (submitted - received) / inputs,
+                queuePerInput: computed.reduce(.zero) { $0 + ($1.batchStart - submitted) } / inputs,
+                inferencePerInput: computed.reduce(.zero) { $0 + ($1.batchEnd - $1.batchStart) } / inputs)
             return TaskAnswer(outputs: outputs, isList: items.isList, cost: cost)
         } catch {
             throw failure(error)
@@ -246,12 +249,14 @@ struct TaskAnswer: Sendable {
 }
 
 /// What one request cost: its tokens and characters (Unicode scalars of its texts), and where
-/// its time went, per input as TEI's timing headers report it (for a list, the mean over its
-/// inputs): tokenizing, from submission to the start of the batch that computed the input, that
-/// batch's compute; and the request's whole time.
+/// its time went: tokenizing, from submission to the start of the (first) batch that computed
+/// it, from there to the end of the last, and all of it (`Server-Timing`); and the same per input
+/// as TEI's timing headers report it (for a list, the mean over its inputs of each input's wait
+/// and of its batch's compute).
 struct ComputeCost: Sendable {
     var tokens, characters: Int
     var tokenization, queue, inference, total: Duration
+    var tokenizationPerInput, queuePerInput, inferencePerInput: Duration
 }
 
 /// A pipeline's output with the batch that computed it.

@@ -346,8 +346,9 @@ struct TEIController<Pipeline: ServablePipeline> {
             ("x-compute-type", "cpu"), ("x-compute-time", milliseconds(cost.total)),
             ("x-total-time", milliseconds(cost.total)), ("x-compute-characters", String(cost.characters)),
             ("x-compute-tokens", String(cost.tokens)),
-            ("x-tokenization-time", milliseconds(cost.tokenization)),
-            ("x-queue-time", milliseconds(cost.queue)), ("x-inference-time", milliseconds(cost.inference)),
+            ("x-tokenization-time", milliseconds(cost.tokenizationPerInput)),
+            ("x-queue-time", milliseconds(cost.queuePerInput)),
+            ("x-inference-time", milliseconds(cost.inferencePerInput)),
         ] {
             response.headers[HTTPField.Name(name)!] = value
         }

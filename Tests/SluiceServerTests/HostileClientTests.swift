@@ -108,6 +108,52 @@ struct HostileClientTests {
         }
     }
 
+    @Test(
+        "Expect: 100-continue gets 100 Continue before the body is sent, after the answers to earlier requests"
+    )
+    func expectContinue() async throws {
+        let pipeline = FakePipeline()
+        try await withServer(pipeline) { server in
+            let client = try RawConnection(port: server.port)
+            let head =
+                "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 2\r\nExpect: 100-continue\r\n"
+            // Alone: the 100 comes while the body is still unsent.
+            try await client.send(head + "\r\n")
+            let interim = await client.readUntil(containing: "\r\n\r\n")
+            #expect(String(decoding: interim, as: UTF8.self) == "HTTP/1.1 100 Continue\r\n\r\n")
+            try await client.send("hi")
+            let answered = await client.readUntil(containing: #""tokens":3}"#)
+            #expect(RawResponse.parseAll(answered).map(\.body) == [#"{"text":"HI","tokens":3}"#])
+            // Pipelined behind a request held in compute: its 100 follows that request's answer.
+            pipeline.hold()
+            defer { pipeline.release() }
+            try await client.send(
+                "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nho"
+                    + head + "Connection: close\r\n\r\n")
+            try await waitUntil("held") { pipeline.batches.count == 2 }
+            pipeline.release()
+            let first = await client.readUntil(containing: "100 Continue\r\n\r\n")
+            try await client.send("hu")
+            let answers = RawResponse.parseAll(first + (await client.readUntilClosed()))
+            #expect(answers.map(\.status) == [200, 100, 200])
+            #expect(answers.map(\.body) == [#"{"text":"HO","tokens":3}"#, "", #"{"text":"HU","tokens":3}"#])
+        }
+    }
+
+    @Test(
+        "an HTTP/1.0 request's Expect: 100-continue is ignored (RFC 9110): no 100, the answer once the body comes"
+    )
+    func expectContinueHTTP10() async throws {
+        try await withServer { server in
+            let client = try RawConnection(port: server.port)
+            try await client.send(
+                "POST / HTTP/1.0\r\nContent-Type: text/plain\r\nContent-Length: 2\r\nExpect: 100-continue\r\n"
+                    + "Connection: close\r\n\r\nhi")
+            let answers = await client.responsesUntilClosed()
+            #expect(answers.map(\.status) == [200])
+        }
+    }
+
     @Test("a stalled body whose answer has begun (413 on its declared length) is closed, not answered twice")
     func stalledAfterAnswer() async throws {
         try await withServer(configuration: Self.shortRead) { server in

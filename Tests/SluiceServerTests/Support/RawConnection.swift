@@ -70,6 +70,22 @@ final class RawConnection: @unchecked Sendable {
         }
     }
 
+    /// What the server sends until it holds `marker` (or the connection closes).
+    func readUntil(containing marker: String) async -> [UInt8] {
+        let descriptor = descriptor
+        let wanted = Array(marker.utf8)
+        return await Self.offPool {
+            var received: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            while received.firstRange(of: wanted) == nil {
+                let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+                if count <= 0 { break }
+                received += chunk[..<count]
+            }
+            return received
+        }
+    }
+
     /// The answers the server sends until it closes the connection, in order.
     func responsesUntilClosed() async -> [RawResponse] {
         RawResponse.parseAll(await readUntilClosed())
