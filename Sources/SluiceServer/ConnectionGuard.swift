@@ -115,7 +115,7 @@ struct GuardedHTTP1Channel: ServerChildChannel {
             // Right after the HTTP/1 decoder, where requests still carry their version.
             let decoder = try channel.pipeline.syncOperations.handler(
                 type: ByteToMessageHandler<HTTPRequestDecoder>.self)
-            try channel.pipeline.syncOperations.addHandler(ExpectContinueHandler(), position: .after(decoder))
+            try channel.pipeline.syncOperations.addHandler(HTTP1ExchangeHandler(), position: .after(decoder))
             return value
         }
     }

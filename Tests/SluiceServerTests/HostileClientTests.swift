@@ -141,16 +141,36 @@ struct HostileClientTests {
     }
 
     @Test(
-        "an HTTP/1.0 request's Expect: 100-continue is ignored (RFC 9110): no 100, the answer once the body comes"
+        "HTTP/1.0: Expect: 100-continue is ignored (RFC 9110); without keep-alive the answer says close and the connection closes after it"
     )
-    func expectContinueHTTP10() async throws {
-        try await withServer { server in
+    func http10Close() async throws {
+        // Idle connections stay for an hour: only the answer's end can close this one.
+        try await withServer(configuration: ServerConfiguration(idleTimeout: .seconds(3600))) { server in
             let client = try RawConnection(port: server.port)
             try await client.send(
-                "POST / HTTP/1.0\r\nContent-Type: text/plain\r\nContent-Length: 2\r\nExpect: 100-continue\r\n"
-                    + "Connection: close\r\n\r\nhi")
+                "POST / HTTP/1.0\r\nContent-Type: text/plain\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\nhi"
+            )
             let answers = await client.responsesUntilClosed()
             #expect(answers.map(\.status) == [200])
+            #expect(answers.first?.headers["connection"] == "close")
+            #expect(answers.first?.body == #"{"text":"HI","tokens":3}"#)
+        }
+    }
+
+    @Test(
+        "HTTP/1.0 with Connection: keep-alive is told keep-alive and its connection serves the next request")
+    func http10KeepAlive() async throws {
+        try await withServer { server in
+            let client = try RawConnection(port: server.port)
+            let request = "GET /health HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
+            try await client.send(request)
+            // The whole first answer (its JSON body ends the read), not only its head.
+            let first = await client.readUntil(containing: "}")
+            #expect(RawResponse.parseAll(first).first?.headers["connection"] == "keep-alive")
+            try await client.send("GET /health HTTP/1.0\r\n\r\n")
+            let rest = RawResponse.parseAll(await client.readUntilClosed())
+            #expect(rest.map(\.status) == [200])
+            #expect(rest.first?.headers["connection"] == "close")
         }
     }
 

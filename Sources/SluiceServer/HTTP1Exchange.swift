@@ -1,0 +1,98 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// The parts of HTTP/1 that depend on a request's version, which the server's own handlers never
+/// see (Hummingbird's requests carry none): it sits right after the HTTP/1 decoder and follows
+/// each request to the end of its answer (answers leave in request order).
+///
+/// - `Expect: 100-continue` is answered `100 Continue`, so that a client that waits for it before
+///   sending its body (curl with PUT uploads and large bodies, older curl with any body over
+///   1 KiB; other clients can be told to) sends the body at once instead of after its own timeout
+///   (curl's is 1 s, added to every such request). Hummingbird does not answer the expectation.
+///   The `100` goes out once every earlier request on the connection has been answered (a 1xx in
+///   the middle of another answer would corrupt it): at once, or as the last earlier answer ends.
+///   An HTTP/1.0 request's expectation is ignored (RFC 9110, 10.1.1). A request answered without
+///   its body (a 413 on its declared length, say) still gets the `100` first; the client then
+///   sends a body nobody reads, which the server's rules for an unread body cover.
+/// - An HTTP/1.0 request without `Connection: keep-alive` has the connection closed after its
+///   answer, which says `Connection: close` (HTTP/1.0 clients may read an answer to the end of
+///   the connection); one with it is told `Connection: keep-alive`, as HTTP/1.0 requires.
+final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    /// A request read whose answer has not ended.
+    private struct Exchange {
+        /// An HTTP/1.0 request: its answer says whether the connection stays.
+        var http10: Bool
+        var keepAlive: Bool
+    }
+
+    /// Oldest first.
+    private var exchanges: [Exchange] = []
+    /// Whether the last request asked for a `100` that waits for the answers before it.
+    private var continueOwed = false
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .head(let head) = unwrapInboundIn(data) {
+            let http10 = head.version.major == 1 && head.version.minor == 0
+            exchanges.append(Exchange(http10: http10, keepAlive: head.isKeepAlive))
+            if !http10, head.version.major == 1, Self.expectsContinue(head.headers) {
+                if exchanges.count == 1 {
+                    writeContinue(context: context)
+                } else {
+                    continueOwed = true
+                }
+            }
+        }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch unwrapOutboundIn(data) {
+        case .head(var head) where head.status.code >= 200:
+            if let exchange = exchanges.first, exchange.http10 {
+                head.headers.replaceOrAdd(
+                    name: "connection", value: exchange.keepAlive ? "keep-alive" : "close")
+                context.write(wrapOutboundOut(.head(head)), promise: promise)
+                return
+            }
+            context.write(data, promise: promise)
+        case .head, .body:
+            context.write(data, promise: promise)
+        case .end:
+            // An answer of the connection's own (a parse error's, a timeout's) answers no request read.
+            let exchange = exchanges.isEmpty ? nil : exchanges.removeFirst()
+            if let exchange, exchange.http10, !exchange.keepAlive {
+                let written = promise ?? context.eventLoop.makePromise()
+                context.write(data, promise: written)
+                context.flush()
+                let channel = context.channel
+                written.futureResult.whenComplete { _ in channel.close(promise: nil) }
+                return
+            }
+            context.write(data, promise: promise)
+            if continueOwed, exchanges.count == 1 {
+                continueOwed = false
+                writeContinue(context: context)
+            }
+        }
+    }
+
+    private func writeContinue(context: ChannelHandlerContext) {
+        context.writeAndFlush(
+            wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
+    }
+
+    /// Whether the `Expect` header holds the `100-continue` expectation (compared without case).
+    static func expectsContinue(_ headers: HTTPHeaders) -> Bool {
+        headers["expect"].contains { value in
+            value.split(separator: ",").contains {
+                $0.trimmingCharacters(in: .whitespaces).lowercased() == "100-continue"
+            }
+        }
+    }
+}
