@@ -15,6 +15,9 @@ import NIOHTTP1
 ///   An HTTP/1.0 request's expectation is ignored (RFC 9110, 10.1.1). A request answered without
 ///   its body (a 413 on its declared length, say) still gets the `100` first; the client then
 ///   sends a body nobody reads, which the server's rules for an unread body cover.
+/// - HEAD is answered as GET without the body (RFC 9110: every server must take it; uptime
+///   monitors and `curl -I` use it): passed on as GET, while the encoder, which the decoder told
+///   the request was HEAD, sends the answer's head alone, its Content-Length included.
 /// - An HTTP/1.0 request without `Connection: keep-alive` has the connection closed after its
 ///   answer, which says `Connection: close` (HTTP/1.0 clients may read an answer to the end of
 ///   the connection); one with it is told `Connection: keep-alive`, as HTTP/1.0 requires.
@@ -37,7 +40,7 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler 
     private var continueOwed = false
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .head(let head) = unwrapInboundIn(data) {
+        if case .head(var head) = unwrapInboundIn(data) {
             let http10 = head.version.major == 1 && head.version.minor == 0
             exchanges.append(Exchange(http10: http10, keepAlive: head.isKeepAlive))
             if !http10, head.version.major == 1, Self.expectsContinue(head.headers) {
@@ -46,6 +49,11 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler 
                 } else {
                     continueOwed = true
                 }
+            }
+            if head.method == .HEAD {
+                head.method = .GET
+                context.fireChannelRead(wrapInboundOut(.head(head)))
+                return
             }
         }
         context.fireChannelRead(data)

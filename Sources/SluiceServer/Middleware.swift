@@ -22,7 +22,9 @@ struct ErrorAndMetricsMiddleware: RouterMiddleware {
         } catch {
             var answer = ServerError.from(error, verbose: verboseErrors)
             if let error = error as? HTTPError, error.status == .notFound {
-                let allowed = routes.methods(at: request.uri.path)
+                var allowed = routes.methods(at: request.uri.path)
+                // HEAD is answered wherever GET is (HTTP1ExchangeHandler routes it as GET).
+                if let get = allowed.firstIndex(of: .get) { allowed.insert(.head, at: get + 1) }
                 if !allowed.isEmpty, !allowed.contains(request.method) {
                     answer = .methodNotAllowed(request.method, allowed: allowed)
                 }

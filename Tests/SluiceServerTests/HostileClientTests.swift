@@ -158,6 +158,29 @@ struct HostileClientTests {
     }
 
     @Test(
+        "HEAD is answered as GET without the body: the same status and Content-Length, then the next answer")
+    func headRequests() async throws {
+        try await withServer { server in
+            let client = try RawConnection(port: server.port)
+            try await client.send(
+                "HEAD /health HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            )
+            let text = String(decoding: await client.readUntilClosed(), as: UTF8.self)
+            let parts = text.components(separatedBy: "\r\n\r\n")
+            // HEAD's head, GET's head, GET's body: nothing between the first head and the second.
+            #expect(parts.count == 3)
+            #expect(parts.first?.hasPrefix("HTTP/1.1 200 OK") == true)
+            #expect(parts.dropFirst().first?.hasPrefix("HTTP/1.1 200 OK") == true)
+            let length = { (head: String) in
+                head.components(separatedBy: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+            }
+            #expect(length(parts[0]) != nil)
+            #expect(length(parts[0]) == length(parts.dropFirst().first ?? ""))
+            #expect(parts.last == #"{"status":"ok"}"#)
+        }
+    }
+
+    @Test(
         "HTTP/1.0 with Connection: keep-alive is told keep-alive and its connection serves the next request")
     func http10KeepAlive() async throws {
         try await withServer { server in

@@ -236,11 +236,11 @@ struct InferenceAPITests {
             #expect(missing.text == errorBody("not_found", "no such route"))
             #expect(missing.headers[.allow] == nil)
             for (method, path, allowed) in [
-                (HTTPRequest.Method.delete, "/", "POST, GET"), (.post, "/health", "GET"),
-                (.put, "/metrics", "GET"),
+                (HTTPRequest.Method.delete, "/", "POST, GET, HEAD"), (.post, "/health", "GET, HEAD"),
+                (.put, "/metrics", "GET, HEAD"),
                 (.get, "/embed", "POST"), (.get, "/v1/embeddings", "POST"),
-                (.delete, "/v2/models/m/infer", "GET, POST"),
-                (.patch, "/models/m", "POST, GET"), (.post, "/health/", "GET"),
+                (.delete, "/v2/models/m/infer", "GET, HEAD, POST"),
+                (.patch, "/models/m", "POST, GET, HEAD"), (.post, "/health/", "GET, HEAD"),
             ] {
                 let answer = try await server.request(method, path)
                 #expect(answer.status == .methodNotAllowed, "\(method) \(path)")
