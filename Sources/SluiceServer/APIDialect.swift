@@ -102,7 +102,7 @@ enum APIDialect: Sendable {
         switch error.kind {
         case .validation where error.detail == .emptyInput: return (.badRequest, "Empty")
         case .validation, .badRequest, .payloadTooLarge, .notFound, .methodNotAllowed, .unauthorized,
-            .requestTimeout, .headersTooLarge:
+            .requestTimeout, .headersTooLarge, .unsupportedMediaType:
             return (error.kind.status, "Validation")
         case .unsupported, .internal:
             return (HTTPResponse.Status(code: 424, reasonPhrase: "Failed Dependency"), "Backend")
@@ -124,7 +124,8 @@ enum APIDialect: Sendable {
             return (.badRequest, "invalid_request_error", "model_not_found")
         case .badRequest, .validation, .unsupported: return (.badRequest, "invalid_request_error", nil)
         case .unauthorized: return (.unauthorized, "invalid_request_error", "invalid_api_key")
-        case .notFound, .methodNotAllowed, .payloadTooLarge, .requestTimeout, .headersTooLarge:
+        case .notFound, .methodNotAllowed, .payloadTooLarge, .requestTimeout, .headersTooLarge,
+            .unsupportedMediaType:
             return (error.kind.status, "invalid_request_error", nil)
         case .overloaded, .timeout, .clientClosedRequest, .internal:
             return (error.kind.status, "server_error", nil)

@@ -18,6 +18,7 @@ struct ErrorAndMetricsMiddleware: RouterMiddleware {
     ) async throws -> Response {
         let response: Response
         do {
+            try Self.checkContentCoding(request)
             response = try await next(request, context)
         } catch {
             var answer = ServerError.from(error, verbose: verboseErrors)
@@ -32,10 +33,26 @@ struct ErrorAndMetricsMiddleware: RouterMiddleware {
             if answer.kind == .internal {
                 context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
             }
-            response = APIDialect.of(path: request.uri.path).response(for: answer)
+            var answered = APIDialect.of(path: request.uri.path).response(for: answer)
+            if answer.kind == .unsupportedMediaType { answered.headers[.acceptEncoding] = "identity" }
+            response = answered
         }
         metrics.countRequest(route: context.endpointPath ?? "unmatched", status: response.status.code)
         return response
+    }
+
+    /// Refuses a body in a content coding (`Content-Encoding: gzip`): its bytes would otherwise be
+    /// read as text or JSON, and a compressed text answered as if it were one (RFC 9110, 15.5.16:
+    /// 415 with `Accept-Encoding` naming what is taken).
+    static func checkContentCoding(_ request: Request) throws(ServerError) {
+        let codings = request.headers[values: .contentEncoding]
+            .flatMap { $0.split(separator: ",") }
+            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            .filter { !$0.isEmpty && $0 != "identity" }
+        guard let coding = codings.first else { return }
+        throw ServerError(
+            .unsupportedMediaType,
+            "the request body's Content-Encoding \(coding) is not supported: send it uncompressed")
     }
 }
 

@@ -17,6 +17,8 @@ public struct ServerError: Error, Sendable, CustomStringConvertible {
         case notFound = "not_found"
         case methodNotAllowed = "method_not_allowed"
         case payloadTooLarge = "payload_too_large"
+        /// The body is in a content coding the server does not decode (`Content-Encoding: gzip`).
+        case unsupportedMediaType = "unsupported_media_type"
         case validation
         /// The served model cannot answer the route (an embedding route on a classifier).
         case unsupported
@@ -37,6 +39,7 @@ public struct ServerError: Error, Sendable, CustomStringConvertible {
             case .notFound: return .notFound
             case .methodNotAllowed: return .methodNotAllowed
             case .payloadTooLarge: return .contentTooLarge
+            case .unsupportedMediaType: return .unsupportedMediaType
             case .validation, .unsupported: return .unprocessableContent
             case .overloaded: return .serviceUnavailable
             case .timeout: return .gatewayTimeout

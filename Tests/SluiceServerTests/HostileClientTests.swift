@@ -181,6 +181,28 @@ struct HostileClientTests {
     }
 
     @Test(
+        "a compressed body (Content-Encoding) is refused 415 naming the coding, not read as text; the connection goes on"
+    )
+    func compressedBody() async throws {
+        try await withServer { server in
+            let client = try RawConnection(port: server.port)
+            try await client.send(
+                "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Encoding: gzip\r\nContent-Length: 4\r\n\r\n\u{1F}\u{0B}\u{08}\u{00}"
+                    + "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Encoding: identity\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi"
+            )
+            let answers = await client.responsesUntilClosed()
+            #expect(answers.map(\.status) == [415, 200])
+            #expect(
+                answers.first?.body
+                    == errorBody(
+                        "unsupported_media_type",
+                        "the request body's Content-Encoding gzip is not supported: send it uncompressed"))
+            #expect(answers.first?.headers["accept-encoding"] == "identity")
+            #expect(answers.last?.body == #"{"text":"HI","tokens":3}"#)
+        }
+    }
+
+    @Test(
         "HTTP/1.0 with Connection: keep-alive is told keep-alive and its connection serves the next request")
     func http10KeepAlive() async throws {
         try await withServer { server in
