@@ -134,7 +134,11 @@ public func buildApplication<Pipeline: ServablePipeline>(
         + operations.routes
         + ModelPathController(runner: runner, operations: operations).routes
     let router = Router(context: SluiceRequestContext.self)
-    // Order matters: the outermost middleware sees every error, the API key's included.
+    // Order matters: CORS outermost (its headers on every answer, preflights without an API key),
+    // then the middleware that sees every error, the API key's included.
+    if !configuration.corsAllowOrigins.isEmpty {
+        router.add(middleware: AllowedOriginsCORS(origins: configuration.corsAllowOrigins))
+    }
     router.add(
         middleware: ErrorAndMetricsMiddleware(
             verboseErrors: configuration.verboseErrors, metrics: metrics, routes: RouteTable(routes)))

@@ -24,6 +24,9 @@ public struct ServerConfiguration: Sendable {
     public var maxConnections: Int
     /// Whether a 500 answer may say what failed inside (off by default: internals stay in the log).
     public var verboseErrors: Bool
+    /// The browser origins (`https://app.example.com`, or `*` for any) whose pages may call the
+    /// server (CORS, `--cors-allow-origin`); empty, the default: no CORS headers at all.
+    public var corsAllowOrigins: [String]
     /// How `/info` names the model (the folder or hub id it was loaded from).
     public var modelID: String
     /// The name clients give the model (OpenAI's `model`, KServe's path); `modelID` when nil.
@@ -55,6 +58,7 @@ public struct ServerConfiguration: Sendable {
         idleTimeout: Duration = .seconds(90),
         maxConnections: Int = 4096,
         verboseErrors: Bool = false,
+        corsAllowOrigins: [String] = [],
         modelID: String = "",
         servedModelName: String? = nil,
         modelRevision: String? = nil,
@@ -72,6 +76,7 @@ public struct ServerConfiguration: Sendable {
         self.idleTimeout = idleTimeout
         self.maxConnections = maxConnections
         self.verboseErrors = verboseErrors
+        self.corsAllowOrigins = corsAllowOrigins
         self.modelID = modelID
         self.servedModelName = servedModelName
         self.modelRevision = modelRevision

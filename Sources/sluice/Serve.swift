@@ -113,6 +113,13 @@ struct Serve: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
+            "A browser origin whose pages may call the server (CORS), e.g. https://app.example.com, or * "
+                + "for any; repeatable (also SLUICE_CORS_ALLOW_ORIGIN, comma-separated; default: none).",
+            valueName: "origin"))
+    var corsAllowOrigin: [String] = []
+
+    @Option(
+        help: ArgumentHelp(
             "Run request handling this many nice levels below the model's compute threads, so that "
                 + "under overload the model keeps the cores; 0 leaves priorities alone (default 10; Linux).",
             valueName: "n"))
@@ -187,6 +194,8 @@ struct Serve: AsyncParsableCommand {
                 "read_timeout_s": "\(configuration.readTimeout)",
                 "idle_timeout_s": "\(configuration.idleTimeout)",
                 "max_connections": "\(configuration.maxConnections)",
+                "cors_allow_origin":
+                    "\(configuration.corsAllowOrigins.isEmpty ? "none" : configuration.corsAllowOrigins.joined(separator: ","))",
                 "simd": "\(simd)", "blas": "\(BLASKernels.coreName)",
             ])
 
@@ -288,6 +297,12 @@ struct Serve: AsyncParsableCommand {
             maxConnections: try environment.setting(
                 maxConnections, "max-connections", default: defaults.maxConnections),
             verboseErrors: try verboseErrors || environment.flag("verbose-errors"),
+            corsAllowOrigins: !corsAllowOrigin.isEmpty
+                ? corsAllowOrigin
+                : (environment.values[EnvironmentSettings.variable(for: "cors-allow-origin")] ?? "")
+                    .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+                        !$0.isEmpty
+                    },
             modelID: modelOptions.model,
             servedModelName: try environment.setting(servedModelName, "served-model-name"),
             // The one setting whose default differs from the library's: this process is the server.

@@ -137,4 +137,48 @@ struct OperationsTests {
             #expect(server.pipeline.computedTexts == ["hi"])
         }
     }
+
+    @Test(
+        "--cors-allow-origin: a listed origin's preflight is answered without a key, its answers (errors too) say the origin; others get no CORS headers"
+    )
+    func cors() async throws {
+        let configuration = ServerConfiguration(apiKey: "k", corsAllowOrigins: ["http://localhost:3000"])
+        try await withServer(configuration: configuration) { server in
+            let preflight = try await server.request(
+                .options, "/v1/embeddings",
+                headers: [
+                    .origin: "http://localhost:3000", .accessControlRequestMethod: "POST",
+                    .accessControlRequestHeaders: "content-type, authorization, x-stainless-os",
+                ])
+            #expect(preflight.status == .noContent)
+            #expect(preflight.headers[.accessControlAllowOrigin] == "http://localhost:3000")
+            #expect(preflight.headers[.accessControlAllowMethods] == "GET, HEAD, POST, OPTIONS")
+            #expect(
+                preflight.headers[.accessControlAllowHeaders] == "content-type, authorization, x-stainless-os"
+            )
+            var allowed: HTTPFields = .bearer("k")
+            allowed[.origin] = "http://localhost:3000"
+            let answer = try await server.post("hi", headers: allowed)
+            #expect(answer.status == .ok)
+            #expect(answer.headers[.accessControlAllowOrigin] == "http://localhost:3000")
+            #expect(answer.headers[.accessControlExposeHeaders]?.contains("x-compute-time") == true)
+            #expect(answer.headers[.vary] == "Origin")
+            let refused = try await server.post("hi", headers: [.origin: "http://localhost:3000"])
+            #expect(refused.status == .unauthorized)
+            #expect(refused.headers[.accessControlAllowOrigin] == "http://localhost:3000")
+            var other: HTTPFields = .bearer("k")
+            other[.origin] = "http://elsewhere.example"
+            #expect(try await server.post("hi", headers: other).headers[.accessControlAllowOrigin] == nil)
+            let otherPreflight = try await server.request(
+                .options, "/",
+                headers: [.origin: "http://elsewhere.example", .accessControlRequestMethod: "POST"])
+            // Not a preflight here: the API key refuses it, with no CORS headers.
+            #expect(otherPreflight.status == .unauthorized)
+            #expect(otherPreflight.headers[.accessControlAllowOrigin] == nil)
+        }
+        try await withServer { server in
+            let answer = try await server.post("hi", headers: [.origin: "http://localhost:3000"])
+            #expect(answer.headers[.accessControlAllowOrigin] == nil)
+        }
+    }
 }
