@@ -153,7 +153,7 @@ public func buildApplication<Pipeline: ServablePipeline>(
             limits: ConnectionLimits(
                 readTimeout: TimeAmount(configuration.readTimeout),
                 idleTimeout: TimeAmount(configuration.idleTimeout),
-                maxConnections: configuration.maxConnections),
+                maxConnections: configuration.maxConnections, maxBodyBytes: configuration.maxBodyBytes),
             counter: ConnectionCounter(factory: metrics.factory),
             additionalChannelHandlers: { [ClientDisconnectHandler()] }),
         configuration: .init(

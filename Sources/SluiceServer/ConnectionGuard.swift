@@ -26,6 +26,9 @@ struct ConnectionLimits: Sendable {
     var readTimeout: TimeAmount
     var idleTimeout: TimeAmount
     var maxConnections: Int
+    /// The largest body taken (`--max-body-bytes`): a request declaring more is not invited to
+    /// send it (`Expect: 100-continue` gets its 413 instead of a 100).
+    var maxBodyBytes: Int
 
     /// Paths a refused connection still answers.
     static let probePaths: Set<String> = ["/health", "/v2/health/live", "/v2/health/ready"]
@@ -115,7 +118,8 @@ struct GuardedHTTP1Channel: ServerChildChannel {
             // Right after the HTTP/1 decoder, where requests still carry their version.
             let decoder = try channel.pipeline.syncOperations.handler(
                 type: ByteToMessageHandler<HTTPRequestDecoder>.self)
-            try channel.pipeline.syncOperations.addHandler(HTTP1ExchangeHandler(), position: .after(decoder))
+            try channel.pipeline.syncOperations.addHandler(
+                HTTP1ExchangeHandler(maxBodyBytes: limits.maxBodyBytes), position: .after(decoder))
             return value
         }
     }

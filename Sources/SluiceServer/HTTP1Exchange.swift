@@ -12,9 +12,8 @@ import NIOHTTP1
 ///   (curl's is 1 s, added to every such request). Hummingbird does not answer the expectation.
 ///   The `100` goes out once every earlier request on the connection has been answered (a 1xx in
 ///   the middle of another answer would corrupt it): at once, or as the last earlier answer ends.
-///   An HTTP/1.0 request's expectation is ignored (RFC 9110, 10.1.1). A request answered without
-///   its body (a 413 on its declared length, say) still gets the `100` first; the client then
-///   sends a body nobody reads, which the server's rules for an unread body cover.
+///   An HTTP/1.0 request's expectation is ignored (RFC 9110, 10.1.1), and a request declaring a
+///   body over `--max-body-bytes` gets no `100`, only its 413, so its client need not send it.
 /// - HEAD is answered as GET without the body (RFC 9110: every server must take it; uptime
 ///   monitors and `curl -I` use it): passed on as GET, while the encoder, which the decoder told
 ///   the request was HEAD, sends the answer's head alone, its Content-Length included.
@@ -36,6 +35,10 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler 
 
     /// Oldest first.
     private var exchanges: [Exchange] = []
+    /// A request declaring a longer body gets its 413 without a `100` first.
+    private let maxBodyBytes: Int
+
+    init(maxBodyBytes: Int) { self.maxBodyBytes = maxBodyBytes }
     /// Whether the last request asked for a `100` that waits for the answers before it.
     private var continueOwed = false
 
@@ -43,7 +46,9 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler 
         if case .head(var head) = unwrapInboundIn(data) {
             let http10 = head.version.major == 1 && head.version.minor == 0
             exchanges.append(Exchange(http10: http10, keepAlive: head.isKeepAlive))
-            if !http10, head.version.major == 1, Self.expectsContinue(head.headers) {
+            let declared = head.headers.first(name: "content-length").flatMap { Int($0) } ?? 0
+            if !http10, head.version.major == 1, declared <= maxBodyBytes, Self.expectsContinue(head.headers)
+            {
                 if exchanges.count == 1 {
                     writeContinue(context: context)
                 } else {

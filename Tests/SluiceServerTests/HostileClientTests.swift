@@ -202,6 +202,19 @@ struct HostileClientTests {
         }
     }
 
+    @Test("Expect: 100-continue on a body declared over --max-body-bytes gets its 413 and no 100")
+    func expectContinueTooLarge() async throws {
+        let configuration = ServerConfiguration(maxBodyBytes: 10, readTimeout: .milliseconds(300))
+        try await withServer(configuration: configuration) { server in
+            let client = try RawConnection(port: server.port)
+            try await client.send(
+                "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n"
+            )
+            let answers = await client.responsesUntilClosed()
+            #expect(answers.map(\.status) == [413])
+        }
+    }
+
     @Test(
         "HTTP/1.0 with Connection: keep-alive is told keep-alive and its connection serves the next request")
     func http10KeepAlive() async throws {
