@@ -31,7 +31,10 @@ struct AllowedOriginsCORS: RouterMiddleware {
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         guard let origin = request.headers[.origin], let allow = allowed(origin) else {
-            return try await next(request, context)
+            // The answer depends on the origin unless any is allowed: caches must keep them apart.
+            var response = try await next(request, context)
+            if !origins.contains("*") { response.headers[values: .vary].append("Origin") }
+            return response
         }
         if request.method == .options, request.headers[.accessControlRequestMethod] != nil {
             var headers: HTTPFields = [

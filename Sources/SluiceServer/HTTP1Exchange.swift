@@ -31,35 +31,36 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler 
         /// An HTTP/1.0 request: its answer says whether the connection stays.
         var http10: Bool
         var keepAlive: Bool
+        /// It asked for a `100` and its body has not begun to come.
+        var wantsContinue: Bool
     }
 
-    /// Oldest first.
+    /// Oldest first; the request being read is the last.
     private var exchanges: [Exchange] = []
     /// A request declaring a longer body gets its 413 without a `100` first.
     private let maxBodyBytes: Int
 
     init(maxBodyBytes: Int) { self.maxBodyBytes = maxBodyBytes }
-    /// Whether the last request asked for a `100` that waits for the answers before it.
-    private var continueOwed = false
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .head(var head) = unwrapInboundIn(data) {
+        switch unwrapInboundIn(data) {
+        case .head(var head):
             let http10 = head.version.major == 1 && head.version.minor == 0
-            exchanges.append(Exchange(http10: http10, keepAlive: head.isKeepAlive))
             let declared = head.headers.first(name: "content-length").flatMap { Int($0) } ?? 0
-            if !http10, head.version.major == 1, declared <= maxBodyBytes, Self.expectsContinue(head.headers)
-            {
-                if exchanges.count == 1 {
-                    writeContinue(context: context)
-                } else {
-                    continueOwed = true
-                }
-            }
+            let wantsContinue =
+                !http10 && head.version.major == 1 && declared <= maxBodyBytes
+                && Self.expectsContinue(head.headers)
+            exchanges.append(
+                Exchange(http10: http10, keepAlive: head.isKeepAlive, wantsContinue: wantsContinue))
+            if exchanges.count == 1 { continueIfAsked(context: context) }
             if head.method == .HEAD {
                 head.method = .GET
                 context.fireChannelRead(wrapInboundOut(.head(head)))
                 return
             }
+        case .body, .end:
+            // Its body is coming (the client stopped waiting): a 100 now would be a stray.
+            if !exchanges.isEmpty { exchanges[exchanges.count - 1].wantsContinue = false }
         }
         context.fireChannelRead(data)
     }
@@ -67,32 +68,41 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
         case .head(var head) where head.status.code >= 200:
-            if let exchange = exchanges.first, exchange.http10 {
-                head.headers.replaceOrAdd(
-                    name: "connection", value: exchange.keepAlive ? "keep-alive" : "close")
-                context.write(wrapOutboundOut(.head(head)), promise: promise)
-                return
+            if let exchange = exchanges.first {
+                exchanges[0].wantsContinue = false
+                // HTTP/1.0 is told whether the connection stays; an answer that closes it says so already.
+                if exchange.http10,
+                    !head.headers[canonicalForm: "connection"].contains(where: { $0.lowercased() == "close" })
+                {
+                    head.headers.replaceOrAdd(
+                        name: "connection", value: exchange.keepAlive ? "keep-alive" : "close")
+                }
             }
-            context.write(data, promise: promise)
+            context.write(wrapOutboundOut(.head(head)), promise: promise)
         case .head, .body:
             context.write(data, promise: promise)
         case .end:
             // An answer of the connection's own (a parse error's, a timeout's) answers no request read.
             let exchange = exchanges.isEmpty ? nil : exchanges.removeFirst()
             if let exchange, exchange.http10, !exchange.keepAlive {
+                // Only the sending side: a body still on its way must not meet a reset.
                 let written = promise ?? context.eventLoop.makePromise()
                 context.write(data, promise: written)
                 context.flush()
                 let channel = context.channel
-                written.futureResult.whenComplete { _ in channel.close(promise: nil) }
+                written.futureResult.whenComplete { _ in channel.close(mode: .output, promise: nil) }
                 return
             }
             context.write(data, promise: promise)
-            if continueOwed, exchanges.count == 1 {
-                continueOwed = false
-                writeContinue(context: context)
-            }
+            continueIfAsked(context: context)
         }
+    }
+
+    /// Sends the `100` the oldest unanswered request asked for, once it is the oldest.
+    private func continueIfAsked(context: ChannelHandlerContext) {
+        guard exchanges.first?.wantsContinue == true else { return }
+        exchanges[0].wantsContinue = false
+        writeContinue(context: context)
     }
 
     private func writeContinue(context: ChannelHandlerContext) {

@@ -18,7 +18,7 @@ struct ErrorAndMetricsMiddleware: RouterMiddleware {
     ) async throws -> Response {
         let response: Response
         do {
-            try Self.checkContentCoding(request)
+            try Self.checkContentCoding(request, context: context)
             response = try await next(request, context)
         } catch {
             var answer = ServerError.from(error, verbose: verboseErrors)
@@ -41,14 +41,26 @@ struct ErrorAndMetricsMiddleware: RouterMiddleware {
         return response
     }
 
+    /// The content codings that compress (RFC 9110's and IANA's registry).
+    static let compressions: Set<String> = [
+        "gzip", "x-gzip", "deflate", "br", "zstd", "compress", "x-compress",
+    ]
+
     /// Refuses a body in a content coding (`Content-Encoding: gzip`): its bytes would otherwise be
     /// read as text or JSON, and a compressed text answered as if it were one (RFC 9110, 15.5.16:
     /// 415 with `Accept-Encoding` naming what is taken).
-    static func checkContentCoding(_ request: Request) throws(ServerError) {
+    ///
+    /// Only the compressions: clients that send a charset there by mistake
+    /// (`Content-Encoding: UTF-8`) are served as TEI serves them, and a request without a body or
+    /// a route (a 404) is not refused for it.
+    static func checkContentCoding(_ request: Request, context: Context) throws(ServerError) {
+        guard context.endpointPath != nil,
+            request.headers[.contentLength].map({ $0 != "0" }) ?? request.headers.contains(.transferEncoding)
+        else { return }
         let codings = request.headers[values: .contentEncoding]
             .flatMap { $0.split(separator: ",") }
             .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-            .filter { !$0.isEmpty && $0 != "identity" }
+            .filter { compressions.contains($0) }
         guard let coding = codings.first else { return }
         throw ServerError(
             .unsupportedMediaType,

@@ -265,6 +265,15 @@ struct Serve: AsyncParsableCommand {
         return .milliseconds(Int64((value * 1000).rounded(.up)))
     }
 
+    /// `--cors-allow-origin` values as browsers send `Origin`: split at commas, trimmed, without
+    /// a trailing `/`.
+    static func origins(_ given: [String]) -> [String] {
+        given.flatMap { $0.split(separator: ",") }
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+            .filter { !$0.isEmpty }
+    }
+
     private func serverConfiguration(_ environment: EnvironmentSettings) throws -> ServerConfiguration {
         let defaults = ServerConfiguration()
         let scheduler = SchedulerConfiguration(
@@ -297,12 +306,10 @@ struct Serve: AsyncParsableCommand {
             maxConnections: try environment.setting(
                 maxConnections, "max-connections", default: defaults.maxConnections),
             verboseErrors: try verboseErrors || environment.flag("verbose-errors"),
-            corsAllowOrigins: !corsAllowOrigin.isEmpty
-                ? corsAllowOrigin
-                : (environment.values[EnvironmentSettings.variable(for: "cors-allow-origin")] ?? "")
-                    .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
-                        !$0.isEmpty
-                    },
+            corsAllowOrigins: Self.origins(
+                !corsAllowOrigin.isEmpty
+                    ? corsAllowOrigin
+                    : [environment.values[EnvironmentSettings.variable(for: "cors-allow-origin")] ?? ""]),
             modelID: modelOptions.model,
             servedModelName: try environment.setting(servedModelName, "served-model-name"),
             // The one setting whose default differs from the library's: this process is the server.
