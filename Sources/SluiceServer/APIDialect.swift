@@ -44,9 +44,7 @@ enum APIDialect: Sendable {
 
     /// The complete HTTP answer for `error` in this dialect.
     func response(for error: ServerError) -> Response {
-        var headers: HTTPFields = [.contentType: "application/json"]
-        if let seconds = error.retryAfterSeconds { headers[.retryAfter] = String(seconds) }
-        if let allow = error.allow { headers[.allow] = allow }
+        var headers = error.headers
         let (status, body) = statusAndBody(error)
         if self == .openAI && status.code >= 500 && error.kind == .internal {
             // The openai SDK retries a 5xx twice unless told not to; a failed batch would fail again.

@@ -12,18 +12,23 @@ struct AllowedOriginsCORS: RouterMiddleware {
     typealias Context = SluiceRequestContext
 
     let origins: Set<String>
+    /// `*` is listed: any origin, and answers need no `Vary: Origin`.
+    let anyOrigin: Bool
     /// The response headers a page may read besides the CORS-safelisted ones.
     static let exposed = [
         "retry-after", "server-timing", "x-compute-type", "x-compute-time", "x-compute-characters",
         "x-compute-tokens", "x-total-time", "x-tokenization-time", "x-queue-time", "x-inference-time",
     ].joined(separator: ", ")
 
-    init(origins: [String]) { self.origins = Set(origins) }
+    init(origins: [String]) {
+        self.origins = Set(origins)
+        anyOrigin = self.origins.contains("*")
+    }
 
     /// The `Access-Control-Allow-Origin` value for `origin`: `*` when any is allowed, the origin
     /// itself when it is listed.
     func allowed(_ origin: String) -> String? {
-        if origins.contains("*") { return "*" }
+        if anyOrigin { return "*" }
         return origins.contains(origin) ? origin : nil
     }
 
@@ -33,7 +38,7 @@ struct AllowedOriginsCORS: RouterMiddleware {
         guard let origin = request.headers[.origin], let allow = allowed(origin) else {
             // The answer depends on the origin unless any is allowed: caches must keep them apart.
             var response = try await next(request, context)
-            if !origins.contains("*") { response.headers[values: .vary].append("Origin") }
+            if !anyOrigin { response.headers[values: .vary].append("Origin") }
             return response
         }
         if request.method == .options, request.headers[.accessControlRequestMethod] != nil {
@@ -50,7 +55,7 @@ struct AllowedOriginsCORS: RouterMiddleware {
         var response = try await next(request, context)
         response.headers[.accessControlAllowOrigin] = allow
         response.headers[.accessControlExposeHeaders] = Self.exposed
-        if allow != "*" { response.headers[values: .vary].append("Origin") }
+        if !anyOrigin { response.headers[values: .vary].append("Origin") }
         return response
     }
 }

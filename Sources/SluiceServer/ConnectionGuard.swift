@@ -402,11 +402,9 @@ final class RequestBoundaryHandler: ChannelDuplexHandler, RemovableChannelHandle
     /// with unread bytes would reset the connection and lose the answer), then closes.
     private func answer(_ error: ServerError, context: ChannelHandlerContext) {
         let body = ByteBuffer(string: error.body)
-        var fields: HTTPFields = [
-            .contentType: "application/json", .connection: "close",
-            .contentLength: String(body.readableBytes),
-        ]
-        if let seconds = error.retryAfterSeconds { fields[.retryAfter] = String(seconds) }
+        var fields = error.headers
+        fields[.connection] = "close"
+        fields[.contentLength] = String(body.readableBytes)
         context.write(
             wrapOutboundOut(.head(HTTPResponse(status: error.kind.status, headerFields: fields))),
             promise: nil)

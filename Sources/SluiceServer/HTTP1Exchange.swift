@@ -1,4 +1,3 @@
-import Foundation
 import NIOCore
 import NIOHTTP1
 
@@ -112,10 +111,6 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler 
 
     /// Whether the `Expect` header holds the `100-continue` expectation (compared without case).
     static func expectsContinue(_ headers: HTTPHeaders) -> Bool {
-        headers["expect"].contains { value in
-            value.split(separator: ",").contains {
-                $0.trimmingCharacters(in: .whitespaces).lowercased() == "100-continue"
-            }
-        }
+        headers[canonicalForm: "expect"].contains { $0.lowercased() == "100-continue" }
     }
 }

@@ -33,9 +33,7 @@ struct ErrorAndMetricsMiddleware: RouterMiddleware {
             if answer.kind == .internal {
                 context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
             }
-            var answered = APIDialect.of(path: request.uri.path).response(for: answer)
-            if answer.kind == .unsupportedMediaType { answered.headers[.acceptEncoding] = "identity" }
-            response = answered
+            response = APIDialect.of(path: request.uri.path).response(for: answer)
         }
         metrics.countRequest(route: context.endpointPath ?? "unmatched", status: response.status.code)
         return response

@@ -90,12 +90,19 @@ public struct ServerError: Error, Sendable, CustomStringConvertible {
         JSONValue.object([("error", .string(message)), ("error_type", .string(kind.rawValue))]).pythonJSON
     }
 
-    /// The complete HTTP answer.
-    func response() -> Response {
+    /// The answer's headers in every dialect: JSON, and what the kind tells the client to do
+    /// (`Retry-After` for a 503, `Allow` for a 405, `Accept-Encoding: identity` for a 415).
+    var headers: HTTPFields {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
         if let allow { headers[.allow] = allow }
-        return Response(
+        if kind == .unsupportedMediaType { headers[.acceptEncoding] = "identity" }
+        return headers
+    }
+
+    /// The complete HTTP answer.
+    func response() -> Response {
+        Response(
             status: kind.status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
     }
 
